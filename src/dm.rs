@@ -1,0 +1,144 @@
+//! Direct Mail `SingleSendMail` (API version 2015-11-23).
+//!
+//! API: <https://www.alibabacloud.com/help/en/direct-mail/api-dm-2015-11-23-singlesendmail>.
+//! The same parameters go out as from the official connector: `AccountName`,
+//! `AddressType=1`, `ReplyToAddress=false` (do not use the console's reply-to), `ToAddress`,
+//! `FromAlias`, `Subject` and `HtmlBody`; plus `TextBody` instead of `HtmlBody` for plain-text
+//! templates and `ReplyAddress` for an i18n template's `replyTo`.
+
+use serde_json::{json, Map, Value};
+
+use crate::config::{region_host, ContentType, DmConfig, DM_REGIONS};
+use crate::error::Error;
+use crate::pop::request::{Api, Planned};
+use crate::pop::response::{is_success, parse_object, provider_error, string_field};
+use crate::send::Message;
+use crate::template::{render, select};
+
+/// The API called.
+pub const API: Api = Api {
+    action: "SingleSendMail",
+    version: "2015-11-23",
+};
+
+/// Longest `Subject` Direct Mail accepts, in characters (`InvalidSubject.Malformed` beyond).
+pub const MAX_SUBJECT_CHARS: usize = 100;
+/// Longest `FromAlias` Direct Mail accepts, in characters (`InvalidFromAlias.Malformed`).
+pub const MAX_FROM_ALIAS_CHARS: usize = 15;
+
+/// An email template from Logto's i18n email templates (`getI18nEmailTemplate`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct I18nTemplate {
+    /// Subject with handlebars.
+    pub subject: String,
+    /// Body with handlebars.
+    pub content: String,
+    /// `contentType`, if given.
+    pub content_type: Option<ContentType>,
+    /// `replyTo`: a reply-to address.
+    pub reply_to: Option<String>,
+    /// `sendFrom`: a sender alias.
+    pub send_from: Option<String>,
+}
+
+impl I18nTemplate {
+    /// Reads the host's template; one without a string subject and content is treated as
+    /// absent, so the config templates apply, as when Logto finds none.
+    pub fn from_json(value: &Value) -> Option<I18nTemplate> {
+        let map = value.as_object()?;
+        let text = |key: &str| map.get(key).and_then(Value::as_str).map(str::to_string);
+        Some(I18nTemplate {
+            subject: text("subject")?,
+            content: text("content")?,
+            content_type: match map.get("contentType").and_then(Value::as_str) {
+                Some("text/plain") => Some(ContentType::Plain),
+                Some("text/html") => Some(ContentType::Html),
+                _ => None,
+            },
+            reply_to: text("replyTo").filter(|s| !s.is_empty()),
+            send_from: text("sendFrom").filter(|s| !s.is_empty()),
+        })
+    }
+}
+
+/// Builds the unsigned `SingleSendMail` request for one message.
+pub fn plan(config: &DmConfig, message: &Message<'_>, i18n: Option<&I18nTemplate>) -> Result<Planned, Error> {
+    message.check_single_recipient("email address")?;
+    let payload = message.payload;
+    let (subject, content, content_type, reply_to) = match i18n {
+        Some(t) => (t.subject.as_str(), t.content.as_str(), t.content_type.unwrap_or(ContentType::Html), t.reply_to.as_deref()),
+        None => {
+            let t = select(&config.templates, message.usage_type, message.locale).ok_or_else(|| Error::TemplateNotFound {
+                usage_type: message.usage_type.to_string(),
+            })?;
+            (t.subject.as_str(), t.content.as_str(), t.content_type, None)
+        }
+    };
+    let subject = render(subject, payload);
+    if subject.chars().count() > MAX_SUBJECT_CHARS {
+        return Err(Error::InvalidTemplate {
+            message: format!("The rendered email subject has {} characters; Direct Mail accepts at most {MAX_SUBJECT_CHARS}. Shorten the template subject.", subject.chars().count()),
+        });
+    }
+    // As the official connector: an i18n template's sendFrom, when set, replaces fromAlias.
+    let from_alias = match i18n.and_then(|t| t.send_from.as_deref()) {
+        Some(send_from) => Some(render(send_from, payload)),
+        None => config.from_alias.clone(),
+    };
+    if let Some(alias) = &from_alias {
+        if alias.chars().count() > MAX_FROM_ALIAS_CHARS {
+            return Err(Error::InvalidTemplate {
+                message: format!("The sender alias has {} characters; Direct Mail accepts at most {MAX_FROM_ALIAS_CHARS}. Shorten fromAlias (or the email template's sendFrom).", alias.chars().count()),
+            });
+        }
+    }
+    let mut params: Vec<(&'static str, String)> = vec![
+        ("AccountName", config.account_name.clone()),
+        ("AddressType", "1".into()),
+        ("ReplyToAddress", "false".into()),
+        ("ToAddress", message.to.to_string()),
+        ("Subject", subject),
+    ];
+    if let Some(alias) = from_alias {
+        params.push(("FromAlias", alias));
+    }
+    let body = render(content, payload);
+    params.push(match content_type {
+        ContentType::Html => ("HtmlBody", body),
+        ContentType::Plain => ("TextBody", body),
+    });
+    if let Some(reply_to) = reply_to {
+        params.push(("ReplyAddress", reply_to.to_string()));
+    }
+    let (url, host) = match &config.common.endpoint {
+        Some(endpoint) => (endpoint.url.clone(), endpoint.host.clone()),
+        None => {
+            let host = region_host(&DM_REGIONS, config.region_id);
+            (format!("https://{host}/"), host.to_string())
+        }
+    };
+    Ok(Planned {
+        api: API,
+        url,
+        host,
+        region_id: config.region_id.to_string(),
+        params,
+        timeout_ms: config.common.timeout_ms,
+    })
+}
+
+/// Interprets Aliyun's answer: 2xx with `EnvId` and `RequestId` is success; any other status
+/// carries an error body.
+pub fn interpret(status: u16, body: &str) -> Result<Value, Error> {
+    let map: Map<String, Value> = parse_object(status, body)?;
+    if !is_success(status) {
+        return Err(provider_error(API.action, status, &map));
+    }
+    match (string_field(&map, "EnvId"), string_field(&map, "RequestId")) {
+        (Some(env_id), Some(request_id)) => Ok(json!({ "EnvId": env_id, "RequestId": request_id })),
+        _ => Err(Error::InvalidResponse {
+            status,
+            reason: "a success answer must have EnvId and RequestId strings".into(),
+        }),
+    }
+}

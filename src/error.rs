@@ -1,0 +1,230 @@
+//! The one error type and its mapping to Logto's `ConnectorErrorCodes`.
+//!
+//! `code()` is the only place in the crate that spells a Logto error code. `data()` is what
+//! the shim passes as `ConnectorError` data; Logto shows `data.errorDescription`. Neither ever
+//! contains the access key secret or the security token: config issues name paths, never
+//! values, and provider text is Aliyun's own.
+
+use serde_json::{json, Map, Value};
+
+use crate::codes::Class;
+
+/// One problem found in a config, named by its JSON path (`templates[2].usageType`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    /// JSON path of the offending value; empty for the config as a whole.
+    pub path: String,
+    /// What is wrong and what is allowed. Never echoes the value received.
+    pub message: String,
+}
+
+/// An error answer from Aliyun, classified by its `Code`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderError {
+    /// The API that answered (`SingleSendMail`, `SendSms`).
+    pub action: &'static str,
+    /// HTTP status of the answer (200 for SMS business errors).
+    pub status: u16,
+    /// Aliyun's `Code`.
+    pub code: String,
+    /// Aliyun's `Message`.
+    pub message: String,
+    /// Aliyun's `RequestId`, to quote to Aliyun support.
+    pub request_id: Option<String>,
+    /// Aliyun's `HostId`, when given.
+    pub host_id: Option<String>,
+    /// Aliyun's `Recommend` troubleshooting link, when given.
+    pub recommend: Option<String>,
+    /// What kind of failure the code means, from [`crate::codes`].
+    pub class: Class,
+    /// One sentence that says what to do.
+    pub hint: String,
+}
+
+/// How the network failed, as the transport reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkErrorKind {
+    /// No answer within `timeoutMs`.
+    Timeout,
+    /// Connection refused.
+    Refused,
+    /// The host name did not resolve.
+    Dns,
+    /// The connection was reset or closed early.
+    Reset,
+    /// Anything else.
+    Other,
+}
+
+/// Everything that can go wrong in a call, in one enum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// The config failed validation.
+    InvalidConfig {
+        /// Every problem found, each with its path.
+        issues: Vec<Issue>,
+    },
+    /// A template rendered into something Aliyun would refuse (too long a subject, …).
+    InvalidTemplate {
+        /// What is wrong and what is allowed.
+        message: String,
+    },
+    /// The host passed a malformed send request (recipient, payload, time, nonce).
+    InvalidRequest {
+        /// What is wrong and what is allowed.
+        message: String,
+    },
+    /// No template for the usage type and no `Generic` template either.
+    TemplateNotFound {
+        /// The usage type that was asked for.
+        usage_type: String,
+    },
+    /// Aliyun's answer was not the JSON we expect.
+    InvalidResponse {
+        /// HTTP status of the answer.
+        status: u16,
+        /// What was wrong with it.
+        reason: String,
+    },
+    /// Aliyun answered with an error code.
+    Provider(Box<ProviderError>),
+    /// The request failed on the network.
+    Network {
+        /// How it failed.
+        kind: NetworkErrorKind,
+        /// The transport's own description.
+        message: String,
+        /// The host the request was for.
+        host: String,
+        /// The timeout that applied, in milliseconds.
+        timeout_ms: u32,
+    },
+    /// A bug: an unexpected state inside the core or at the boundary.
+    Internal {
+        /// What happened.
+        message: String,
+    },
+}
+
+impl Error {
+    /// Logto's `ConnectorErrorCodes` value for this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidConfig { .. } | Error::InvalidTemplate { .. } => "invalid_config",
+            Error::InvalidRequest { .. } => "invalid_request_parameters",
+            Error::TemplateNotFound { .. } => "template_not_found",
+            Error::InvalidResponse { .. } => "invalid_response",
+            Error::Provider(provider) => match provider.class {
+                Class::RateLimit => "rate_limit_exceeded",
+                Class::UsageLimit => "usage_limit_exceeded",
+                Class::BadRecipient => "invalid_request_parameters",
+                Class::Config => "invalid_config",
+                Class::Transient | Class::General => "general",
+            },
+            Error::Network { .. } | Error::Internal { .. } => "general",
+        }
+    }
+
+    /// The human sentence Logto shows.
+    pub fn description(&self) -> String {
+        match self {
+            Error::InvalidConfig { issues } => {
+                let parts: Vec<String> = issues
+                    .iter()
+                    .map(|issue| {
+                        if issue.path.is_empty() {
+                            issue.message.clone()
+                        } else {
+                            format!("{}: {}", issue.path, issue.message)
+                        }
+                    })
+                    .collect();
+                format!("Invalid connector config. {}", parts.join("; "))
+            }
+            Error::InvalidTemplate { message } | Error::InvalidRequest { message } => {
+                message.clone()
+            }
+            Error::TemplateNotFound { usage_type } => format!(
+                "Cannot find template for type: {usage_type}. Add a template with this usageType or a Generic one."
+            ),
+            Error::InvalidResponse { status, reason } => {
+                format!("Aliyun answered HTTP {status} with an unexpected body: {reason}")
+            }
+            Error::Provider(p) => format!("{} (Aliyun {}: {})", p.hint, p.code, p.message),
+            Error::Network {
+                kind,
+                message,
+                host,
+                timeout_ms,
+            } => match kind {
+                NetworkErrorKind::Timeout => format!(
+                    "Aliyun ({host}) did not answer within {timeout_ms} ms. The message may have been sent, so it was not retried; check the network path to Aliyun or raise timeoutMs."
+                ),
+                NetworkErrorKind::Refused | NetworkErrorKind::Dns => format!(
+                    "Could not connect to {host} ({message}). Nothing was sent; check the endpoint and the network."
+                ),
+                NetworkErrorKind::Reset => format!(
+                    "The connection to {host} broke before Aliyun answered ({message}). The message may have been sent, so it was not retried."
+                ),
+                NetworkErrorKind::Other => format!(
+                    "The request to {host} failed ({message}). The message may have been sent, so it was not retried."
+                ),
+            },
+            Error::Internal { message } => format!("Internal connector error: {message}"),
+        }
+    }
+
+    /// The `ConnectorError` data: always an object with `errorDescription`, JSON-safe.
+    pub fn data(&self) -> Value {
+        let mut data = Map::new();
+        data.insert("errorDescription".into(), Value::String(self.description()));
+        match self {
+            Error::InvalidConfig { issues } => {
+                let list: Vec<Value> = issues
+                    .iter()
+                    .map(|issue| json!({ "path": issue.path, "message": issue.message }))
+                    .collect();
+                data.insert("issues".into(), Value::Array(list));
+            }
+            Error::InvalidResponse { status, .. } => {
+                data.insert("status".into(), json!(status));
+            }
+            Error::Provider(p) => {
+                data.insert("Code".into(), Value::String(p.code.clone()));
+                data.insert("Message".into(), Value::String(p.message.clone()));
+                if let Some(id) = &p.request_id {
+                    data.insert("RequestId".into(), Value::String(id.clone()));
+                }
+                if let Some(id) = &p.host_id {
+                    data.insert("HostId".into(), Value::String(id.clone()));
+                }
+                if let Some(link) = &p.recommend {
+                    data.insert("Recommend".into(), Value::String(link.clone()));
+                }
+                data.insert("status".into(), json!(p.status));
+            }
+            Error::Network { kind, .. } => {
+                let name = match kind {
+                    NetworkErrorKind::Timeout => "timeout",
+                    NetworkErrorKind::Refused => "refused",
+                    NetworkErrorKind::Dns => "dns",
+                    NetworkErrorKind::Reset => "reset",
+                    NetworkErrorKind::Other => "other",
+                };
+                data.insert("network".into(), Value::String(name.into()));
+            }
+            _ => {}
+        }
+        Value::Object(data)
+    }
+
+    /// Shorthand for a config error with a single issue.
+    pub fn config(path: impl Into<String>, message: impl Into<String>) -> Error {
+        Error::InvalidConfig {
+            issues: vec![Issue {
+                path: path.into(),
+                message: message.into(),
+            }],
+        }
+    }
+}

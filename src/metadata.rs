@@ -1,0 +1,80 @@
+//! Connector metadata (what Logto's console shows), compiled in from `src/metadata/*.json`.
+
+use crate::Kind;
+
+const DM: &str = include_str!("metadata/aliyun-dm.json");
+const SMS: &str = include_str!("metadata/aliyun-sms.json");
+
+/// The metadata of a connector as JSON text.
+pub fn metadata_json(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Dm => DM,
+        Kind::Sms => SMS,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{DM_KEYS, SMS_KEYS};
+    use serde_json::Value;
+
+    fn parsed(kind: Kind) -> Value {
+        serde_json::from_str(metadata_json(kind)).unwrap_or(Value::Null)
+    }
+
+    #[test]
+    fn metadata_has_the_fields_logto_requires() {
+        for (kind, id, target) in [(Kind::Dm, "aliyun-dm-wasm", "aliyun-dm"), (Kind::Sms, "aliyun-sms-wasm", "aliyun-sms")] {
+            let m = parsed(kind);
+            assert_eq!(m["id"], id);
+            assert_eq!(m["target"], target);
+            assert_ne!(m["id"], "aliyun-direct-mail");
+            assert_ne!(m["id"], "aliyun-short-message-service");
+            assert!(m["platform"].is_null() && m["logoDark"].is_null());
+            for field in ["name", "description"] {
+                for lang in ["en", "zh-CN", "fr", "ko"] {
+                    assert!(m[field][lang].as_str().is_some_and(|s| !s.is_empty()), "{field}.{lang}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_config_key_is_a_form_item_and_secrets_are_confidential() {
+        for (kind, keys) in [(Kind::Dm, &DM_KEYS), (Kind::Sms, &SMS_KEYS)] {
+            let m = parsed(kind);
+            let items = m["formItems"].as_array().cloned().unwrap_or_default();
+            let form_keys: Vec<&str> = items.iter().filter_map(|i| i["key"].as_str()).collect();
+            assert_eq!(form_keys.len(), keys.len());
+            for key in keys.iter() {
+                assert!(form_keys.contains(key), "{key} has no form item");
+            }
+            for item in &items {
+                let key = item["key"].as_str().unwrap_or_default();
+                assert!(item["label"].as_str().is_some(), "{key} label");
+                if key == "accessKeySecret" || key == "securityToken" {
+                    assert_eq!(item["isConfidential"], true, "{key}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn default_templates_are_a_valid_config() {
+        for kind in [Kind::Dm, Kind::Sms] {
+            let m = parsed(kind);
+            let items = m["formItems"].as_array().cloned().unwrap_or_default();
+            let templates = items.iter().find(|i| i["key"] == "templates").map(|i| i["defaultValue"].clone());
+            let mut config = serde_json::json!({
+                "accessKeyId": "id", "accessKeySecret": "secret", "accountName": "a@b.c", "signName": "Sig",
+            });
+            config["templates"] = templates.unwrap_or(Value::Null);
+            let ok = match kind {
+                Kind::Dm => crate::config::validate_dm(&config).is_ok(),
+                Kind::Sms => crate::config::validate_sms(&config).is_ok(),
+            };
+            assert!(ok, "{kind:?}");
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! Reading Aliyun's JSON answers, shared by both APIs.
+//!
+//! Error bodies have the shape `{RequestId, HostId, Code, Message, Recommend}`
+//! (<https://help.aliyun.com/en/sdk/product-overview/rpc-mechanism>); SMS business errors
+//! arrive with HTTP 200 and `{RequestId, Code, Message}`.
+
+use serde_json::{Map, Value};
+
+use crate::codes::classify;
+use crate::error::{Error, ProviderError};
+
+/// Longest piece of an unexpected body quoted back in an error.
+const SNIPPET_CHARS: usize = 120;
+
+fn snippet(body: &str) -> String {
+    let trimmed = body.trim();
+    if trimmed.is_empty() {
+        return "an empty body".into();
+    }
+    let mut out: String = trimmed.chars().take(SNIPPET_CHARS).collect();
+    if trimmed.chars().nth(SNIPPET_CHARS).is_some() {
+        out.push('…');
+    }
+    format!("{out:?}")
+}
+
+/// Parses a body that must be a JSON object.
+pub fn parse_object(status: u16, body: &str) -> Result<Map<String, Value>, Error> {
+    match serde_json::from_str::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(Error::InvalidResponse {
+            status,
+            reason: format!("expected a JSON object, got {}", snippet(body)),
+        }),
+    }
+}
+
+/// A string field of an answer, if present.
+pub fn string_field(map: &Map<String, Value>, key: &str) -> Option<String> {
+    map.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+/// Turns an error answer into a classified [`ProviderError`]; an answer without `Code` and
+/// `Message` strings is not an Aliyun error body and becomes `invalid_response`.
+pub fn provider_error(action: &'static str, status: u16, map: &Map<String, Value>) -> Error {
+    let (Some(code), Some(message)) = (string_field(map, "Code"), string_field(map, "Message")) else {
+        return Error::InvalidResponse {
+            status,
+            reason: "the answer has no Code and Message".into(),
+        };
+    };
+    let (class, hint) = classify(&code);
+    Error::Provider(Box::new(ProviderError {
+        action,
+        status,
+        code,
+        message,
+        request_id: string_field(map, "RequestId"),
+        host_id: string_field(map, "HostId"),
+        recommend: string_field(map, "Recommend"),
+        class,
+        hint: hint.to_string(),
+    }))
+}
+
+/// Whether an HTTP status is a success.
+pub fn is_success(status: u16) -> bool {
+    (200..300).contains(&status)
+}

@@ -1,0 +1,147 @@
+//! Short Message Service `SendSms` (Dysmsapi 2017-05-25).
+//!
+//! API: <https://help.aliyun.com/en/sms/developer-reference/api-dysmsapi-2017-05-25-sendsms>.
+//! Business errors come back as HTTP 200 with `Code != "OK"`; gateway errors as 4xx/5xx.
+
+use serde_json::{json, Map, Value};
+
+use crate::config::{region_host, SmsConfig, TemplateCode, SMS_REGIONS};
+use crate::error::Error;
+use crate::pop::request::{Api, Planned};
+use crate::pop::response::{is_success, parse_object, provider_error, string_field};
+use crate::send::Message;
+use crate::template::select;
+
+/// The API called.
+pub const API: Api = Api {
+    action: "SendSms",
+    version: "2017-05-25",
+};
+
+/// Payload keys that describe the request rather than fill the template. Aliyun refuses
+/// verification-code sends whose TemplateParam has any value outside `[a-zA-Z0-9]`, and
+/// `zh-CN` or `fr-CA fr` are such values (Logto issue #7121).
+const NOT_TEMPLATE_PARAMS: [&str; 2] = ["locale", "uiLocales"];
+
+/// Whether `to` is a mainland China mobile number, as the official connector decides it:
+/// `^(?:\+86|0086|86)?1\d{10}$`, or with the prefix required in strict mode.
+pub fn is_china_number(to: &str, strict: bool) -> bool {
+    let is_mobile = |rest: &str| rest.len() == 11 && rest.starts_with('1') && rest.bytes().all(|b| b.is_ascii_digit());
+    let prefixed = ["+86", "0086", "86"]
+        .iter()
+        .any(|prefix| to.strip_prefix(prefix).is_some_and(is_mobile));
+    prefixed || (!strict && is_mobile(to))
+}
+
+/// The template code for this recipient.
+pub fn template_code<'c>(code: &'c TemplateCode, to: &str, strict: bool) -> &'c str {
+    match code {
+        TemplateCode::Single(code) => code,
+        TemplateCode::Split { china, overseas } => {
+            if is_china_number(to, strict) {
+                china
+            } else {
+                overseas
+            }
+        }
+    }
+}
+
+/// `TemplateParam`: the payload's string-valued top-level fields, in the caller's order,
+/// without the request-describing keys. Aliyun wants every value as a JSON string
+/// (`isv.INVALID_JSON_PARAM` otherwise), so non-string values are left out too.
+pub fn template_param(payload: &Map<String, Value>) -> String {
+    let params: Map<String, Value> = payload
+        .iter()
+        .filter(|(key, value)| value.is_string() && !NOT_TEMPLATE_PARAMS.contains(&key.as_str()))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    Value::Object(params).to_string()
+}
+
+/// Builds the unsigned `SendSms` request for one message.
+pub fn plan(config: &SmsConfig, message: &Message<'_>) -> Result<Planned, Error> {
+    message.check_single_recipient("phone number")?;
+    let template = select(&config.templates, message.usage_type, message.locale).ok_or_else(|| Error::TemplateNotFound {
+        usage_type: message.usage_type.to_string(),
+    })?;
+    let code = template_code(&template.template_code, message.to, config.strict_phone_region_number_check);
+    let params: Vec<(&'static str, String)> = vec![
+        ("PhoneNumbers", message.to.to_string()),
+        ("SignName", config.sign_name.clone()),
+        ("TemplateCode", code.to_string()),
+        ("TemplateParam", template_param(message.payload)),
+    ];
+    let (url, host) = match &config.common.endpoint {
+        Some(endpoint) => (endpoint.url.clone(), endpoint.host.clone()),
+        None => {
+            let host = region_host(&SMS_REGIONS, config.region_id);
+            (format!("https://{host}/"), host.to_string())
+        }
+    };
+    Ok(Planned {
+        api: API,
+        url,
+        host,
+        region_id: config.region_id.to_string(),
+        params,
+        timeout_ms: config.common.timeout_ms,
+    })
+}
+
+/// Interprets Aliyun's answer: success is `Code == "OK"`, whatever the status says.
+pub fn interpret(status: u16, body: &str) -> Result<Value, Error> {
+    let map = parse_object(status, body)?;
+    if !is_success(status) || string_field(&map, "Code").as_deref() != Some("OK") {
+        return Err(provider_error(API.action, status, &map));
+    }
+    let (Some(message), Some(request_id)) = (string_field(&map, "Message"), string_field(&map, "RequestId")) else {
+        return Err(Error::InvalidResponse {
+            status,
+            reason: "a success answer must have Message and RequestId strings".into(),
+        });
+    };
+    let mut result = json!({ "Code": "OK", "Message": message, "RequestId": request_id });
+    if let (Some(biz_id), Some(object)) = (string_field(&map, "BizId"), result.as_object_mut()) {
+        object.insert("BizId".into(), Value::String(biz_id));
+    }
+    Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ported from the official connector's `isChinaNumber` table, both modes.
+    #[test]
+    fn china_numbers_as_the_official_connector_decides() {
+        let cases = [
+            // (number, non-strict, strict)
+            ("13912345678", true, false),
+            ("8613912345678", true, true),
+            ("+8613912345678", true, true),
+            ("008613912345678", true, true),
+            ("85268326366", false, false),
+            ("14155552671", true, false),
+            ("18624017194", true, false),
+            ("8613912345", false, false),
+            ("861391234567890", false, false),
+            ("23912345678", false, false),
+            ("+1 3912345678", false, false),
+            ("", false, false),
+        ];
+        for (number, lenient, strict) in cases {
+            assert_eq!(is_china_number(number, false), lenient, "{number} lenient");
+            assert_eq!(is_china_number(number, true), strict, "{number} strict");
+        }
+    }
+
+    #[test]
+    fn template_param_keeps_only_string_fields_in_order() {
+        let payload: Map<String, Value> = serde_json::from_str(
+            r#"{"code":"123456","locale":"zh-CN","uiLocales":"fr-CA fr","n":1,"obj":{"a":"b"},"link":"x"}"#,
+        )
+        .unwrap_or_default();
+        assert_eq!(template_param(&payload), r#"{"code":"123456","link":"x"}"#);
+    }
+}

@@ -1,0 +1,423 @@
+//! Whole sends through a fake transport: exact form bodies (signature included, because time
+//! and nonce are inputs), endpoints, template choice, error classification and retries.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+
+use aliyun_connectors::error::NetworkErrorKind;
+use aliyun_connectors::send::{envelope, secrets, send_message, MAX_ATTEMPTS};
+use aliyun_connectors::transport::{HttpRequest, Stamp, Transport, TransportResult};
+use aliyun_connectors::{Error, Kind};
+use futures_executor::block_on;
+use serde_json::{json, Value};
+
+const NOW_MS: f64 = 1_476_944_876_000.0; // 2016-10-20T06:27:56Z
+const NONCE: &str = "c1b2c332-4cfb-4a0f-b8cc-ebe622aa0a5c";
+
+/// Records every request and answers from a script.
+struct Fake {
+    requests: RefCell<Vec<HttpRequest>>,
+    answers: RefCell<VecDeque<TransportResult>>,
+    sleeps: RefCell<Vec<u32>>,
+    stamps: RefCell<u32>,
+}
+
+impl Fake {
+    fn new(answers: Vec<TransportResult>) -> Fake {
+        Fake {
+            requests: RefCell::new(Vec::new()),
+            answers: RefCell::new(answers.into()),
+            sleeps: RefCell::new(Vec::new()),
+            stamps: RefCell::new(0),
+        }
+    }
+    fn ok(status: u16, body: &str) -> TransportResult {
+        TransportResult::Response { status, body: body.to_string() }
+    }
+    fn net(kind: NetworkErrorKind, sent: bool) -> TransportResult {
+        TransportResult::NetworkError { kind, message: "boom".into(), sent }
+    }
+    fn bodies(&self) -> Vec<String> {
+        self.requests.borrow().iter().map(|r| r.body.clone()).collect()
+    }
+}
+
+impl Transport for Fake {
+    async fn send(&self, request: &HttpRequest) -> TransportResult {
+        self.requests.borrow_mut().push(request.clone());
+        self.answers
+            .borrow_mut()
+            .pop_front()
+            .unwrap_or_else(|| Fake::net(NetworkErrorKind::Other, true))
+    }
+    async fn sleep(&self, ms: u32) {
+        self.sleeps.borrow_mut().push(ms);
+    }
+    fn stamp(&self) -> Stamp {
+        let mut n = self.stamps.borrow_mut();
+        *n += 1;
+        Stamp { now_ms: NOW_MS + f64::from(*n) * 1000.0, nonce: format!("retry-nonce-{n}") }
+    }
+}
+
+const DM_OK: &str = r#"{"EnvId":"600000123","RequestId":"REQ-1"}"#;
+const SMS_OK: &str = r#"{"Code":"OK","Message":"OK","BizId":"900^1","RequestId":"REQ-2"}"#;
+
+fn dm_config() -> Value {
+    json!({
+        "accessKeyId": "testid",
+        "accessKeySecret": "testsecret",
+        "accountName": "noreply@mail.example.com",
+        "fromAlias": "Logto 团队",
+        "templates": [
+            { "usageType": "SignIn", "subject": "登录验证码 {{code}}", "content": "<p>Your code is <b>{{code}}</b> ({{locale}}) 😀</p>" },
+            { "usageType": "Register", "subject": "Register {{code}}", "content": "r {{code}}" },
+            { "usageType": "ForgotPassword", "subject": "Reset {{code}}", "content": "f {{code}}" },
+            { "usageType": "Generic", "subject": "Generic {{code}}", "content": "g {{code}}" }
+        ]
+    })
+}
+
+fn sms_config() -> Value {
+    json!({
+        "accessKeyId": "testid",
+        "accessKeySecret": "testsecret",
+        "signName": "阿里云短信测试",
+        "securityToken": "sts-token-value",
+        "templates": [
+            { "usageType": "SignIn", "templateCode": { "china": "SMS_CHINA", "overseas": "SMS_WORLD" } },
+            { "usageType": "Register", "templateCode": "SMS_REG" },
+            { "usageType": "ForgotPassword", "templateCode": "SMS_FP" },
+            { "usageType": "Generic", "templateCode": "SMS_GEN" }
+        ]
+    })
+}
+
+fn input(config: Value, to: &str, kind: &str, payload: Value) -> Value {
+    json!({ "config": config, "to": to, "type": kind, "payload": payload, "template": null, "nowMs": NOW_MS, "nonce": NONCE })
+}
+
+fn param(body: &str, name: &str) -> Option<String> {
+    body.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == name).then(|| v.to_string())
+    })
+}
+
+#[test]
+fn dm_sign_in_goes_out_byte_for_byte() {
+    let fake = Fake::new(vec![Fake::ok(200, DM_OK)]);
+    let result = block_on(send_message(
+        Kind::Dm,
+        &input(dm_config(), "user@example.com", "SignIn", json!({ "code": "123456", "locale": "zh-CN" })),
+        &fake,
+    ));
+    assert_eq!(result, Ok(json!({ "EnvId": "600000123", "RequestId": "REQ-1" })));
+    let requests = fake.requests.borrow();
+    let request = &requests[0];
+    assert_eq!(request.method, "POST");
+    assert_eq!(request.url, "https://dm.aliyuncs.com/");
+    assert_eq!(request.headers, vec![("content-type", "application/x-www-form-urlencoded")]);
+    assert_eq!(request.timeout_ms, 10_000);
+    // Expected body computed independently (Python urllib.parse.quote + hmac).
+    assert_eq!(
+        request.body,
+        "AccessKeyId=testid&AccountName=noreply%40mail.example.com&Action=SingleSendMail&AddressType=1&Format=json&FromAlias=Logto%20%E5%9B%A2%E9%98%9F&HtmlBody=%3Cp%3EYour%20code%20is%20%3Cb%3E123456%3C%2Fb%3E%20%28zh-CN%29%20%F0%9F%98%80%3C%2Fp%3E&RegionId=cn-hangzhou&ReplyToAddress=false&SignatureMethod=HMAC-SHA1&SignatureNonce=c1b2c332-4cfb-4a0f-b8cc-ebe622aa0a5c&SignatureVersion=1.0&Subject=%E7%99%BB%E5%BD%95%E9%AA%8C%E8%AF%81%E7%A0%81%20123456&Timestamp=2016-10-20T06%3A27%3A56Z&ToAddress=user%40example.com&Version=2015-11-23&Signature=wfrf95JLrE9D9PgpVhSuML3iuXk%3D"
+    );
+}
+
+#[test]
+fn sms_with_sts_token_goes_out_byte_for_byte() {
+    let fake = Fake::new(vec![Fake::ok(200, SMS_OK)]);
+    let result = block_on(send_message(
+        Kind::Sms,
+        &input(sms_config(), "8613912345678", "SignIn", json!({ "code": "123456", "locale": "zh-CN", "uiLocales": "zh-CN en" })),
+        &fake,
+    ));
+    assert_eq!(result, Ok(json!({ "Code": "OK", "Message": "OK", "BizId": "900^1", "RequestId": "REQ-2" })));
+    let requests = fake.requests.borrow();
+    assert_eq!(requests[0].url, "https://dysmsapi.aliyuncs.com/");
+    assert_eq!(
+        requests[0].body,
+        "AccessKeyId=testid&Action=SendSms&Format=json&PhoneNumbers=8613912345678&RegionId=cn-hangzhou&SecurityToken=sts-token-value&SignName=%E9%98%BF%E9%87%8C%E4%BA%91%E7%9F%AD%E4%BF%A1%E6%B5%8B%E8%AF%95&SignatureMethod=HMAC-SHA1&SignatureNonce=c1b2c332-4cfb-4a0f-b8cc-ebe622aa0a5c&SignatureVersion=1.0&TemplateCode=SMS_CHINA&TemplateParam=%7B%22code%22%3A%22123456%22%7D&Timestamp=2016-10-20T06%3A27%3A56Z&Version=2017-05-25&Signature=F2ckouxMJL2lcl9yeSUsw%2BV8ocY%3D"
+    );
+}
+
+#[test]
+fn dm_regions_choose_their_hosts_and_region_ids() {
+    let cases = [
+        (None, "https://dm.aliyuncs.com/", "cn-hangzhou"),
+        (Some("cn-hangzhou"), "https://dm.aliyuncs.com/", "cn-hangzhou"),
+        (Some("ap-southeast-1"), "https://dm.ap-southeast-1.aliyuncs.com/", "ap-southeast-1"),
+        (Some("ap-southeast-2"), "https://dm.ap-southeast-2.aliyuncs.com/", "ap-southeast-2"),
+        (Some("eu-central-1"), "https://dm.eu-central-1.aliyuncs.com/", "eu-central-1"),
+        (Some("us-east-1"), "https://dm.us-east-1.aliyuncs.com/", "us-east-1"),
+    ];
+    for (region, url, region_id) in cases {
+        let mut config = dm_config();
+        if let Some(region) = region {
+            config["regionId"] = json!(region);
+        }
+        let fake = Fake::new(vec![Fake::ok(200, DM_OK)]);
+        let result = block_on(send_message(Kind::Dm, &input(config, "a@b.co", "SignIn", json!({ "code": "1" })), &fake));
+        assert!(result.is_ok(), "{region:?}");
+        let requests = fake.requests.borrow();
+        assert_eq!(requests[0].url, url);
+        assert_eq!(param(&requests[0].body, "RegionId").as_deref(), Some(region_id));
+    }
+}
+
+#[test]
+fn sms_regions_and_endpoint_override() {
+    let mut config = sms_config();
+    config["regionId"] = json!("ap-southeast-1");
+    let fake = Fake::new(vec![Fake::ok(200, SMS_OK)]);
+    assert!(block_on(send_message(Kind::Sms, &input(config.clone(), "14155552671", "Register", json!({ "code": "1" })), &fake)).is_ok());
+    assert_eq!(fake.requests.borrow()[0].url, "https://dysmsapi.ap-southeast-1.aliyuncs.com/");
+    assert_eq!(param(&fake.requests.borrow()[0].body, "RegionId").as_deref(), Some("ap-southeast-1"));
+
+    config["endpoint"] = json!("http://127.0.0.1:8787");
+    config["timeoutMs"] = json!(2500);
+    let fake = Fake::new(vec![Fake::ok(200, SMS_OK)]);
+    assert!(block_on(send_message(Kind::Sms, &input(config, "14155552671", "Register", json!({ "code": "1" })), &fake)).is_ok());
+    assert_eq!(fake.requests.borrow()[0].url, "http://127.0.0.1:8787/");
+    assert_eq!(fake.requests.borrow()[0].timeout_ms, 2500);
+}
+
+#[test]
+fn sms_template_code_follows_the_number_and_strict_mode() {
+    let cases = [
+        ("13912345678", false, "SMS_CHINA"),
+        ("13912345678", true, "SMS_WORLD"),
+        ("8613912345678", true, "SMS_CHINA"),
+        ("85268326366", false, "SMS_WORLD"),
+    ];
+    for (to, strict, expected) in cases {
+        let mut config = sms_config();
+        config["strictPhoneRegionNumberCheck"] = json!(strict);
+        let fake = Fake::new(vec![Fake::ok(200, SMS_OK)]);
+        assert!(block_on(send_message(Kind::Sms, &input(config, to, "SignIn", json!({ "code": "1" })), &fake)).is_ok());
+        assert_eq!(param(&fake.requests.borrow()[0].body, "TemplateCode").as_deref(), Some(expected), "{to} strict={strict}");
+    }
+}
+
+#[test]
+fn every_logto_type_falls_back_to_generic() {
+    for kind in ["OrganizationInvitation", "UserPermissionValidation", "BindNewIdentifier", "MfaVerification", "BindMfa", "Generic", "SomeFutureType"] {
+        let fake = Fake::new(vec![Fake::ok(200, DM_OK)]);
+        assert!(block_on(send_message(Kind::Dm, &input(dm_config(), "a@b.co", kind, json!({ "code": "42" })), &fake)).is_ok());
+        assert_eq!(param(&fake.requests.borrow()[0].body, "Subject").as_deref(), Some("Generic%2042"), "{kind}");
+    }
+}
+
+#[test]
+fn i18n_template_wins_with_send_from_reply_to_and_plain_text() {
+    let mut request = input(dm_config(), "a@b.co", "SignIn", json!({ "code": "777" }));
+    request["template"] = json!({ "subject": "Código {{code}}", "content": "plain {{code}}", "contentType": "text/plain", "replyTo": "help@example.com", "sendFrom": "Équipe" });
+    let fake = Fake::new(vec![Fake::ok(200, DM_OK)]);
+    assert!(block_on(send_message(Kind::Dm, &request, &fake)).is_ok());
+    let body = &fake.bodies()[0];
+    assert_eq!(param(body, "Subject").as_deref(), Some("C%C3%B3digo%20777"));
+    assert_eq!(param(body, "TextBody").as_deref(), Some("plain%20777"));
+    assert_eq!(param(body, "HtmlBody"), None);
+    assert_eq!(param(body, "FromAlias").as_deref(), Some("%C3%89quipe"));
+    assert_eq!(param(body, "ReplyAddress").as_deref(), Some("help%40example.com"));
+}
+
+#[test]
+fn template_not_found_without_generic() {
+    let mut config = dm_config();
+    config["templates"][3]["usageType"] = json!("Generic");
+    let templates_without_generic = json!([
+        { "usageType": "SignIn", "subject": "s", "content": "c" }
+    ]);
+    let fake = Fake::new(vec![]);
+    // A config without the required types is rejected first…
+    config["templates"] = templates_without_generic;
+    let error = block_on(send_message(Kind::Dm, &input(config, "a@b.co", "BindMfa", json!({})), &fake));
+    assert_eq!(error.map_err(|e| e.code()), Err("invalid_config"));
+    // …and a valid one whose Generic is language-specific still finds it as a last resort,
+    // so template_not_found needs no template of the type at all:
+    let mut request = input(sms_config(), "13912345678", "BindMfa", json!({}));
+    request["config"]["templates"] = json!([
+        { "usageType": "SignIn", "templateCode": "A" }, { "usageType": "Register", "templateCode": "B" },
+        { "usageType": "ForgotPassword", "templateCode": "C" }, { "usageType": "Generic", "templateCode": "D", "locale": "fr" }
+    ]);
+    let fake = Fake::new(vec![Fake::ok(200, SMS_OK)]);
+    assert!(block_on(send_message(Kind::Sms, &request, &fake)).is_ok());
+    assert_eq!(fake.requests.borrow().len(), 1);
+}
+
+#[test]
+fn errors_are_classified_by_code() {
+    let cases: Vec<(Kind, u16, &str, &str)> = vec![
+        (Kind::Dm, 404, r#"{"RequestId":"R","HostId":"dm.aliyuncs.com","Code":"InvalidMailAddress.NotFound","Message":"The specified mail address is not found.","Recommend":"https://x"}"#, "invalid_config"),
+        (Kind::Dm, 400, r#"{"RequestId":"R","Code":"InvalidSendMail.Spam","Message":"spam"}"#, "usage_limit_exceeded"),
+        (Kind::Dm, 400, r#"{"RequestId":"R","Code":"InvalidToAddress","Message":"bad"}"#, "invalid_request_parameters"),
+        (Kind::Dm, 400, r#"{"RequestId":"R","Code":"Throttling.User","Message":"flow"}"#, "rate_limit_exceeded"),
+        (Kind::Dm, 400, r#"{"RequestId":"R","Code":"SomethingNew","Message":"new"}"#, "general"),
+        (Kind::Dm, 502, "<html><body>Bad Gateway</body></html>", "invalid_response"),
+        (Kind::Dm, 200, r#"{"RequestId":"R"}"#, "invalid_response"),
+        (Kind::Dm, 200, r#"{"EnvId":"1","Requ"#, "invalid_response"),
+        (Kind::Sms, 200, r#"{"Code":"isv.BUSINESS_LIMIT_CONTROL","Message":"触发分钟级流控Permits:1","RequestId":"R"}"#, "rate_limit_exceeded"),
+        (Kind::Sms, 200, r#"{"Code":"isv.AMOUNT_NOT_ENOUGH","Message":"m","RequestId":"R"}"#, "usage_limit_exceeded"),
+        (Kind::Sms, 200, r#"{"Code":"isv.MOBILE_NUMBER_ILLEGAL","Message":"m","RequestId":"R"}"#, "invalid_request_parameters"),
+        (Kind::Sms, 200, r#"{"Code":"isv.SMS_TEMPLATE_ILLEGAL","Message":"m","RequestId":"R"}"#, "invalid_config"),
+        (Kind::Sms, 400, r#"{"Code":"SignatureDoesNotMatch","Message":"Specified signature is not matched with our calculation.","RequestId":"R"}"#, "invalid_config"),
+        (Kind::Sms, 200, "not json", "invalid_response"),
+        (Kind::Sms, 200, "[1,2]", "invalid_response"),
+        (Kind::Sms, 500, "", "invalid_response"),
+    ];
+    for (kind, status, body, code) in cases {
+        let (config, to) = match kind {
+            Kind::Dm => (dm_config(), "a@b.co"),
+            Kind::Sms => (sms_config(), "13912345678"),
+        };
+        let fake = Fake::new(vec![Fake::ok(status, body)]);
+        let result = block_on(send_message(kind, &input(config, to, "SignIn", json!({ "code": "1" })), &fake));
+        let error = result.err();
+        assert_eq!(error.as_ref().map(Error::code), Some(code), "{status} {body}");
+        assert_eq!(fake.requests.borrow().len(), 1, "no retry for {body}");
+        let data = error.map(|e| e.data()).unwrap_or_default();
+        assert!(data["errorDescription"].as_str().is_some_and(|d| !d.is_empty()));
+        if body.contains("\"Message\"") && status != 200 || body.contains("isv.") {
+            assert!(data["Code"].is_string() && data["Message"].is_string() && data["RequestId"] == "R", "{data}");
+            let message = data["Message"].as_str().unwrap_or_default();
+            assert!(data["errorDescription"].as_str().unwrap_or_default().contains(message));
+        }
+    }
+}
+
+#[test]
+fn retries_only_when_aliyun_provably_did_not_take_the_message() {
+    let unavailable = r#"{"Code":"ServiceUnavailable","Message":"busy","RequestId":"R"}"#;
+    let throttled_api = r#"{"Code":"Throttling.Api","Message":"api flow","RequestId":"R"}"#;
+    let internal = r#"{"Code":"InternalError","Message":"oops","RequestId":"R"}"#;
+    let cases: Vec<(Vec<TransportResult>, usize, Option<&str>)> = vec![
+        (vec![Fake::net(NetworkErrorKind::Refused, false), Fake::ok(200, DM_OK)], 2, None),
+        (vec![Fake::net(NetworkErrorKind::Dns, false), Fake::ok(503, unavailable), Fake::ok(200, DM_OK)], 3, None),
+        (vec![Fake::ok(400, throttled_api), Fake::ok(200, DM_OK)], 2, None),
+        (vec![Fake::ok(503, unavailable); 5], MAX_ATTEMPTS as usize, Some("general")),
+        (vec![Fake::net(NetworkErrorKind::Timeout, true), Fake::ok(200, DM_OK)], 1, Some("general")),
+        (vec![Fake::net(NetworkErrorKind::Reset, true), Fake::ok(200, DM_OK)], 1, Some("general")),
+        (vec![Fake::ok(500, internal), Fake::ok(200, DM_OK)], 1, Some("general")),
+        (vec![Fake::ok(500, ""), Fake::ok(200, DM_OK)], 1, Some("invalid_response")),
+        (vec![Fake::ok(400, r#"{"Code":"Throttling.User","Message":"m","RequestId":"R"}"#), Fake::ok(200, DM_OK)], 1, Some("rate_limit_exceeded")),
+    ];
+    for (answers, attempts, code) in cases {
+        let fake = Fake::new(answers);
+        let result = block_on(send_message(Kind::Dm, &input(dm_config(), "a@b.co", "SignIn", json!({ "code": "1" })), &fake));
+        assert_eq!(result.as_ref().err().map(Error::code), code);
+        let bodies = fake.bodies();
+        assert_eq!(bodies.len(), attempts, "{code:?}");
+        // Each attempt is signed anew with its own nonce and timestamp.
+        let nonces: Vec<Option<String>> = bodies.iter().map(|b| param(b, "SignatureNonce")).collect();
+        let mut unique = nonces.clone();
+        unique.dedup();
+        assert_eq!(unique.len(), nonces.len());
+        assert_eq!(fake.sleeps.borrow().len(), attempts - 1);
+    }
+}
+
+#[test]
+fn invalid_configs_list_every_issue_by_path() {
+    let cases: Vec<(Kind, Value, Vec<&str>)> = vec![
+        (Kind::Dm, json!(null), vec![""]),
+        (Kind::Dm, json!({}), vec!["accessKeyId", "accessKeySecret", "accountName", "templates"]),
+        (Kind::Dm, json!({ "accessKeyId": 1, "accessKeySecret": "s", "accountName": "a", "regionId": "cn-beijing", "fromAlias": null,
+            "templates": [{ "usageType": "Signin", "subject": "s" }, 5, { "usageType": "Register", "subject": "s", "content": "c", "contentType": "text/markdown", "locale": "not a tag" }] }),
+            vec!["accessKeyId", "regionId", "fromAlias", "templates[0].content", "templates[1]", "templates[2].locale", "templates[2].contentType", "templates"]),
+        (Kind::Sms, json!({ "accessKeyId": "i", "accessKeySecret": "s", "signName": "n", "strictPhoneRegionNumberCheck": "yes", "endpoint": "http://example.com", "timeoutMs": 999,
+            "templates": [{ "usageType": "SignIn", "templateCode": { "china": "A" }, "type": 3 }] }),
+            vec!["templates[0].type", "templates[0].templateCode.overseas", "templates", "strictPhoneRegionNumberCheck", "endpoint", "timeoutMs"]),
+    ];
+    for (kind, config, paths) in cases {
+        let fake = Fake::new(vec![]);
+        let error = block_on(send_message(kind, &input(config, "a@b.co", "SignIn", json!({})), &fake)).err();
+        let data = error.as_ref().map(Error::data).unwrap_or_default();
+        assert_eq!(error.as_ref().map(Error::code), Some("invalid_config"));
+        let found: Vec<&str> = data["issues"].as_array().map(|a| a.iter().filter_map(|i| i["path"].as_str()).collect()).unwrap_or_default();
+        assert_eq!(found, paths, "{data}");
+        assert!(fake.requests.borrow().is_empty());
+    }
+}
+
+#[test]
+fn missing_usage_types_are_listed_at_once_with_a_suggestion() {
+    let config = json!({ "accessKeyId": "i", "accessKeySecret": "s", "accountName": "a",
+        "templates": [{ "usageType": "Signin", "subject": "s", "content": "c" }, { "usageType": "Generic", "subject": "s", "content": "c" }] });
+    let error = aliyun_connectors::config::validate_dm(&config).err();
+    let description = error.map(|e| e.description()).unwrap_or_default();
+    assert!(description.contains("missing: Register, SignIn, ForgotPassword"), "{description}");
+    assert!(description.contains("did you mean \"SignIn\""), "{description}");
+}
+
+#[test]
+fn official_configs_stay_valid() {
+    // Shapes the official guards accept: extra keys, empty strings, type given as a number.
+    let dm = json!({ "accessKeyId": "", "accessKeySecret": "", "accountName": "", "regionId": "us-east-1", "somethingElse": [1],
+        "templates": [ { "usageType": "SignIn", "subject": "", "content": "", "extra": true },
+            { "usageType": "Register", "subject": "s", "content": "c" }, { "usageType": "ForgotPassword", "subject": "s", "content": "c" },
+            { "usageType": "Generic", "subject": "s", "content": "c" }, { "usageType": "AnythingElse", "subject": "s", "content": "c" } ] });
+    assert!(aliyun_connectors::config::validate_dm(&dm).is_ok());
+    let sms = json!({ "accessKeyId": "i", "accessKeySecret": "s", "signName": "n", "strictPhoneRegionNumberCheck": true,
+        "templates": [ { "usageType": "SignIn", "templateCode": "A", "type": 0 }, { "usageType": "Register", "templateCode": { "china": "B", "overseas": "C", "x": 1 }, "type": 7 },
+            { "usageType": "ForgotPassword", "templateCode": "D", "type": 6 }, { "usageType": "Generic", "templateCode": "E", "type": 1 } ] });
+    assert!(aliyun_connectors::config::validate_sms(&sms).is_ok());
+}
+
+#[test]
+fn endpoints_are_https_or_loopback_http() {
+    use aliyun_connectors::config::parse_endpoint;
+    for good in ["https://dm-vpc.cn-hangzhou.aliyuncs.com", "https://x.example.com:8443/base/", "http://127.0.0.1:8787/", "http://localhost:1", "http://[::1]:9000", "HTTP://127.1.2.3"] {
+        assert!(parse_endpoint(good).is_ok(), "{good}");
+    }
+    for bad in ["http://10.0.0.1/", "http://example.com", "ftp://x", "dm.aliyuncs.com", "https://", "https://a b", "https://u:p@host/", "https://h/?q=1", "https://h:0/", "https://h:99999/", "http://127.0.0.1.evil.com/"] {
+        assert!(parse_endpoint(bad).is_err(), "{bad}");
+    }
+    assert_eq!(parse_endpoint("https://h.example.com").map(|e| e.url), Ok("https://h.example.com/".to_string()));
+}
+
+#[test]
+fn limits_are_checked_before_sending() {
+    let mut config = dm_config();
+    config["fromAlias"] = json!("An alias that is far too long");
+    let fake = Fake::new(vec![]);
+    let error = block_on(send_message(Kind::Dm, &input(config, "a@b.co", "SignIn", json!({ "code": "1" })), &fake)).err();
+    assert_eq!(error.map(|e| e.code()), Some("invalid_config"));
+    let mut config = dm_config();
+    config["templates"][0]["subject"] = json!("长".repeat(101));
+    let error = block_on(send_message(Kind::Dm, &input(config, "a@b.co", "SignIn", json!({ "code": "1" })), &fake)).err();
+    assert_eq!(error.map(|e| e.code()), Some("invalid_config"));
+    for to in ["", "a@b.co,c@d.co", "a @b.co"] {
+        let error = block_on(send_message(Kind::Dm, &input(dm_config(), to, "SignIn", json!({})), &fake)).err();
+        assert_eq!(error.map(|e| e.code()), Some("invalid_request_parameters"), "{to:?}");
+    }
+    assert!(fake.requests.borrow().is_empty());
+}
+
+#[test]
+fn secrets_never_reach_error_data() {
+    let secret = "SUPER-SECRET-VALUE-123";
+    let token = "STS-TOKEN-VALUE-456";
+    let mut config = sms_config();
+    config["accessKeySecret"] = json!(secret);
+    config["securityToken"] = json!(token);
+    // Even an answer that quotes the secret back (a hostile proxy) is scrubbed.
+    let echo = format!(r#"{{"Code":"X","Message":"echo {secret} {token}","RequestId":"R"}}"#);
+    let answers = vec![Fake::ok(400, &echo), Fake::ok(200, &format!("garbage {secret}")), Fake::net(NetworkErrorKind::Timeout, true)];
+    for answer in answers {
+        let request = input(config.clone(), "13912345678", "SignIn", json!({ "code": "1" }));
+        let fake = Fake::new(vec![answer]);
+        let result = block_on(send_message(Kind::Sms, &request, &fake));
+        let shown = envelope(result, &secrets(&request)).to_string();
+        assert!(shown.contains("\"ok\":false"));
+        assert!(!shown.contains(secret) && !shown.contains(token), "{shown}");
+    }
+    let mut bad = config.clone();
+    bad["templates"] = json!(secret);
+    let shown = envelope(aliyun_connectors::config::validate_sms(&bad).map(|_| json!(null)), &[]).to_string();
+    assert!(!shown.contains(secret), "{shown}");
+}
