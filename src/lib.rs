@@ -31,7 +31,7 @@ pub mod template;
 pub mod transport;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 pub use error::Error;
 
