@@ -1,0 +1,149 @@
+// The inbox page in a real browser (headless Chromium), driven over the DevTools protocol.
+// The protocol runs over --remote-debugging-pipe (NUL-separated JSON on fds 3 and 4), so no
+// WebSocket client is needed and the test runs the same on Node 20 and 22.
+// Skipped when Chromium is not installed (Debian: apt-get install chromium).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { startSandbox } from '../index.mjs';
+import { CREDENTIALS, dmParams, postSigned, smsParams } from './helpers.mjs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SKIP = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found (install Debian's chromium package to run the browser test)`;
+
+/** Launch Chromium with a DevTools pipe; returns { send(method, params, sessionId), close() }. */
+function launch(userDataDir) {
+  const child = spawn(CHROMIUM, [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run', '--no-default-browser-check',
+    `--user-data-dir=${userDataDir}`, '--remote-debugging-pipe', '--window-size=1280,900', 'about:blank',
+  ], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
+  child.stderr.resume(); // Chromium is chatty (dbus); nobody needs it
+  const toBrowser = child.stdio[3];
+  const fromBrowser = child.stdio[4];
+  let nextId = 1;
+  const waiting = new Map();
+  let buffer = Buffer.alloc(0);
+  fromBrowser.on('data', (chunk) => {
+    buffer = Buffer.concat([buffer, chunk]);
+    let end;
+    while ((end = buffer.indexOf(0)) !== -1) {
+      const msg = JSON.parse(buffer.subarray(0, end).toString('utf8'));
+      buffer = buffer.subarray(end + 1);
+      const w = msg.id !== undefined && waiting.get(msg.id);
+      if (w) {
+        waiting.delete(msg.id);
+        if (msg.error) w.reject(new Error(`${w.method}: ${msg.error.message}`));
+        else w.resolve(msg.result);
+      }
+    }
+  });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  child.on('exit', () => {
+    for (const w of waiting.values()) w.reject(new Error('chromium exited'));
+    waiting.clear();
+  });
+  return {
+    send(method, params = {}, sessionId = undefined) {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject, method });
+        toBrowser.write(`${JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) })}\0`);
+      });
+    },
+    // Ask Chromium to quit so it takes its helper processes down with it; kill it only if
+    // it does not exit in time.
+    async close() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const id = nextId++;
+        toBrowser.write(`${JSON.stringify({ id, method: 'Browser.close', params: {} })}\0`);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** Evaluate an expression in the page until it returns a truthy value. */
+async function waitFor(browser, sessionId, expression, what, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { result } = await browser.send('Runtime.evaluate', { expression, returnByValue: true }, sessionId);
+    if (result.value) return result.value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('inbox page in headless Chromium', { skip: SKIP }, () => {
+  it('shows a Chinese subject, renders the HTML body without scripts or remote loads, updates live, screenshots', { timeout: 60000 }, async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sandbox-browser-'));
+    const sb = await startSandbox({ credentials: CREDENTIALS });
+    const browser = launch(join(dir, 'profile'));
+    try {
+      const origin = sb.url.slice(0, -1);
+      const subject = '验证码：您的登录代码 🔐';
+      // The email tries to load a remote image and run a script: both would show up as
+      // requests to the sandbox if the page's protections failed.
+      const html = `<h1 style="color:#c00">你好，世界</h1><p>인증 코드 <b>123456</b></p>
+        <img src="${origin}/tracking-pixel.png" alt="">
+        <script>fetch('${origin}/script-ran')</script>`;
+      await postSigned(sb, dmParams(Date.now(), { Subject: subject, HtmlBody: html }));
+      const [mail] = sb.deliveries();
+
+      const { targetInfos } = await browser.send('Target.getTargets');
+      const page = targetInfos.find((x) => x.type === 'page');
+      const { sessionId } = await browser.send('Target.attachToTarget', { targetId: page.targetId, flatten: true });
+      await browser.send('Page.enable', {}, sessionId);
+      await browser.send('Runtime.enable', {}, sessionId);
+      await browser.send('Page.navigate', { url: `${sb.url}__sandbox/#${mail.id}` }, sessionId);
+
+      const title = await waitFor(browser, sessionId, "document.querySelector('#detail h2.subject')?.textContent", 'the detail view');
+      assert.equal(title, subject);
+      const listTitle = await waitFor(browser, sessionId, "document.querySelector('#messages .title')?.textContent", 'the list');
+      assert.equal(listTitle, subject);
+      await waitFor(browser, sessionId, "document.getElementById('status').textContent === 'live'", 'the event stream');
+      const frame = await waitFor(browser, sessionId, `(() => {
+        const f = document.querySelector('iframe.body');
+        return f && { sandbox: f.getAttribute('sandbox'), hasBody: f.srcdoc.includes('你好，世界') };
+      })()`, 'the iframe');
+      assert.deepEqual(frame, { sandbox: '', hasBody: true });
+      const raw = await waitFor(browser, sessionId, "document.querySelector('pre.raw')?.textContent", 'the raw body');
+      assert.equal(raw, mail.rawBody);
+
+      // Live update: a new SMS appears at the top of the list without reloading.
+      await postSigned(sb, smsParams(Date.now(), { TemplateCode: 'SMS_LIVE_1', TemplateParam: '{"code":"654321","product":"罗格托"}' }));
+      const top = await waitFor(browser, sessionId,
+        "document.querySelector('#messages li .title')?.textContent === 'SMS_LIVE_1' && document.querySelectorAll('#messages li').length",
+        'the live SMS');
+      assert.equal(top, 2);
+
+      // Opening the SMS shows its TemplateParam pretty-printed.
+      await browser.send('Runtime.evaluate', { expression: "document.querySelector('#messages li').click()" }, sessionId);
+      const param = await waitFor(browser, sessionId, "document.querySelector('pre.template-param')?.textContent", 'the SMS detail');
+      assert.equal(param, '{\n  "code": "654321",\n  "product": "罗格托"\n}');
+
+      await new Promise((r) => setTimeout(r, 300)); // give a would-be leak time to happen
+      const leaks = sb.requests().filter((r) => r.path === '/tracking-pixel.png' || r.path === '/script-ran');
+      assert.deepEqual(leaks, [], 'the email body loaded something or ran a script');
+
+      await browser.send('Runtime.evaluate', { expression: "document.querySelectorAll('#messages li')[1].click()" }, sessionId);
+      await waitFor(browser, sessionId, "document.querySelector('iframe.body') !== null", 'the email again');
+      const { data } = await browser.send('Page.captureScreenshot', { format: 'png' }, sessionId);
+      const png = Buffer.from(data, 'base64');
+      assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+      const shotDir = mkdtempSync(join(tmpdir(), 'sandbox-inbox-screenshot-'));
+      const shot = join(shotDir, 'inbox.png');
+      writeFileSync(shot, png);
+      t.diagnostic(`screenshot: ${shot}`);
+    } finally {
+      await browser.close();
+      await sb.close();
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    }
+  });
+});
