@@ -6,7 +6,7 @@
 //! `FromAlias`, `Subject` and `HtmlBody`; plus `TextBody` instead of `HtmlBody` for plain-text
 //! templates and `ReplyAddress` for an i18n template's `replyTo`.
 
-use serde_json::{json, Map, Value};
+use crate::json::{Map, Value};
 
 use crate::config::{region_host, ContentType, DmConfig, DM_REGIONS};
 use crate::error::Error;
@@ -130,12 +130,12 @@ pub fn plan(config: &DmConfig, message: &Message<'_>, i18n: Option<&I18nTemplate
 /// Interprets Aliyun's answer: 2xx with `EnvId` and `RequestId` is success; any other status
 /// carries an error body.
 pub fn interpret(status: u16, body: &str) -> Result<Value, Error> {
-    let map: Map<String, Value> = parse_object(status, body)?;
+    let map: Map = parse_object(status, body)?;
     if !is_success(status) {
         return Err(provider_error(API.action, status, &map));
     }
     match (string_field(&map, "EnvId"), string_field(&map, "RequestId")) {
-        (Some(env_id), Some(request_id)) => Ok(json!({ "EnvId": env_id, "RequestId": request_id })),
+        (Some(env_id), Some(request_id)) => Ok(Value::object([("EnvId", Value::from(env_id)), ("RequestId", Value::from(request_id))])),
         _ => Err(Error::InvalidResponse {
             status,
             reason: "a success answer must have EnvId and RequestId strings".into(),

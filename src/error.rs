@@ -5,7 +5,7 @@
 //! contains the access key secret or the security token: config issues name paths, never
 //! values, and provider text is Aliyun's own.
 
-use serde_json::{json, Map, Value};
+use crate::json::{Map, Value};
 
 use crate::codes::Class;
 
@@ -177,31 +177,31 @@ impl Error {
     /// The `ConnectorError` data: always an object with `errorDescription`, JSON-safe.
     pub fn data(&self) -> Value {
         let mut data = Map::new();
-        data.insert("errorDescription".into(), Value::String(self.description()));
+        data.insert("errorDescription", Value::String(self.description()));
         match self {
             Error::InvalidConfig { issues } => {
                 let list: Vec<Value> = issues
                     .iter()
-                    .map(|issue| json!({ "path": issue.path, "message": issue.message }))
+                    .map(|issue| Value::object([("path", Value::string(issue.path.as_str())), ("message", Value::string(issue.message.as_str()))]))
                     .collect();
-                data.insert("issues".into(), Value::Array(list));
+                data.insert("issues", Value::Array(list));
             }
             Error::InvalidResponse { status, .. } => {
-                data.insert("status".into(), json!(status));
+                data.insert("status", Value::from(*status));
             }
             Error::Provider(p) => {
-                data.insert("Code".into(), Value::String(p.code.clone()));
-                data.insert("Message".into(), Value::String(p.message.clone()));
+                data.insert("Code", Value::String(p.code.clone()));
+                data.insert("Message", Value::String(p.message.clone()));
                 if let Some(id) = &p.request_id {
-                    data.insert("RequestId".into(), Value::String(id.clone()));
+                    data.insert("RequestId", Value::String(id.clone()));
                 }
                 if let Some(id) = &p.host_id {
-                    data.insert("HostId".into(), Value::String(id.clone()));
+                    data.insert("HostId", Value::String(id.clone()));
                 }
                 if let Some(link) = &p.recommend {
-                    data.insert("Recommend".into(), Value::String(link.clone()));
+                    data.insert("Recommend", Value::String(link.clone()));
                 }
-                data.insert("status".into(), json!(p.status));
+                data.insert("status", Value::from(p.status));
             }
             Error::Network { kind, .. } => {
                 let name = match kind {
@@ -211,7 +211,7 @@ impl Error {
                     NetworkErrorKind::Reset => "reset",
                     NetworkErrorKind::Other => "other",
                 };
-                data.insert("network".into(), Value::String(name.into()));
+                data.insert("network", Value::String(name.into()));
             }
             _ => {}
         }

@@ -17,10 +17,10 @@ pub fn metadata_json(kind: Kind) -> &'static str {
 mod tests {
     use super::*;
     use crate::config::{DM_KEYS, SMS_KEYS};
-    use serde_json::Value;
+    use crate::json::{parse, Value};
 
     fn parsed(kind: Kind) -> Value {
-        serde_json::from_str(metadata_json(kind)).unwrap_or(Value::Null)
+        parse(metadata_json(kind)).unwrap_or(Value::Null)
     }
 
     #[test]
@@ -66,10 +66,13 @@ mod tests {
             let m = parsed(kind);
             let items = m["formItems"].as_array().cloned().unwrap_or_default();
             let templates = items.iter().find(|i| i["key"] == "templates").map(|i| i["defaultValue"].clone());
-            let mut config = serde_json::json!({
-                "accessKeyId": "id", "accessKeySecret": "secret", "accountName": "a@b.c", "signName": "Sig",
-            });
-            config["templates"] = templates.unwrap_or(Value::Null);
+            let config = Value::object([
+                ("accessKeyId", Value::from("id")),
+                ("accessKeySecret", Value::from("secret")),
+                ("accountName", Value::from("a@b.c")),
+                ("signName", Value::from("Sig")),
+                ("templates", templates.unwrap_or(Value::Null)),
+            ]);
             let ok = match kind {
                 Kind::Dm => crate::config::validate_dm(&config).is_ok(),
                 Kind::Sms => crate::config::validate_sms(&config).is_ok(),

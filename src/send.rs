@@ -1,7 +1,7 @@
 //! The send flow: input → plan → sign → transport → interpret, retrying only when Aliyun
 //! provably did not take the message. The only `async fn` of the core.
 
-use serde_json::{json, Map, Value};
+use crate::json::{Map, Value};
 
 use crate::codes::proves_not_taken;
 use crate::config::{validate_dm, validate_sms};
@@ -29,7 +29,7 @@ pub struct Message<'a> {
     /// Logto `TemplateType`.
     pub usage_type: &'a str,
     /// Logto payload (`code`, `locale`, context objects, …).
-    pub payload: &'a Map<String, Value>,
+    pub payload: &'a Map,
     /// `payload.locale`, when it is a string.
     pub locale: Option<&'a str>,
 }
@@ -53,7 +53,7 @@ fn invalid(message: &str) -> Error {
     }
 }
 
-static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+static EMPTY: std::sync::OnceLock<Map> = std::sync::OnceLock::new();
 
 /// Reads the send input (see `docs/contracts.md`).
 fn message(input: &Value) -> Result<Message<'_>, Error> {
@@ -219,11 +219,12 @@ fn scrub(value: &mut Value, secrets: &[String]) {
 /// (a second guard: no error is built from a secret in the first place).
 pub fn envelope(result: Result<Value, Error>, secrets: &[String]) -> Value {
     match result {
-        Ok(value) => json!({ "ok": true, "value": value }),
+        Ok(value) => Value::object([("ok", Value::Bool(true)), ("value", value)]),
         Err(error) => {
             let mut data = error.data();
             scrub(&mut data, secrets);
-            json!({ "ok": false, "error": { "code": error.code(), "data": data } })
+            let error = Value::object([("code", Value::from(error.code())), ("data", data)]);
+            Value::object([("ok", Value::Bool(false)), ("error", error)])
         }
     }
 }

@@ -3,7 +3,7 @@
 //! API: <https://help.aliyun.com/en/sms/developer-reference/api-dysmsapi-2017-05-25-sendsms>.
 //! Business errors come back as HTTP 200 with `Code != "OK"`; gateway errors as 4xx/5xx.
 
-use serde_json::{json, Map, Value};
+use crate::json::{Map, Value};
 
 use crate::config::{region_host, SmsConfig, TemplateCode, SMS_REGIONS};
 use crate::error::Error;
@@ -50,8 +50,8 @@ pub fn template_code<'c>(code: &'c TemplateCode, to: &str, strict: bool) -> &'c 
 /// `TemplateParam`: the payload's string-valued top-level fields, in the caller's order,
 /// without the request-describing keys. Aliyun wants every value as a JSON string
 /// (`isv.INVALID_JSON_PARAM` otherwise), so non-string values are left out too.
-pub fn template_param(payload: &Map<String, Value>) -> String {
-    let params: Map<String, Value> = payload
+pub fn template_param(payload: &Map) -> String {
+    let params: Map = payload
         .iter()
         .filter(|(key, value)| value.is_string() && !NOT_TEMPLATE_PARAMS.contains(&key.as_str()))
         .map(|(key, value)| (key.clone(), value.clone()))
@@ -101,11 +101,14 @@ pub fn interpret(status: u16, body: &str) -> Result<Value, Error> {
             reason: "a success answer must have Message and RequestId strings".into(),
         });
     };
-    let mut result = json!({ "Code": "OK", "Message": message, "RequestId": request_id });
-    if let (Some(biz_id), Some(object)) = (string_field(&map, "BizId"), result.as_object_mut()) {
-        object.insert("BizId".into(), Value::String(biz_id));
+    let mut result = Map::new();
+    result.insert("Code", Value::from("OK"));
+    result.insert("Message", Value::from(message));
+    result.insert("RequestId", Value::from(request_id));
+    if let Some(biz_id) = string_field(&map, "BizId") {
+        result.insert("BizId", Value::from(biz_id));
     }
-    Ok(result)
+    Ok(Value::Object(result))
 }
 
 #[cfg(test)]
@@ -138,10 +141,10 @@ mod tests {
 
     #[test]
     fn template_param_keeps_only_string_fields_in_order() {
-        let payload: Map<String, Value> = serde_json::from_str(
+        let parsed = crate::json::parse(
             r#"{"code":"123456","locale":"zh-CN","uiLocales":"fr-CA fr","n":1,"obj":{"a":"b"},"link":"x"}"#,
-        )
-        .unwrap_or_default();
+        );
+        let payload = parsed.ok().and_then(|v| v.as_object().cloned()).unwrap_or_default();
         assert_eq!(template_param(&payload), r#"{"code":"123456","link":"x"}"#);
     }
 }

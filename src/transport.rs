@@ -3,7 +3,7 @@
 //! The core never touches a socket: it hands an [`HttpRequest`] to a [`Transport`] and gets a
 //! [`TransportResult`] back (as quinn-proto hands out `Transmit` values).
 
-use serde_json::{json, Value};
+use crate::json::{Map, Value};
 
 use crate::error::NetworkErrorKind;
 
@@ -25,18 +25,14 @@ pub struct HttpRequest {
 impl HttpRequest {
     /// The request as the JSON value the JS transport receives.
     pub fn to_json(&self) -> Value {
-        let headers: serde_json::Map<String, Value> = self
-            .headers
-            .iter()
-            .map(|(name, value)| ((*name).to_string(), Value::String((*value).to_string())))
-            .collect();
-        json!({
-            "method": self.method,
-            "url": self.url,
-            "headers": headers,
-            "body": self.body,
-            "timeoutMs": self.timeout_ms,
-        })
+        let headers: Map = self.headers.iter().map(|(name, value)| (*name, Value::from(*value))).collect();
+        Value::object([
+            ("method", Value::from(self.method)),
+            ("url", Value::from(self.url.as_str())),
+            ("headers", Value::Object(headers)),
+            ("body", Value::from(self.body.as_str())),
+            ("timeoutMs", Value::from(u64::from(self.timeout_ms))),
+        ])
     }
 }
 

@@ -6,7 +6,7 @@
 //! never `undefined`). Every export returns an envelope and never throws for bad input; the
 //! transport is a duck type whose failures become network errors.
 
-use serde_json::Value;
+use crate::json::{parse, ParseError, Value};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -58,12 +58,10 @@ fn from_js(value: &JsValue, what: &str) -> Result<Value, String> {
         .ok()
         .and_then(|s| JsValue::from(s).as_string())
         .ok_or_else(|| format!("{what} is not JSON data (it has a cycle, a BigInt or a function)."))?;
-    serde_json::from_str(&text).map_err(|error| {
-        if error.to_string().contains("surrogate") {
-            format!("{what} contains text with a lone UTF-16 surrogate, which is not valid Unicode; fix the text instead of letting it be replaced silently.")
-        } else {
-            format!("{what} is not valid JSON data.")
-        }
+    parse(&text).map_err(|error| match error {
+        ParseError::LoneSurrogate(_) => format!("{what} contains text with a lone UTF-16 surrogate, which is not valid Unicode; fix the text instead of letting it be replaced silently."),
+        ParseError::TooDeep => format!("{what} is {error}."),
+        ParseError::Syntax(_) => format!("{what} is not valid JSON data."),
     })
 }
 

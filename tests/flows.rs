@@ -11,7 +11,14 @@ use aliyun_connectors::send::{envelope, secrets, send_message, MAX_ATTEMPTS};
 use aliyun_connectors::transport::{HttpRequest, Stamp, Transport, TransportResult};
 use aliyun_connectors::{Error, Kind};
 use futures_executor::block_on;
-use serde_json::{json, Value};
+use aliyun_connectors::json::{parse, Value};
+use serde_json::json;
+
+/// Test inputs are written with serde_json's `json!` and handed over as JSON text, the way
+/// they cross the boundary.
+fn v(value: serde_json::Value) -> Value {
+    parse(&value.to_string()).unwrap()
+}
 
 const NOW_MS: f64 = 1_476_944_876_000.0; // 2016-10-20T06:27:56Z
 const NONCE: &str = "c1b2c332-4cfb-4a0f-b8cc-ebe622aa0a5c";
@@ -65,7 +72,7 @@ impl Transport for Fake {
 const DM_OK: &str = r#"{"EnvId":"600000123","RequestId":"REQ-1"}"#;
 const SMS_OK: &str = r#"{"Code":"OK","Message":"OK","BizId":"900^1","RequestId":"REQ-2"}"#;
 
-fn dm_config() -> Value {
+fn dm_config() -> serde_json::Value {
     json!({
         "accessKeyId": "testid",
         "accessKeySecret": "testsecret",
@@ -80,7 +87,7 @@ fn dm_config() -> Value {
     })
 }
 
-fn sms_config() -> Value {
+fn sms_config() -> serde_json::Value {
     json!({
         "accessKeyId": "testid",
         "accessKeySecret": "testsecret",
@@ -95,8 +102,12 @@ fn sms_config() -> Value {
     })
 }
 
-fn input(config: Value, to: &str, kind: &str, payload: Value) -> Value {
-    json!({ "config": config, "to": to, "type": kind, "payload": payload, "template": null, "nowMs": NOW_MS, "nonce": NONCE })
+fn input(config: serde_json::Value, to: &str, kind: &str, payload: serde_json::Value) -> serde_json::Value {
+    json!({ "config": config, "to": to, "type": kind, "payload": payload, "template": null, "nowMs": NOW_MS as u64, "nonce": NONCE })
+}
+
+fn send(kind: Kind, input: serde_json::Value, fake: &Fake) -> Result<String, Error> {
+    block_on(send_message(kind, &v(input), fake)).map(|value| value.to_string())
 }
 
 fn param(body: &str, name: &str) -> Option<String> {
@@ -109,12 +120,8 @@ fn param(body: &str, name: &str) -> Option<String> {
 #[test]
 fn dm_sign_in_goes_out_byte_for_byte() {
     let fake = Fake::new(vec![Fake::ok(200, DM_OK)]);
-    let result = block_on(send_message(
-        Kind::Dm,
-        &input(dm_config(), "user@example.com", "SignIn", json!({ "code": "123456", "locale": "zh-CN" })),
-        &fake,
-    ));
-    assert_eq!(result, Ok(json!({ "EnvId": "600000123", "RequestId": "REQ-1" })));
+    let result = send(Kind::Dm, input(dm_config(), "user@example.com", "SignIn", json!({ "code": "123456", "locale": "zh-CN" })), &fake);
+    assert_eq!(result, Ok(json!({ "EnvId": "600000123", "RequestId": "REQ-1" }).to_string()));
     let requests = fake.requests.borrow();
     let request = &requests[0];
     assert_eq!(request.method, "POST");
@@ -131,12 +138,8 @@ fn dm_sign_in_goes_out_byte_for_byte() {
 #[test]
 fn sms_with_sts_token_goes_out_byte_for_byte() {
     let fake = Fake::new(vec![Fake::ok(200, SMS_OK)]);
-    let result = block_on(send_message(
-        Kind::Sms,
-        &input(sms_config(), "8613912345678", "SignIn", json!({ "code": "123456", "locale": "zh-CN", "uiLocales": "zh-CN en" })),
-        &fake,
-    ));
-    assert_eq!(result, Ok(json!({ "Code": "OK", "Message": "OK", "BizId": "900^1", "RequestId": "REQ-2" })));
+    let result = send(Kind::Sms, input(sms_config(), "8613912345678", "SignIn", json!({ "code": "123456", "locale": "zh-CN", "uiLocales": "zh-CN en" })), &fake);
+    assert_eq!(result, Ok(json!({ "Code": "OK", "Message": "OK", "RequestId": "REQ-2", "BizId": "900^1" }).to_string()));
     let requests = fake.requests.borrow();
     assert_eq!(requests[0].url, "https://dysmsapi.aliyuncs.com/");
     assert_eq!(
@@ -161,7 +164,7 @@ fn dm_regions_choose_their_hosts_and_region_ids() {
             config["regionId"] = json!(region);
         }
         let fake = Fake::new(vec![Fake::ok(200, DM_OK)]);
-        let result = block_on(send_message(Kind::Dm, &input(config, "a@b.co", "SignIn", json!({ "code": "1" })), &fake));
+        let result = send(Kind::Dm, input(config, "a@b.co", "SignIn", json!({ "code": "1" })), &fake);
         assert!(result.is_ok(), "{region:?}");
         let requests = fake.requests.borrow();
         assert_eq!(requests[0].url, url);
@@ -174,14 +177,14 @@ fn sms_regions_and_endpoint_override() {
     let mut config = sms_config();
     config["regionId"] = json!("ap-southeast-1");
     let fake = Fake::new(vec![Fake::ok(200, SMS_OK)]);
-    assert!(block_on(send_message(Kind::Sms, &input(config.clone(), "14155552671", "Register", json!({ "code": "1" })), &fake)).is_ok());
+    assert!(send(Kind::Sms, input(config.clone(), "14155552671", "Register", json!({ "code": "1" })), &fake).is_ok());
     assert_eq!(fake.requests.borrow()[0].url, "https://dysmsapi.ap-southeast-1.aliyuncs.com/");
     assert_eq!(param(&fake.requests.borrow()[0].body, "RegionId").as_deref(), Some("ap-southeast-1"));
 
     config["endpoint"] = json!("http://127.0.0.1:8787");
     config["timeoutMs"] = json!(2500);
     let fake = Fake::new(vec![Fake::ok(200, SMS_OK)]);
-    assert!(block_on(send_message(Kind::Sms, &input(config, "14155552671", "Register", json!({ "code": "1" })), &fake)).is_ok());
+    assert!(send(Kind::Sms, input(config, "14155552671", "Register", json!({ "code": "1" })), &fake).is_ok());
     assert_eq!(fake.requests.borrow()[0].url, "http://127.0.0.1:8787/");
     assert_eq!(fake.requests.borrow()[0].timeout_ms, 2500);
 }
@@ -198,7 +201,7 @@ fn sms_template_code_follows_the_number_and_strict_mode() {
         let mut config = sms_config();
         config["strictPhoneRegionNumberCheck"] = json!(strict);
         let fake = Fake::new(vec![Fake::ok(200, SMS_OK)]);
-        assert!(block_on(send_message(Kind::Sms, &input(config, to, "SignIn", json!({ "code": "1" })), &fake)).is_ok());
+        assert!(send(Kind::Sms, input(config, to, "SignIn", json!({ "code": "1" })), &fake).is_ok());
         assert_eq!(param(&fake.requests.borrow()[0].body, "TemplateCode").as_deref(), Some(expected), "{to} strict={strict}");
     }
 }
@@ -207,7 +210,7 @@ fn sms_template_code_follows_the_number_and_strict_mode() {
 fn every_logto_type_falls_back_to_generic() {
     for kind in ["OrganizationInvitation", "UserPermissionValidation", "BindNewIdentifier", "MfaVerification", "BindMfa", "Generic", "SomeFutureType"] {
         let fake = Fake::new(vec![Fake::ok(200, DM_OK)]);
-        assert!(block_on(send_message(Kind::Dm, &input(dm_config(), "a@b.co", kind, json!({ "code": "42" })), &fake)).is_ok());
+        assert!(send(Kind::Dm, input(dm_config(), "a@b.co", kind, json!({ "code": "42" })), &fake).is_ok());
         assert_eq!(param(&fake.requests.borrow()[0].body, "Subject").as_deref(), Some("Generic%2042"), "{kind}");
     }
 }
@@ -217,7 +220,7 @@ fn i18n_template_wins_with_send_from_reply_to_and_plain_text() {
     let mut request = input(dm_config(), "a@b.co", "SignIn", json!({ "code": "777" }));
     request["template"] = json!({ "subject": "Código {{code}}", "content": "plain {{code}}", "contentType": "text/plain", "replyTo": "help@example.com", "sendFrom": "Équipe" });
     let fake = Fake::new(vec![Fake::ok(200, DM_OK)]);
-    assert!(block_on(send_message(Kind::Dm, &request, &fake)).is_ok());
+    assert!(send(Kind::Dm, request, &fake).is_ok());
     let body = &fake.bodies()[0];
     assert_eq!(param(body, "Subject").as_deref(), Some("C%C3%B3digo%20777"));
     assert_eq!(param(body, "TextBody").as_deref(), Some("plain%20777"));
@@ -236,7 +239,7 @@ fn template_not_found_without_generic() {
     let fake = Fake::new(vec![]);
     // A config without the required types is rejected first…
     config["templates"] = templates_without_generic;
-    let error = block_on(send_message(Kind::Dm, &input(config, "a@b.co", "BindMfa", json!({})), &fake));
+    let error = send(Kind::Dm, input(config, "a@b.co", "BindMfa", json!({})), &fake);
     assert_eq!(error.map_err(|e| e.code()), Err("invalid_config"));
     // …and a valid one whose Generic is language-specific still finds it as a last resort,
     // so template_not_found needs no template of the type at all:
@@ -246,7 +249,7 @@ fn template_not_found_without_generic() {
         { "usageType": "ForgotPassword", "templateCode": "C" }, { "usageType": "Generic", "templateCode": "D", "locale": "fr" }
     ]);
     let fake = Fake::new(vec![Fake::ok(200, SMS_OK)]);
-    assert!(block_on(send_message(Kind::Sms, &request, &fake)).is_ok());
+    assert!(send(Kind::Sms, request, &fake).is_ok());
     assert_eq!(fake.requests.borrow().len(), 1);
 }
 
@@ -276,7 +279,7 @@ fn errors_are_classified_by_code() {
             Kind::Sms => (sms_config(), "13912345678"),
         };
         let fake = Fake::new(vec![Fake::ok(status, body)]);
-        let result = block_on(send_message(kind, &input(config, to, "SignIn", json!({ "code": "1" })), &fake));
+        let result = send(kind, input(config, to, "SignIn", json!({ "code": "1" })), &fake);
         let error = result.err();
         assert_eq!(error.as_ref().map(Error::code), Some(code), "{status} {body}");
         assert_eq!(fake.requests.borrow().len(), 1, "no retry for {body}");
@@ -308,7 +311,7 @@ fn retries_only_when_aliyun_provably_did_not_take_the_message() {
     ];
     for (answers, attempts, code) in cases {
         let fake = Fake::new(answers);
-        let result = block_on(send_message(Kind::Dm, &input(dm_config(), "a@b.co", "SignIn", json!({ "code": "1" })), &fake));
+        let result = send(Kind::Dm, input(dm_config(), "a@b.co", "SignIn", json!({ "code": "1" })), &fake);
         assert_eq!(result.as_ref().err().map(Error::code), code);
         let bodies = fake.bodies();
         assert_eq!(bodies.len(), attempts, "{code:?}");
@@ -323,7 +326,7 @@ fn retries_only_when_aliyun_provably_did_not_take_the_message() {
 
 #[test]
 fn invalid_configs_list_every_issue_by_path() {
-    let cases: Vec<(Kind, Value, Vec<&str>)> = vec![
+    let cases: Vec<(Kind, serde_json::Value, Vec<&str>)> = vec![
         (Kind::Dm, json!(null), vec![""]),
         (Kind::Dm, json!({}), vec!["accessKeyId", "accessKeySecret", "accountName", "templates"]),
         (Kind::Dm, json!({ "accessKeyId": 1, "accessKeySecret": "s", "accountName": "a", "regionId": "cn-beijing", "fromAlias": null,
@@ -335,7 +338,7 @@ fn invalid_configs_list_every_issue_by_path() {
     ];
     for (kind, config, paths) in cases {
         let fake = Fake::new(vec![]);
-        let error = block_on(send_message(kind, &input(config, "a@b.co", "SignIn", json!({})), &fake)).err();
+        let error = send(kind, input(config, "a@b.co", "SignIn", json!({})), &fake).err();
         let data = error.as_ref().map(Error::data).unwrap_or_default();
         assert_eq!(error.as_ref().map(Error::code), Some("invalid_config"));
         let found: Vec<&str> = data["issues"].as_array().map(|a| a.iter().filter_map(|i| i["path"].as_str()).collect()).unwrap_or_default();
@@ -348,7 +351,7 @@ fn invalid_configs_list_every_issue_by_path() {
 fn missing_usage_types_are_listed_at_once_with_a_suggestion() {
     let config = json!({ "accessKeyId": "i", "accessKeySecret": "s", "accountName": "a",
         "templates": [{ "usageType": "Signin", "subject": "s", "content": "c" }, { "usageType": "Generic", "subject": "s", "content": "c" }] });
-    let error = aliyun_connectors::config::validate_dm(&config).err();
+    let error = aliyun_connectors::config::validate_dm(&v(config)).err();
     let description = error.map(|e| e.description()).unwrap_or_default();
     assert!(description.contains("missing: Register, SignIn, ForgotPassword"), "{description}");
     assert!(description.contains("did you mean \"SignIn\""), "{description}");
@@ -361,11 +364,11 @@ fn official_configs_stay_valid() {
         "templates": [ { "usageType": "SignIn", "subject": "", "content": "", "extra": true },
             { "usageType": "Register", "subject": "s", "content": "c" }, { "usageType": "ForgotPassword", "subject": "s", "content": "c" },
             { "usageType": "Generic", "subject": "s", "content": "c" }, { "usageType": "AnythingElse", "subject": "s", "content": "c" } ] });
-    assert!(aliyun_connectors::config::validate_dm(&dm).is_ok());
+    assert!(aliyun_connectors::config::validate_dm(&v(dm)).is_ok());
     let sms = json!({ "accessKeyId": "i", "accessKeySecret": "s", "signName": "n", "strictPhoneRegionNumberCheck": true,
         "templates": [ { "usageType": "SignIn", "templateCode": "A", "type": 0 }, { "usageType": "Register", "templateCode": { "china": "B", "overseas": "C", "x": 1 }, "type": 7 },
             { "usageType": "ForgotPassword", "templateCode": "D", "type": 6 }, { "usageType": "Generic", "templateCode": "E", "type": 1 } ] });
-    assert!(aliyun_connectors::config::validate_sms(&sms).is_ok());
+    assert!(aliyun_connectors::config::validate_sms(&v(sms)).is_ok());
 }
 
 #[test]
@@ -385,14 +388,14 @@ fn limits_are_checked_before_sending() {
     let mut config = dm_config();
     config["fromAlias"] = json!("An alias that is far too long");
     let fake = Fake::new(vec![]);
-    let error = block_on(send_message(Kind::Dm, &input(config, "a@b.co", "SignIn", json!({ "code": "1" })), &fake)).err();
+    let error = send(Kind::Dm, input(config, "a@b.co", "SignIn", json!({ "code": "1" })), &fake).err();
     assert_eq!(error.map(|e| e.code()), Some("invalid_config"));
     let mut config = dm_config();
     config["templates"][0]["subject"] = json!("长".repeat(101));
-    let error = block_on(send_message(Kind::Dm, &input(config, "a@b.co", "SignIn", json!({ "code": "1" })), &fake)).err();
+    let error = send(Kind::Dm, input(config, "a@b.co", "SignIn", json!({ "code": "1" })), &fake).err();
     assert_eq!(error.map(|e| e.code()), Some("invalid_config"));
     for to in ["", "a@b.co,c@d.co", "a @b.co"] {
-        let error = block_on(send_message(Kind::Dm, &input(dm_config(), to, "SignIn", json!({})), &fake)).err();
+        let error = send(Kind::Dm, input(dm_config(), to, "SignIn", json!({})), &fake).err();
         assert_eq!(error.map(|e| e.code()), Some("invalid_request_parameters"), "{to:?}");
     }
     assert!(fake.requests.borrow().is_empty());
@@ -411,6 +414,7 @@ fn secrets_never_reach_error_data() {
     for answer in answers {
         let request = input(config.clone(), "13912345678", "SignIn", json!({ "code": "1" }));
         let fake = Fake::new(vec![answer]);
+        let request = v(request);
         let result = block_on(send_message(Kind::Sms, &request, &fake));
         let shown = envelope(result, &secrets(&request)).to_string();
         assert!(shown.contains("\"ok\":false"));
@@ -418,6 +422,6 @@ fn secrets_never_reach_error_data() {
     }
     let mut bad = config.clone();
     bad["templates"] = json!(secret);
-    let shown = envelope(aliyun_connectors::config::validate_sms(&bad).map(|_| json!(null)), &[]).to_string();
+    let shown = envelope(aliyun_connectors::config::validate_sms(&v(bad)).map(|_| Value::Null), &[]).to_string();
     assert!(!shown.contains(secret), "{shown}");
 }

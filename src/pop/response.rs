@@ -4,7 +4,7 @@
 //! (<https://help.aliyun.com/en/sdk/product-overview/rpc-mechanism>); SMS business errors
 //! arrive with HTTP 200 and `{RequestId, Code, Message}`.
 
-use serde_json::{Map, Value};
+use crate::json::{parse, Map, Value};
 
 use crate::codes::classify;
 use crate::error::{Error, ProviderError};
@@ -25,8 +25,8 @@ fn snippet(body: &str) -> String {
 }
 
 /// Parses a body that must be a JSON object.
-pub fn parse_object(status: u16, body: &str) -> Result<Map<String, Value>, Error> {
-    match serde_json::from_str::<Value>(body) {
+pub fn parse_object(status: u16, body: &str) -> Result<Map, Error> {
+    match parse(body) {
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(Error::InvalidResponse {
             status,
@@ -36,13 +36,13 @@ pub fn parse_object(status: u16, body: &str) -> Result<Map<String, Value>, Error
 }
 
 /// A string field of an answer, if present.
-pub fn string_field(map: &Map<String, Value>, key: &str) -> Option<String> {
+pub fn string_field(map: &Map, key: &str) -> Option<String> {
     map.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
 /// Turns an error answer into a classified [`ProviderError`]; an answer without `Code` and
 /// `Message` strings is not an Aliyun error body and becomes `invalid_response`.
-pub fn provider_error(action: &'static str, status: u16, map: &Map<String, Value>) -> Error {
+pub fn provider_error(action: &'static str, status: u16, map: &Map) -> Error {
     let (Some(code), Some(message)) = (string_field(map, "Code"), string_field(map, "Message")) else {
         return Error::InvalidResponse {
             status,
