@@ -2,8 +2,9 @@
 
 use crate::Kind;
 
-const DM: &str = include_str!("metadata/aliyun-dm.json");
-const SMS: &str = include_str!("metadata/aliyun-sms.json");
+// Minified copies of src/metadata/*.json, written by build.rs.
+const DM: &str = include_str!(concat!(env!("OUT_DIR"), "/aliyun-dm.json"));
+const SMS: &str = include_str!(concat!(env!("OUT_DIR"), "/aliyun-sms.json"));
 
 /// The metadata of a connector as JSON text.
 pub fn metadata_json(kind: Kind) -> &'static str {
@@ -21,6 +22,14 @@ mod tests {
 
     fn parsed(kind: Kind) -> Value {
         parse(metadata_json(kind)).unwrap_or(Value::Null)
+    }
+
+    #[test]
+    fn minified_metadata_is_the_source_metadata() {
+        for (kind, source) in [(Kind::Dm, include_str!("metadata/aliyun-dm.json")), (Kind::Sms, include_str!("metadata/aliyun-sms.json"))] {
+            assert_eq!(parse(metadata_json(kind)), parse(source));
+            assert!(!metadata_json(kind).contains("\n  "));
+        }
     }
 
     #[test]

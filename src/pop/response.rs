@@ -21,7 +21,7 @@ fn snippet(body: &str) -> String {
     if trimmed.chars().nth(SNIPPET_CHARS).is_some() {
         out.push('…');
     }
-    format!("{out:?}")
+    format!("\"{out}\"")
 }
 
 /// Parses a body that must be a JSON object.
