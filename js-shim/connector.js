@@ -1,0 +1,121 @@
+// Adapts Logto's connector interface to the core (docs/contracts.md section 1).
+//
+// Logto imports `lib/index.js` and calls its default export, `createConnector`, at start-up and
+// again for every request that needs the connector. Everything that costs anything (the Wasm
+// instance, the metadata, the transport) is therefore made once per process; `createConnector`
+// only closes over the host's callbacks. Host callbacks are resolved here, in JS, so that only
+// plain values reach the core.
+import { randomUUID } from 'node:crypto';
+import { ConnectorError, ConnectorErrorCodes, ConnectorType } from '@logto/connector-kit';
+import * as core from './core.js';
+import { createFetchTransport } from './transport.js';
+
+const connectorTypes = Object.freeze({
+  'aliyun-dm': ConnectorType.Email,
+  'aliyun-sms': ConnectorType.Sms,
+});
+
+const transport = createFetchTransport();
+
+// Per kind, filled on first use: a core failure then surfaces from createConnector (where Logto
+// logs and skips the package) rather than from importing the module.
+const metadataByKind = new Map();
+
+const metadataOf = (kind) => {
+  if (!metadataByKind.has(kind)) {
+    metadataByKind.set(kind, core.unwrap(core.getMetadata(kind)));
+  }
+  return metadataByKind.get(kind);
+};
+
+/**
+ * The `configGuard` Logto expects, as an adapter over the core's validation: Logto only calls
+ * `safeParse`, and the config rules live in Rust alone.
+ */
+const makeConfigGuard = (kind) =>
+  Object.freeze({
+    safeParse: (config) => {
+      const result = core.validateConfig(kind, config);
+      return result.ok
+        ? { success: true, data: result.value }
+        : { success: false, error: result.error.data };
+    },
+  });
+
+const messageOf = (error) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * The stored config. A ConnectorError from the host (Logto's `notImplemented` getConfig, for
+ * one) passes through unchanged; anything else becomes a `general` ConnectorError.
+ */
+const readConfig = async (getConfig, id) => {
+  try {
+    return await getConfig(id);
+  } catch (error) {
+    if (error instanceof ConnectorError) {
+      throw error;
+    }
+    throw new ConnectorError(ConnectorErrorCodes.General, {
+      errorDescription: `Could not read the connector config: ${messageOf(error)}`,
+    });
+  }
+};
+
+/**
+ * The i18n email template Logto keeps for (type, locale), or null. A failing lookup counts as
+ * none, as Logto's own connectors treat it (`trySafe`): the config templates still apply.
+ */
+const readI18nTemplate = async (getI18nEmailTemplate, type, locale) => {
+  try {
+    return (await getI18nEmailTemplate?.(type, locale)) ?? null;
+  } catch {
+    return null;
+  }
+};
+
+/** The last line of defence: nothing but a ConnectorError may leave sendMessage. */
+const asConnectorError = (error) =>
+  error instanceof ConnectorError
+    ? error
+    : new ConnectorError(ConnectorErrorCodes.General, {
+        errorDescription: `Internal connector error: ${messageOf(error)}`,
+      });
+
+/** `createConnector` for one kind (`aliyun-dm` or `aliyun-sms`). */
+export const makeCreateConnector = (kind) => {
+  const type = connectorTypes[kind];
+  if (!type) {
+    throw new TypeError(`Unknown connector kind: ${kind}`);
+  }
+  const configGuard = makeConfigGuard(kind);
+  const isEmail = type === ConnectorType.Email;
+
+  return async ({ getConfig, getI18nEmailTemplate } = {}) => {
+    const metadata = metadataOf(kind);
+
+    const sendMessage = async (data, inputConfig) => {
+      try {
+        const { to, type: templateType, payload } = data ?? {};
+        // `inputConfig` comes only from the console's Test button; otherwise read the stored one.
+        const config = inputConfig ?? (await readConfig(getConfig, metadata.id));
+        const template = isEmail
+          ? await readI18nTemplate(getI18nEmailTemplate, templateType, payload?.locale)
+          : null;
+        const input = {
+          config,
+          to,
+          type: templateType,
+          payload: payload ?? {},
+          template,
+          nowMs: Date.now(),
+          nonce: randomUUID(),
+        };
+        return core.unwrap(await core.sendMessage(kind, input, transport));
+      } catch (error) {
+        throw asConnectorError(error);
+      }
+    };
+
+    return { metadata, type, configGuard, sendMessage };
+  };
+};

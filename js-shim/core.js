@@ -1,0 +1,138 @@
+// The one door into the WebAssembly core.
+//
+// This is the only file that loads `../pkg/aliyun_connectors.js` (the wasm-bindgen `nodejs`
+// glue, CommonJS, which reads and instantiates the .wasm synchronously when required). It is
+// loaded once per process at module evaluation: Logto calls `createConnector` on every request,
+// so instantiating there would cost a compile per request. The core keeps no tenant state, so
+// one instance serves every tenant of a Logto process.
+//
+// Every core export answers with an envelope (docs/contracts.md section 1) and never throws.
+// `unwrap` turns an error envelope into the host's `ConnectorError`. `failInternal` covers what
+// the contract rules out: a trap (a Rust panic) or a result that is not an envelope.
+import { createRequire } from 'node:module';
+import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
+
+const require = createRequire(import.meta.url);
+// The same relative path works in js-shim/ (next to the repo's pkg/) and in a built package
+// (lib/ next to pkg/).
+const gluePath = require.resolve('../pkg/aliyun_connectors.js');
+
+/** Requires the glue afresh: out of the require cache, Node runs it (and instantiates) again. */
+const instantiate = () => {
+  delete require.cache[gluePath];
+  return require(gluePath);
+};
+
+let wasm = instantiate();
+
+const isObject = (value) => typeof value === 'object' && value !== null;
+
+/** True for `{ ok: true, value }` and `{ ok: false, error: { code: string, data: object } }`. */
+export const isEnvelope = (value) =>
+  isObject(value) &&
+  ((value.ok === true && 'value' in value) ||
+    (value.ok === false &&
+      isObject(value.error) &&
+      typeof value.error.code === 'string' &&
+      isObject(value.error.data)));
+
+/** The value of an ok envelope; otherwise throws the host's ConnectorError with the core's code and data. */
+export const unwrap = (envelope) => {
+  if (envelope.ok) {
+    return envelope.value;
+  }
+  throw new ConnectorError(envelope.error.code, envelope.error.data);
+};
+
+// Only names reach the log: a thrown value's message could echo input, and input holds the
+// secret. A trap's message ("unreachable", "memory access out of bounds") is fixed text.
+const describeThrown = (thrown) => {
+  if (thrown instanceof WebAssembly.RuntimeError) {
+    return `WebAssembly.RuntimeError: ${thrown.message}`;
+  }
+  if (thrown instanceof Error) {
+    return thrown.name;
+  }
+  return `a thrown ${typeof thrown}`;
+};
+
+const internalErrorDescriptions = Object.freeze({
+  trapped: 'Internal connector error (the WebAssembly core trapped); the module has been reloaded.',
+  malformed:
+    'Internal connector error (the WebAssembly core returned a malformed result); the module has been reloaded.',
+});
+
+/**
+ * Logs one line, re-instantiates the module (a trap leaves Rust state such as a borrowed RefCell
+ * poisoned for good) and throws a `general` ConnectorError, which Logto answers with a 400 and a
+ * message instead of a bare 500.
+ */
+const failInternal = (exportName, kind, reason, detail) => {
+  console.error(
+    `[connector-${kind}] ${exportName}: the WebAssembly core ${reason === 'trapped' ? 'trapped' : 'returned a malformed result'} (${detail}); reloading the module.`,
+  );
+  wasm = instantiate();
+  throw new ConnectorError(ConnectorErrorCodes.General, {
+    errorDescription: internalErrorDescriptions[reason],
+  });
+};
+
+const checked = (exportName, kind, result) => {
+  if (!isEnvelope(result)) {
+    failInternal(exportName, kind, 'malformed', isObject(result) ? 'an object' : typeof result);
+  }
+  return result;
+};
+
+/** Calls a synchronous export and returns its envelope. */
+const callSync = (exportName, kind, ...args) => {
+  let result;
+  try {
+    result = wasm[exportName](kind, ...args);
+  } catch (error) {
+    failInternal(exportName, kind, 'trapped', describeThrown(error));
+  }
+  return checked(exportName, kind, result);
+};
+
+/** `Envelope<ConnectorMetadata>` for `kind`. */
+export const getMetadata = (kind) => callSync('getMetadata', kind);
+
+/** `Envelope<Config>`: the core's verdict on an untrusted config value. */
+export const validateConfig = (kind, config) => callSync('validateConfig', kind, config);
+
+/**
+ * `Promise<Envelope<ProviderResult>>`; rejects only with a ConnectorError.
+ *
+ * Limit of this guard: the export is a Rust `async fn`, whose body wasm-bindgen-futures polls
+ * from its own microtask queue. A panic there (verified with wasm-bindgen 0.2.130 and
+ * wasm-bindgen-futures 0.4.80 on Node 20 and 22) surfaces as an uncaughtException and leaves
+ * this promise pending forever: no try/catch in JS can see it. What this catches is a throw
+ * from the synchronous part of the call (argument conversion) and a rejection.
+ */
+export const sendMessage = async (kind, input, transport) => {
+  let result;
+  try {
+    // Awaited inside the try: a rejection breaches the contract as much as a synchronous throw.
+    result = await wasm.sendMessage(kind, input, transport);
+  } catch (error) {
+    failInternal('sendMessage', kind, 'trapped', describeThrown(error));
+  }
+  return checked('sendMessage', kind, result);
+};
+
+/**
+ * Test hooks, not public API. `reload()` re-instantiates the module; `replaceExports(object)`
+ * swaps in stand-in exports (say, one that throws a RuntimeError) so a test can prove that a trap
+ * becomes a ConnectorError and that the module works again afterwards; `exports()` returns what
+ * is loaded now.
+ */
+export const __testing = Object.freeze({
+  reload: () => {
+    wasm = instantiate();
+  },
+  replaceExports: (standIn) => {
+    wasm = standIn;
+  },
+  exports: () => wasm,
+});

@@ -1,0 +1,115 @@
+// The connectors' only network I/O: the Transport of docs/contracts.md section 1, over the
+// global fetch (undici in Node). The core plans and signs requests and interprets responses;
+// this file moves bytes, and reports failures as values because the core awaits it across the
+// Wasm boundary and must never see a rejection.
+import { randomUUID } from 'node:crypto';
+
+const defaultTimeoutMs = 10_000;
+
+// Error codes meaning the request provably never reached a server: the core may retry these.
+const unsentCodes = Object.freeze({
+  ECONNREFUSED: 'refused',
+  ENOTFOUND: 'dns',
+  EAI_AGAIN: 'dns',
+});
+
+// Codes meaning the connection broke after it was made: the request may have arrived.
+const resetCodes = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE', 'UND_ERR_CLOSED']);
+
+/**
+ * Every error code on the chain undici builds: `TypeError('fetch failed')` with a `cause`, which
+ * may itself be an AggregateError (happy eyeballs tries several addresses) or have a cause.
+ */
+const errorCodes = (error, depth = 0) => {
+  if (typeof error !== 'object' || error === null || depth > 5) {
+    return [];
+  }
+  const own = typeof error.code === 'string' ? [error.code] : [];
+  const nested = Array.isArray(error.errors) ? error.errors : [];
+  return [
+    ...own,
+    ...errorCodes(error.cause, depth + 1),
+    ...nested.flatMap((inner) => errorCodes(inner, depth + 1)),
+  ];
+};
+
+const causeMessages = (error, depth = 0) =>
+  typeof error === 'object' && error !== null && depth <= 5
+    ? [String(error.message), ...causeMessages(error.cause, depth + 1)]
+    : [];
+
+const errorName = (error) => (typeof error === 'object' && error !== null ? error.name : undefined);
+
+/** One line for error data: the message, and its cause's message when that says more. */
+const describe = (error) => {
+  if (typeof error !== 'object' || error === null) {
+    return String(error);
+  }
+  const causeMessage = error.cause instanceof Error ? error.cause.message : undefined;
+  const message = String(error.message ?? error);
+  return causeMessage && causeMessage !== message ? `${message}: ${causeMessage}` : message;
+};
+
+/**
+ * Maps whatever fetch (or reading the body) threw to the contract's network error. `sent: false`
+ * only when the request provably never left: refused, unresolvable, or an unusable URL. A timeout
+ * or a reset may come after the server got the request, so the core must not resend it.
+ */
+export const classifyNetworkError = (error) => {
+  const message = describe(error);
+  const name = errorName(error);
+  if (name === 'TimeoutError' || name === 'AbortError') {
+    return { kind: 'timeout', message, sent: true };
+  }
+  const codes = errorCodes(error);
+  const unsent = codes.find((code) => code in unsentCodes);
+  if (unsent) {
+    return { kind: unsentCodes[unsent], message, sent: false };
+  }
+  if (codes.some((code) => resetCodes.has(code))) {
+    return { kind: 'reset', message, sent: true };
+  }
+  // Refused before any socket opened: an unparsable URL, or a port fetch blocks ("bad port",
+  // a cause without a code, e.g. 6000 or 1).
+  if (codes.includes('ERR_INVALID_URL') || causeMessages(error).includes('bad port')) {
+    return { kind: 'other', message, sent: false };
+  }
+  return { kind: 'other', message, sent: true };
+};
+
+const timeoutOf = (req) =>
+  Number.isFinite(req.timeoutMs) && req.timeoutMs > 0 ? Math.ceil(req.timeoutMs) : defaultTimeoutMs;
+
+/**
+ * `{ send, sleep, stamp }` for the core. `fetch` is injectable for tests; by default the global
+ * one is looked up per request, so a host that swaps or instruments it later is honoured.
+ */
+export const createFetchTransport = ({ fetch = (...args) => globalThis.fetch(...args) } = {}) => ({
+  /** POSTs one request; resolves `{ status, body }` or `{ networkError }`, never rejects. */
+  async send(req) {
+    try {
+      // One signal covers the connection, the headers and the body: the timeout is end to end.
+      const response = await fetch(req.url, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        signal: AbortSignal.timeout(timeoutOf(req)),
+        // A redirect is an answer to interpret, not something to follow with a signed body.
+        redirect: 'manual',
+      });
+      const body = await response.text();
+      return { status: response.status, body };
+    } catch (error) {
+      return { networkError: classifyNetworkError(error) };
+    }
+  },
+
+  /** Backoff between retries. Not unref'd: someone awaits it, so it must keep the process alive. */
+  sleep: (ms) =>
+    new Promise((resolve) => {
+      setTimeout(resolve, Math.max(0, Number(ms) || 0));
+    }),
+
+  /** A fresh time and nonce, so a retry carries a new Timestamp, SignatureNonce and signature. */
+  stamp: () => ({ nowMs: Date.now(), nonce: randomUUID() }),
+});

@@ -1,0 +1,233 @@
+// Error paths end to end: every failure reaches Logto as its own ConnectorError class (the one
+// in the host's node_modules), with the right code, Aliyun's message and ids in data, and never
+// the access key secret.
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, before, beforeEach, describe, test } from 'node:test';
+
+import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
+
+import { accessKeySecret, dmConfig, rejectsWith, sandbox, smsConfig } from './fixtures.mjs';
+import { logtoHost } from './host.mjs';
+
+let host;
+let sb;
+before(async () => {
+  [host, sb] = await Promise.all([logtoHost(), sandbox()]);
+});
+after(async () => {
+  await sb?.close();
+  await host?.close();
+});
+beforeEach(() => sb.reset());
+
+const email = (connector, extra = {}) =>
+  connector.sendMessage({ to: 'user@example.com', type: 'SignIn', payload: { code: '123456' }, ...extra });
+const sms = (connector, extra = {}) =>
+  connector.sendMessage({ to: '13912345678', type: 'SignIn', payload: { code: '123456' }, ...extra });
+
+const dm = (overrides) => host.connect('aliyun-dm', { config: dmConfig(sb.url, overrides) });
+const smsConnector = (overrides) => host.connect('aliyun-sms', { config: smsConfig(sb.url, overrides) });
+
+/** A port nothing listens on: bound, then released. */
+const closedPort = async () => {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+};
+
+describe('invalid config', () => {
+  test('DM: invalid_config with every issue by path, nothing sent, no secret', async () => {
+    const connector = await dm({ templates: [], regionId: 'mars-1', accountName: undefined });
+    const error = await rejectsWith(email(connector), ConnectorErrorCodes.InvalidConfig);
+    const paths = error.data.issues.map(({ path }) => path);
+    assert.ok(paths.includes('accountName'), JSON.stringify(paths));
+    assert.ok(paths.some((path) => path.startsWith('regionId')), JSON.stringify(paths));
+    assert.ok(paths.some((path) => path.startsWith('templates')), JSON.stringify(paths));
+    assert.equal(sb.requests().length, 0);
+  });
+
+  test('SMS: invalid_config for a templateCode of the wrong shape', async () => {
+    const connector = await smsConnector({ templates: [{ usageType: 'Generic', templateCode: 42 }] });
+    await rejectsWith(sms(connector), ConnectorErrorCodes.InvalidConfig);
+  });
+
+  test('a secret put in the wrong field is not echoed back', async () => {
+    const connector = await dm({ regionId: accessKeySecret, fromAlias: 12 });
+    await rejectsWith(email(connector), ConnectorErrorCodes.InvalidConfig);
+    const guard = host.factoryOf('aliyun-dm').configGuard.safeParse(dmConfig(sb.url, { regionId: accessKeySecret }));
+    assert.equal(guard.success, false);
+    assert.ok(!JSON.stringify(guard.error).includes(accessKeySecret));
+  });
+
+  test('a non-object config (null from an empty row) is invalid_config, not a crash', async () => {
+    const connector = await host.connect('aliyun-dm', { getConfig: async () => null });
+    await rejectsWith(email(connector), ConnectorErrorCodes.InvalidConfig);
+  });
+});
+
+describe('getConfig failures', () => {
+  test('a ConnectorError from the host passes through unchanged', async () => {
+    const hostError = new ConnectorError(ConnectorErrorCodes.NotImplemented);
+    const connector = await host.connect('aliyun-sms', {
+      getConfig: async () => {
+        throw hostError;
+      },
+    });
+    await assert.rejects(sms(connector), (error) => error === hostError);
+  });
+
+  test('any other error becomes a general ConnectorError that says so', async () => {
+    const connector = await host.connect('aliyun-dm', {
+      getConfig: async () => {
+        throw new TypeError('connection to the database lost');
+      },
+    });
+    const error = await rejectsWith(email(connector), ConnectorErrorCodes.General);
+    assert.equal(error.data.errorDescription, 'Could not read the connector config: connection to the database lost');
+  });
+});
+
+describe('Aliyun error answers', () => {
+  // The official connector puts Aliyun's Message alone in errorDescription; the core prefixes a
+  // one-line hint (DESIGN.md section 5) and keeps Message as its own field.
+  test('DM 400 error body → general, with Aliyun Message in errorDescription and Code, Message, RequestId', async () => {
+    sb.addFault({ match: { action: 'SingleSendMail' }, mode: 'error', code: 'InvalidBody' });
+    const connector = await dm();
+    const error = await rejectsWith(email(connector), ConnectorErrorCodes.General);
+    const [request] = sb.requests();
+    assert.equal(request.status, 400);
+    assert.equal(error.data.Code, 'InvalidBody');
+    const message = 'The specified body is invalid, HtmlBody or TextBody is required.';
+    assert.equal(error.data.Message, message);
+    assert.ok(error.data.errorDescription.includes(message), error.data.errorDescription);
+    assert.equal(error.data.RequestId, request.requestId);
+    assert.equal(sb.requests().length, 1, 'not retried');
+  });
+
+  test('SMS 200 isv.BUSINESS_LIMIT_CONTROL → rate_limit_exceeded (429 in Logto)', async () => {
+    sb.addFault({ match: { action: 'SendSms' }, mode: 'error', code: 'isv.BUSINESS_LIMIT_CONTROL' });
+    const connector = await smsConnector();
+    const error = await rejectsWith(sms(connector), ConnectorErrorCodes.RateLimitExceeded);
+    assert.equal(error.data.Code, 'isv.BUSINESS_LIMIT_CONTROL');
+    assert.equal(error.data.Message, '触发分钟级流控Permits:1');
+    assert.ok(error.data.errorDescription.includes('触发分钟级流控Permits:1'), error.data.errorDescription);
+    assert.equal(error.data.RequestId, sb.requests()[0].requestId);
+  });
+
+  test('(beyond the official connector) SMS isv.DAY_LIMIT_CONTROL → usage_limit_exceeded', async () => {
+    sb.addFault({ match: { action: 'SendSms' }, mode: 'error', code: 'isv.DAY_LIMIT_CONTROL' });
+    await rejectsWith(sms(await smsConnector()), ConnectorErrorCodes.UsageLimitExceeded);
+  });
+
+  test('a wrong secret (SignatureDoesNotMatch) → invalid_config, and neither secret leaks', async () => {
+    const wrongSecret = `wrong-${accessKeySecret}`;
+    const connector = await dm({ accessKeySecret: wrongSecret });
+    const error = await rejectsWith(email(connector), ConnectorErrorCodes.InvalidConfig);
+    assert.equal(error.data.Code, 'SignatureDoesNotMatch');
+    assert.ok(!JSON.stringify(error.data).includes(wrongSecret));
+    assert.ok(!error.message.includes(wrongSecret));
+  });
+
+  test('(beyond the official connector) Throttling.Api is retried with a fresh nonce and then delivered', async () => {
+    sb.addFault({ match: { action: 'SingleSendMail' }, mode: 'error', code: 'Throttling.Api', times: 1 });
+    const connector = await dm();
+    await email(connector);
+    const requests = sb.requests();
+    assert.equal(requests.length, 2);
+    assert.equal(requests[0].code, 'Throttling.Api');
+    assert.equal(requests[1].outcome, 'delivered');
+    assert.notEqual(requests[0].params.SignatureNonce, requests[1].params.SignatureNonce);
+    assert.equal(sb.deliveries().length, 1);
+  });
+});
+
+describe('broken answers and broken connections', () => {
+  test('a non-JSON 200 → invalid_response', async () => {
+    sb.addFault({ match: { action: 'SendSms' }, mode: 'nonjson' });
+    await rejectsWith(sms(await smsConnector()), ConnectorErrorCodes.InvalidResponse);
+  });
+
+  test('a truncated JSON 200 → invalid_response', async () => {
+    sb.addFault({ match: { action: 'SingleSendMail' }, mode: 'truncated' });
+    await rejectsWith(email(await dm()), ConnectorErrorCodes.InvalidResponse);
+  });
+
+  for (const mode of ['html502', 'empty500']) {
+    test(`${mode} → invalid_response, sent once`, async () => {
+      sb.addFault({ match: { action: 'SingleSendMail' }, mode });
+      // Neither is an Aliyun error body, so the answer is unreadable rather than a provider error.
+      await rejectsWith(email(await dm()), ConnectorErrorCodes.InvalidResponse);
+      assert.equal(sb.requests().length, 1);
+    });
+  }
+
+  test('a connection reset → ConnectorError general (never a raw TypeError), not resent', async () => {
+    sb.addFault({ match: { action: 'SingleSendMail' }, mode: 'reset' });
+    const error = await rejectsWith(email(await dm()), ConnectorErrorCodes.General);
+    assert.ok(!(error instanceof TypeError));
+    assert.equal(sb.requests().length, 1, 'a reset request may have arrived: never resent');
+  });
+
+  test('no answer within timeoutMs → general, not resent', async () => {
+    sb.addFault({ match: { action: 'SendSms' }, mode: 'hang' });
+    const started = Date.now();
+    // 1000 ms is the smallest timeoutMs the config accepts.
+    const error = await rejectsWith(sms(await smsConnector({ timeoutMs: 1000 })), ConnectorErrorCodes.General);
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 900 && elapsed < 4000, `gave up near the timeout (${elapsed} ms)`);
+    assert.match(JSON.stringify(error.data), /time/i);
+    assert.equal(sb.requests().length, 1);
+  });
+
+  test('a slow answer past the timeout is not resent even though the message was delivered', async () => {
+    sb.addFault({ match: { action: 'SendSms' }, mode: 'slow', delayMs: 1500 });
+    await rejectsWith(sms(await smsConnector({ timeoutMs: 1000 })), ConnectorErrorCodes.General);
+    await new Promise((resolve) => {
+      setTimeout(resolve, 800);
+    });
+    assert.equal(sb.requests().length, 1, 'sent once');
+    assert.equal(sb.deliveries().length, 1, 'delivered exactly once');
+  });
+
+  test('connection refused → general after bounded retries', async () => {
+    const port = await closedPort();
+    const connector = await host.connect('aliyun-dm', { config: dmConfig(`http://127.0.0.1:${port}/`) });
+    const error = await rejectsWith(email(connector), ConnectorErrorCodes.General);
+    assert.match(JSON.stringify(error.data), /refused|ECONNREFUSED/i);
+  });
+});
+
+describe('hostile send input never escapes as anything but a ConnectorError', () => {
+  const cyclic = { code: '1' };
+  cyclic.self = cyclic;
+  const inputs = [
+    ['no data at all', undefined],
+    ['null data', null],
+    ['a number as recipient', { to: 123, type: 'SignIn', payload: {} }],
+    ['a number as type', { to: 'user@example.com', type: 5, payload: {} }],
+    ['a string as payload', { to: 'user@example.com', type: 'SignIn', payload: 'code' }],
+    ['a BigInt in the payload', { to: 'user@example.com', type: 'SignIn', payload: { code: 1n } }],
+    ['a cyclic payload', { to: 'user@example.com', type: 'SignIn', payload: cyclic }],
+    ['two recipients', { to: 'a@example.com,b@example.com', type: 'SignIn', payload: {} }],
+    ['a lone surrogate', { to: 'user@example.com', type: 'SignIn', payload: { code: 'a\uD800b' } }],
+  ];
+  test('data whose getter throws → general: the last line of defence in the shim', async () => {
+    const data = {
+      get to() {
+        throw new RangeError('hostile getter');
+      },
+    };
+    const error = await rejectsWith(dm().then((connector) => connector.sendMessage(data)), ConnectorErrorCodes.General);
+    assert.equal(error.data.errorDescription, 'Internal connector error: hostile getter');
+  });
+
+  for (const [name, data] of inputs) {
+    test(`${name} → invalid_request_parameters, nothing sent`, async () => {
+      await rejectsWith(dm().then((connector) => connector.sendMessage(data)), ConnectorErrorCodes.InvalidRequestParameters);
+      assert.equal(sb.requests().length, 0);
+    });
+  }
+});

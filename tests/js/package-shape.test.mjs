@@ -1,0 +1,163 @@
+// The built packages as Logto sees them: installed by `logto connector add`'s own code into a
+// Logto-like instance, loaded by @logto/cli's loader, checked against connector-kit's guards.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+
+import kitPackage from '@logto/connector-kit/package.json' with { type: 'json' };
+import { ConnectorError, connectorMetadataGuard, validateConfig } from '@logto/connector-kit';
+import semver from 'semver';
+
+import { distDir, kinds, logtoHost } from './host.mjs';
+
+const officialPackages = {
+  'aliyun-dm': '@logto/connector-aliyun-dm',
+  'aliyun-sms': '@logto/connector-aliyun-sms',
+};
+
+let host;
+before(async () => {
+  host = await logtoHost();
+});
+after(() => host?.close());
+
+const readManifest = (dir) => JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+
+/** Bare specifiers imported or required by a JS file (ESM `from '…'`, `import('…')`, `require('…')`). */
+const bareSpecifiers = (file) => {
+  const text = fs.readFileSync(file, 'utf8');
+  const found = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)['"]([^'"]+)['"]/g)].map(
+    ([, specifier]) => specifier,
+  );
+  return found.filter((specifier) => !specifier.startsWith('.') && !specifier.startsWith('/'));
+};
+
+for (const [kind, { packageName, type }] of Object.entries(kinds)) {
+  describe(`${packageName} in a Logto-like host`, () => {
+    test('was installed and loaded by @logto/cli (not skipped by the loader)', () => {
+      assert.ok(host.packages.some(({ name }) => name === packageName), 'getConnectorPackagesFromDirectory found it');
+      const factory = host.factoryOf(kind);
+      assert.equal(typeof factory.createConnector, 'function');
+    });
+
+    test('name has the connector- prefix Logto looks for', () => {
+      const { name } = readManifest(host.dirOf(kind));
+      assert.equal(name, packageName);
+      assert.match(name, /^(?:@[^/]+\/)?connector-/);
+    });
+
+    test('depends on @logto/connector-kit only, with a range the host kit satisfies', () => {
+      const { dependencies, peerDependencies, type: moduleType } = readManifest(host.dirOf(kind));
+      assert.deepEqual(Object.keys(dependencies), ['@logto/connector-kit']);
+      assert.equal(peerDependencies, undefined);
+      assert.ok(semver.satisfies('5.1.1', dependencies['@logto/connector-kit']), '5.1.1 satisfies the range');
+      assert.ok(
+        semver.satisfies(kitPackage.version, dependencies['@logto/connector-kit']),
+        `the installed kit ${kitPackage.version} satisfies the range`,
+      );
+      assert.equal(moduleType, 'module');
+    });
+
+    test('ships no code that imports anything but node: built-ins and the kit', () => {
+      const dir = host.dirOf(kind);
+      const files = [
+        ...fs.readdirSync(path.join(dir, 'lib')).filter((file) => file.endsWith('.js')).map((file) => path.join(dir, 'lib', file)),
+        path.join(dir, 'pkg', 'aliyun_connectors.js'),
+      ];
+      for (const file of files) {
+        for (const specifier of bareSpecifiers(file)) {
+          assert.ok(
+            specifier.startsWith('node:') || ['fs', 'util', 'path'].includes(specifier) || specifier === '@logto/connector-kit',
+            `${path.relative(dir, file)} imports ${specifier}, which \`logto connector add\` would not install`,
+          );
+        }
+      }
+    });
+
+    test('the glue stays CommonJS inside the "type": "module" package', () => {
+      const pkgManifest = readManifest(path.join(host.dirOf(kind), 'pkg'));
+      assert.equal(pkgManifest.type, undefined, 'pkg/package.json has no "type"');
+    });
+
+    test('lib/index.js default-exports createConnector, which resolves without calling getConfig', async () => {
+      const { default: createConnector } = await import(pathToFileURL(path.join(host.dirOf(kind), 'lib', 'index.js')).href);
+      assert.equal(typeof createConnector, 'function');
+      let calls = 0;
+      const connector = await createConnector({
+        getConfig: () => {
+          calls += 1;
+          throw new Error('not_implemented');
+        },
+      });
+      assert.equal(calls, 0);
+      assert.equal(connector.type, type);
+      assert.equal(typeof connector.sendMessage, 'function');
+      assert.equal(typeof connector.configGuard?.safeParse, 'function');
+    });
+
+    test('metadata passes connectorMetadataGuard after parseMetadata inlines logo and readme', () => {
+      const { metadata } = host.factoryOf(kind);
+      const result = connectorMetadataGuard.safeParse(metadata);
+      assert.ok(result.success, JSON.stringify(result.error?.issues));
+      assert.equal(metadata.platform, null);
+      assert.equal(metadata.logoDark, null);
+      assert.match(metadata.logo, /^data:image\/svg\+xml;base64,/, 'the logo file was found and inlined');
+      assert.notEqual(metadata.readme, './README.md', 'the readme file was found and inlined');
+      assert.ok(metadata.readme.length > 200, 'the readme is a real document');
+      if (metadata.configTemplate !== undefined) {
+        assert.doesNotThrow(() => JSON.parse(metadata.configTemplate), 'configTemplate was inlined and is JSON');
+      }
+    });
+
+    test('type is the one Logto expects', () => {
+      assert.equal(host.factoryOf(kind).type, type);
+    });
+
+    test('metadata id differs from the official connector, so both can be installed', async () => {
+      const { default: createOfficial } = await import(officialPackages[kind]);
+      const official = await createOfficial({ getConfig: async () => ({}) });
+      const ours = host.factoryOf(kind).metadata;
+      assert.notEqual(ours.id, official.metadata.id);
+      assert.equal(ours.target, official.metadata.target, 'same target: the same provider for end users');
+      const otherKind = kind === 'aliyun-dm' ? 'aliyun-sms' : 'aliyun-dm';
+      assert.notEqual(ours.id, host.factoryOf(otherKind).metadata.id);
+    });
+
+    test("configGuard works with the kit's validateConfig as Logto calls it", () => {
+      const { configGuard } = host.factoryOf(kind);
+      assert.throws(
+        () => validateConfig({}, configGuard),
+        (error) => error instanceof ConnectorError && error.code === 'invalid_config',
+      );
+      const bad = configGuard.safeParse({ accessKeyId: 1 });
+      assert.equal(bad.success, false);
+      assert.equal(typeof bad.error.errorDescription, 'string');
+      assert.ok(Array.isArray(bad.error.issues) && bad.error.issues.length > 0, 'issues are listed');
+    });
+
+    test('npm pack --dry-run lists the .wasm and the glue', () => {
+      const stdout = execFileSync('npm', ['pack', '--dry-run', '--json'], {
+        cwd: path.join(distDir, packageName),
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      const [{ files }] = JSON.parse(stdout);
+      const paths = files.map((file) => file.path);
+      for (const required of ['pkg/aliyun_connectors_bg.wasm', 'pkg/aliyun_connectors.js', 'lib/index.js', 'lib/core.js', 'package.json']) {
+        assert.ok(paths.includes(required), `${required} is packed`);
+      }
+    });
+
+    test('the installed package is byte-identical to dist/ where it matters', () => {
+      for (const file of ['lib/index.js', 'lib/core.js', 'pkg/aliyun_connectors_bg.wasm']) {
+        assert.ok(
+          fs.readFileSync(path.join(host.dirOf(kind), file)).equals(fs.readFileSync(path.join(distDir, packageName, file))),
+          `${file} matches`,
+        );
+      }
+    });
+  });
+}
