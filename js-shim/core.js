@@ -101,24 +101,48 @@ export const getMetadata = (kind) => callSync('getMetadata', kind);
 /** `Envelope<Config>`: the core's verdict on an untrusted config value. */
 export const validateConfig = (kind, config) => callSync('validateConfig', kind, config);
 
+/** Longest loop the shim allows; the core itself stops after three attempts. */
+const maxAttempts = 10;
+
+const isStep = (value) =>
+  isObject(value) && value.retry === true && Number.isFinite(value.afterMs) && value.afterMs >= 0;
+
 /**
- * `Promise<Envelope<ProviderResult>>`; rejects only with a ConnectorError.
- *
- * Limit of this guard: the export is a Rust `async fn`, whose body wasm-bindgen-futures polls
- * from its own microtask queue. A panic there (verified with wasm-bindgen 0.2.130 and
- * wasm-bindgen-futures 0.4.80 on Node 20 and 22) surfaces as an uncaughtException and leaves
- * this promise pending forever: no try/catch in JS can see it. What this catches is a throw
- * from the synchronous part of the call (argument conversion) and a rejection.
+ * `Promise<Envelope<ProviderResult>>`: one send, as the core's `send_message` loop runs it.
+ * `planSend` signs an attempt, the transport sends it, `interpretSend` says what follows (the
+ * result, or a retry after a backoff, only when Aliyun provably did not take the message).
+ * Both exports are synchronous on purpose: a trap inside them is a catchable RuntimeError,
+ * whereas a trap inside a wasm-bindgen async export escapes as an uncaught exception and
+ * leaves the send pending forever.
  */
 export const sendMessage = async (kind, input, transport) => {
-  let result;
-  try {
-    // Awaited inside the try: a rejection breaches the contract as much as a synchronous throw.
-    result = await wasm.sendMessage(kind, input, transport);
-  } catch (error) {
-    failInternal('sendMessage', kind, 'trapped', describeThrown(error));
+  let stamp = null;
+  for (let attempt = 0; attempt < maxAttempts; attempt += 1) {
+    const planned = callSync('planSend', kind, input, stamp);
+    if (!planned.ok) {
+      return planned;
+    }
+    let response;
+    try {
+      response = await transport.send(planned.value);
+    } catch {
+      // The transport is written never to throw; if it does, nothing proves the request did
+      // not leave, so it counts as sent and is not retried.
+      response = { networkError: { kind: 'other', message: 'the transport threw', sent: true } };
+    }
+    let step;
+    try {
+      step = wasm.interpretSend(kind, planned.value, attempt, response);
+    } catch (error) {
+      failInternal('interpretSend', kind, 'trapped', describeThrown(error));
+    }
+    if (!isStep(step)) {
+      return checked('interpretSend', kind, step);
+    }
+    await transport.sleep(step.afterMs);
+    stamp = transport.stamp();
   }
-  return checked('sendMessage', kind, result);
+  return failInternal('interpretSend', kind, 'malformed', 'retries without end');
 };
 
 /**

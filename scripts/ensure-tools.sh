@@ -77,6 +77,20 @@ _ensure_tools() {
     "$node22_bin" --version >/dev/null || return 1
   fi
   export NODE22="$node22_bin"
+
+  # Chromium for the inbox page's browser test (Debian's package; the test skips, saying so,
+  # where it cannot be had). Installing needs root and apt; a fresh machine takes a minute.
+  if command -v chromium >/dev/null 2>&1; then
+    echo "[tools] chromium: present"
+  elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[tools] chromium: installing (apt-get install chromium)"
+    if ! { apt-get update -qq >/dev/null 2>&1 &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1; }; then
+      echo "[tools] chromium: could not be installed; the inbox browser test will skip" >&2
+    fi
+  else
+    echo "[tools] chromium: absent and not installable here; the inbox browser test will skip"
+  fi
 }
 
 _ensure_tools

@@ -47,7 +47,14 @@ layer clippy-wasm cargo clippy --lib --target wasm32-unknown-unknown -- -D warni
 # ── Layer 2: the Wasm boundary ──────────────────────────────────────────────────────
 layer wasm-pack-test wasm-pack test --node
 
-# ── LEAD: more Rust layers here (fuzzing, proptest with a time budget, …) ───────────
+# A test build whose planSend panics for one recipient (cargo feature test-trap), so
+# tests/js/real-trap.test.mjs can prove recovery from a real trap. Never shipped.
+layer trap-build wasm-pack build --target nodejs --out-dir target/pkg-trap --release -- --features test-trap
+
+# ── The sandbox and the operator docs: their own suites, on both Nodes ────────────────
+sandbox_tests=(sandbox/test/*.test.mjs)
+layer sandbox node --test "${sandbox_tests[@]}"
+layer docs node --test packaging/docs.test.mjs
 
 # ── Layer 3: the built packages in a Logto-like host, on Node 20 and Node 22 ────────
 layer build node scripts/build.mjs
@@ -69,8 +76,7 @@ else
   fi
 fi
 
-# ── LEAD: more layers here (robustness: random inputs through the boundary, sandbox
-#    fault modes under concurrency, …). Benchmarks stay out: `npm run bench`. ────────
+# Benchmarks stay out of the tests: `npm run bench`.
 
 echo "[test] passed: ${passed[*]-none}"
 if [ ${#skipped[@]} -gt 0 ]; then echo "[test] skipped: ${skipped[*]}"; fi

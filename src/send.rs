@@ -9,7 +9,7 @@ use crate::dm::{self, I18nTemplate};
 use crate::error::Error;
 use crate::pop::request::{Credentials, Planned};
 use crate::sms;
-use crate::transport::{Stamp, Transport, TransportResult};
+use crate::transport::{HttpRequest, Stamp, Transport, TransportResult};
 use crate::Kind;
 
 /// At most this many attempts per message: the first and two retries.
@@ -136,55 +136,105 @@ fn interpret(kind: Kind, status: u16, body: &str) -> Result<Value, Error> {
     }
 }
 
-/// Backoff before retry `attempt` (0-based): exponential, with jitter taken from the nonce
-/// so the core stays deterministic (FNV-1a over its bytes).
-pub fn backoff_ms(attempt: u32, nonce: &str) -> u32 {
+/// Backoff before retry `attempt` (0-based): exponential, with jitter taken from `seed` (the
+/// signed body, which holds the attempt's nonce) so the core stays deterministic.
+pub fn backoff_ms(attempt: u32, seed: &str) -> u32 {
     let base = BACKOFF_BASE_MS.saturating_mul(1 << attempt.min(8));
-    let hash = nonce
+    let hash = seed
         .bytes()
         .fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
     base + hash % base.max(1)
 }
 
-/// Sends one message and returns Aliyun's success body, or the classified error.
-///
-/// A retry happens only when Aliyun provably did not take the message: the connection was
-/// refused or the name did not resolve (`sent: false`), or Aliyun answered `Throttling.Api`
-/// or `ServiceUnavailable`. A timeout, a reset or `InternalError` is reported, never retried,
-/// so a code is never delivered twice. Each retry is signed with a fresh time and nonce.
-pub async fn send_message<T: Transport>(kind: Kind, input: &Value, transport: &T) -> Result<Value, Error> {
+/// Plans and signs one attempt of a send. The first attempt uses the input's `nowMs` and
+/// `nonce`; a retry passes the fresh `stamp` the host drew for it.
+pub fn plan_attempt(kind: Kind, input: &Value, stamp: Option<&Stamp>) -> Result<HttpRequest, Error> {
     let plan = plan(kind, input)?;
+    let first;
+    let stamp = match stamp {
+        Some(stamp) => stamp,
+        None => {
+            first = first_stamp(input)?;
+            &first
+        }
+    };
     let credentials = Credentials {
         access_key_id: &plan.access_key_id,
         access_key_secret: &plan.access_key_secret,
         security_token: plan.security_token.as_deref(),
     };
-    let mut stamp = first_stamp(input)?;
+    plan.planned.sign(&credentials, stamp.now_ms, &stamp.nonce)
+}
+
+/// What follows an attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// The send is over: Aliyun's success body, or the error to report.
+    Done(Result<Value, Error>),
+    /// Aliyun provably did not take the message: wait, then plan the next attempt.
+    Retry {
+        /// Milliseconds to wait first.
+        after_ms: u32,
+    },
+}
+
+/// The host (and port) of an absolute URL, for error messages.
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split('/').next().unwrap_or(rest)
+}
+
+/// Decides what follows attempt `attempt` (0-based) of `request`, given what the transport
+/// reported.
+///
+/// A retry happens only when Aliyun provably did not take the message: the connection was
+/// refused or the name did not resolve (`sent: false`), or Aliyun answered `Throttling.Api`
+/// or `ServiceUnavailable`; and at most [`MAX_ATTEMPTS`] attempts are made. A timeout, a reset
+/// or `InternalError` is reported, never retried, so a code is never delivered twice.
+pub fn next_step(kind: Kind, attempt: u32, request: &HttpRequest, result: TransportResult) -> Next {
+    let (outcome, retry) = match result {
+        TransportResult::Response { status, body } => {
+            let outcome = interpret(kind, status, &body);
+            let retry = matches!(&outcome, Err(Error::Provider(p)) if proves_not_taken(&p.code));
+            (outcome, retry)
+        }
+        TransportResult::NetworkError { kind: failure, message, sent } => {
+            let error = Error::Network {
+                kind: failure,
+                message,
+                host: host_of(&request.url).to_string(),
+                timeout_ms: request.timeout_ms,
+            };
+            (Err(error), !sent)
+        }
+    };
+    if retry && attempt + 1 < MAX_ATTEMPTS {
+        Next::Retry {
+            after_ms: backoff_ms(attempt, &request.body),
+        }
+    } else {
+        Next::Done(outcome)
+    }
+}
+
+/// Sends one message and returns Aliyun's success body, or the classified error: the
+/// [`plan_attempt`] → send → [`next_step`] loop, which the JS shim runs the same way over the
+/// synchronous Wasm exports (a trap in a synchronous export is catchable; one inside an
+/// async export is not).
+pub async fn send_message<T: Transport>(kind: Kind, input: &Value, transport: &T) -> Result<Value, Error> {
+    let mut stamp = None;
     let mut attempt = 0;
     loop {
-        let request = plan.planned.sign(&credentials, stamp.now_ms, &stamp.nonce)?;
-        let (outcome, retry) = match transport.send(&request).await {
-            TransportResult::Response { status, body } => {
-                let outcome = interpret(kind, status, &body);
-                let retry = matches!(&outcome, Err(Error::Provider(p)) if proves_not_taken(&p.code));
-                (outcome, retry)
+        let request = plan_attempt(kind, input, stamp.as_ref())?;
+        let result = transport.send(&request).await;
+        match next_step(kind, attempt, &request, result) {
+            Next::Done(outcome) => return outcome,
+            Next::Retry { after_ms } => {
+                transport.sleep(after_ms).await;
+                stamp = Some(transport.stamp());
+                attempt += 1;
             }
-            TransportResult::NetworkError { kind: failure, message, sent } => {
-                let error = Error::Network {
-                    kind: failure,
-                    message,
-                    host: plan.planned.host.clone(),
-                    timeout_ms: plan.planned.timeout_ms,
-                };
-                (Err(error), !sent)
-            }
-        };
-        if !retry || attempt + 1 >= MAX_ATTEMPTS {
-            return outcome;
         }
-        transport.sleep(backoff_ms(attempt, &stamp.nonce)).await;
-        stamp = transport.stamp();
-        attempt += 1;
     }
 }
 
@@ -194,7 +244,6 @@ pub fn secrets(input: &Value) -> Vec<String> {
     ["accessKeySecret", "securityToken"]
         .iter()
         .filter_map(|key| config.get(key).and_then(Value::as_str))
-        .filter(|secret| secret.len() >= MIN_SCRUB_LEN)
         .map(str::to_string)
         .collect()
 }
@@ -202,7 +251,7 @@ pub fn secrets(input: &Value) -> Vec<String> {
 fn scrub(value: &mut Value, secrets: &[String]) {
     match value {
         Value::String(text) => {
-            for secret in secrets {
+            for secret in secrets.iter().filter(|secret| secret.len() >= MIN_SCRUB_LEN) {
                 if text.contains(secret.as_str()) {
                     *text = text.replace(secret.as_str(), "***");
                 }

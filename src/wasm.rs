@@ -3,17 +3,21 @@
 //! Values cross as JSON: inputs go through `JSON.stringify` (so `NaN` becomes `null`, cycles
 //! and BigInts are caught, lone surrogates arrive as `\ud800` escapes that serde_json refuses
 //! instead of silently replacing) and outputs through `JSON.parse` (plain objects, `null`
-//! never `undefined`). Every export returns an envelope and never throws for bad input; the
-//! transport is a duck type whose failures become network errors.
+//! never `undefined`). Every export returns an envelope and never throws for bad input.
+//!
+//! Every export is synchronous. A send is driven by the shim as a loop over `planSend` and
+//! `interpretSend` (the same loop as [`crate::send::send_message`]): a trap inside a
+//! synchronous export is a catchable `WebAssembly.RuntimeError`, while one inside an async
+//! export's future is an uncaught exception that leaves the send pending forever.
 
 use crate::json::{parse, ParseError, Value};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::error::{Error, Issue, NetworkErrorKind};
 use crate::metadata::metadata_json;
-use crate::send::{envelope, secrets, send_message as send_core};
-use crate::transport::{HttpRequest, Stamp, Transport, TransportResult};
+use crate::pop::encode::form_value;
+use crate::send::{envelope, next_step, plan_attempt, secrets, Next};
+use crate::transport::{HttpRequest, Stamp, TransportResult};
 use crate::Kind;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -25,32 +29,13 @@ export interface HttpRequest { method: 'POST'; url: string; headers: Record<stri
 export type TransportResult =
   | { status: number; body: string }
   | { networkError: { kind: 'timeout' | 'refused' | 'dns' | 'reset' | 'other'; message: string; sent: boolean } };
-export interface Transport {
-  send(request: HttpRequest): Promise<TransportResult>;
-  sleep(ms: number): Promise<void>;
-  stamp(): { nowMs: number; nonce: string };
-}
+export type Stamp = { nowMs: number; nonce: string };
+export type Step<T> = Envelope<T> | { retry: true; afterMs: number };
 export interface SendInput {
   config: unknown; to: string; type: string; payload: Record<string, unknown>;
   template: Record<string, unknown> | null; nowMs: number; nonce: string;
 }
 "#;
-
-#[wasm_bindgen]
-extern "C" {
-    /// The host's transport (see `docs/contracts.md`).
-    #[wasm_bindgen(typescript_type = "Transport")]
-    pub type JsTransport;
-
-    #[wasm_bindgen(method, catch, js_name = send)]
-    fn send_js(this: &JsTransport, request: JsValue) -> Result<JsValue, JsValue>;
-
-    #[wasm_bindgen(method, catch, js_name = sleep)]
-    fn sleep_js(this: &JsTransport, ms: u32) -> Result<JsValue, JsValue>;
-
-    #[wasm_bindgen(method, catch, js_name = stamp)]
-    fn stamp_js(this: &JsTransport) -> Result<JsValue, JsValue>;
-}
 
 /// JS value → JSON value; `what` names it in the error.
 fn from_js(value: &JsValue, what: &str) -> Result<Value, String> {
@@ -192,49 +177,24 @@ pub fn memory_bytes() -> f64 {
     (core::arch::wasm32::memory_size(0) as f64) * 65_536.0
 }
 
-/// The JS transport seen through the core's [`Transport`] trait.
-struct Bridge(JsTransport);
-
-impl Bridge {
-    async fn settle(result: Result<JsValue, JsValue>) -> Result<JsValue, JsValue> {
-        // `Promise.resolve` accepts plain values and thenables alike.
-        let promise = js_sys::Promise::resolve(&result?);
-        JsFuture::from(promise).await
+fn stamp_of(value: &JsValue) -> Option<Stamp> {
+    if value.is_null() || value.is_undefined() {
+        return None;
     }
+    Some(Stamp {
+        now_ms: field(value, "nowMs").as_f64().unwrap_or(f64::NAN),
+        nonce: field(value, "nonce").as_string().unwrap_or_default(),
+    })
 }
 
-impl Transport for Bridge {
-    async fn send(&self, request: &HttpRequest) -> TransportResult {
-        match Self::settle(self.0.send_js(request_to_js(request))).await {
-            Ok(value) => transport_result(&value),
-            Err(_) => TransportResult::NetworkError {
-                kind: NetworkErrorKind::Other,
-                message: "the transport failed without a result".into(),
-                sent: true,
-            },
-        }
-    }
-
-    async fn sleep(&self, ms: u32) {
-        // A failing sleep only shortens the backoff.
-        let _ = Self::settle(self.0.sleep_js(ms)).await;
-    }
-
-    fn stamp(&self) -> Stamp {
-        let value = self.0.stamp_js().unwrap_or(JsValue::UNDEFINED);
-        Stamp {
-            now_ms: field(&value, "nowMs").as_f64().unwrap_or(f64::NAN),
-            nonce: field(&value, "nonce").as_string().unwrap_or_default(),
-        }
-    }
-}
-
-/// Sends one message through `transport`; resolves to an envelope, never rejects.
-#[wasm_bindgen(js_name = sendMessage, unchecked_return_type = "Promise<Envelope<Record<string, unknown>>>")]
-pub async fn send_message(
+/// Plans and signs one attempt of a send: `Envelope<HttpRequest>`. `stamp` is `null` for the
+/// first attempt (the input's `nowMs` and `nonce` apply) and a fresh `{nowMs, nonce}` for a
+/// retry.
+#[wasm_bindgen(js_name = planSend, unchecked_return_type = "Envelope<HttpRequest>")]
+pub fn plan_send(
     #[wasm_bindgen(unchecked_param_type = "Kind")] kind: JsValue,
     #[wasm_bindgen(unchecked_param_type = "SendInput")] input: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Transport")] transport: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Stamp | null")] stamp: JsValue,
 ) -> JsValue {
     let kind = match kind_of(&kind) {
         Ok(kind) => kind,
@@ -244,14 +204,51 @@ pub async fn send_message(
         Ok(value) => value,
         Err(message) => return error_envelope(Error::InvalidRequest { message }),
     };
-    if !transport.is_object() {
-        return error_envelope(Error::Internal {
-            message: "the transport must be an object with send, sleep and stamp".into(),
-        });
+    #[cfg(feature = "test-trap")]
+    #[allow(clippy::panic)]
+    if input.get("to").and_then(Value::as_str) == Some("trap@trap.invalid") {
+        panic!("test-trap: a deliberate panic");
     }
-    let bridge = Bridge(transport.unchecked_into());
-    let result = send_core(kind, &input, &bridge).await;
-    to_js(&envelope(result, &secrets(&input)))
+    match plan_attempt(kind, &input, stamp_of(&stamp).as_ref()) {
+        Ok(request) => ok_envelope(&request_to_js(&request)),
+        Err(error) => to_js(&envelope(Err(error), &secrets(&input))),
+    }
+}
+
+/// Decides what follows attempt `attempt` (0-based) of `request` given the transport's
+/// `response`: the final envelope, or `{retry: true, afterMs}`.
+#[wasm_bindgen(js_name = interpretSend, unchecked_return_type = "Step<Record<string, unknown>>")]
+pub fn interpret_send(
+    #[wasm_bindgen(unchecked_param_type = "Kind")] kind: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "HttpRequest")] request: JsValue,
+    attempt: u32,
+    #[wasm_bindgen(unchecked_param_type = "TransportResult")] response: JsValue,
+) -> JsValue {
+    let kind = match kind_of(&kind) {
+        Ok(kind) => kind,
+        Err(error) => return error_envelope(error),
+    };
+    let request = HttpRequest {
+        method: "POST",
+        url: field(&request, "url").as_string().unwrap_or_default(),
+        headers: Vec::new(),
+        body: field(&request, "body").as_string().unwrap_or_default(),
+        timeout_ms: field(&request, "timeoutMs").as_f64().map_or(0, |ms| ms.clamp(0.0, f64::from(u32::MAX)) as u32),
+    };
+    match next_step(kind, attempt, &request, transport_result(&response)) {
+        Next::Retry { after_ms } => {
+            let step: JsValue = js_sys::Object::new().into();
+            set(&step, "retry", &JsValue::TRUE);
+            set(&step, "afterMs", &JsValue::from_f64(f64::from(after_ms)));
+            step
+        }
+        Next::Done(outcome) => {
+            // The STS token travels in the body, so a server could echo it back; the secret
+            // itself never leaves the core.
+            let token: Vec<String> = form_value(&request.body, "SecurityToken").into_iter().collect();
+            to_js(&envelope(outcome, &token))
+        }
+    }
 }
 
 // dlmalloc was 7.7 KB of a module whose budget is 120 KB. The module is single-threaded

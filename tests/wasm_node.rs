@@ -1,10 +1,10 @@
 //! The Wasm boundary itself, run by `wasm-pack test --node`: envelopes for every outcome,
-//! plain objects and `null`, and transports that throw, reject or answer garbage.
+//! plain objects and `null`, the retry step, and hostile inputs and transport results.
 
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use aliyun_connectors::wasm::{get_metadata, send_message, validate_config};
+use aliyun_connectors::wasm::{get_metadata, interpret_send, memory_bytes, plan_send, validate_config};
 use js_sys::{Function, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -22,15 +22,26 @@ fn text(value: &JsValue) -> String {
     JSON::stringify(value).map(String::from).unwrap_or_default()
 }
 
-const CONFIG: &str = r#"{ accessKeyId: 'id', accessKeySecret: 'very-secret-value', accountName: 'a@b.co',
+fn code(value: &JsValue) -> Option<String> {
+    get(value, "error.code").as_string()
+}
+
+const CONFIG: &str = r#"{ accessKeyId: 'id', accessKeySecret: 'very-secret-value', securityToken: 'sts-token-value', accountName: 'a@b.co',
   templates: ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({ usageType, subject: 'S {{code}}', content: 'C {{code}}' })) }"#;
 
 fn input(extra: &str) -> JsValue {
     js(&format!("Object.assign({{ config: {CONFIG}, to: 'u@example.com', type: 'SignIn', payload: {{ code: '123456' }}, template: null, nowMs: Date.UTC(2026, 0, 1), nonce: 'n-1' }}, {extra})"))
 }
 
-const OK_TRANSPORT: &str = r#"{ sent: [], async send(req) { this.sent.push(req); return { status: 200, body: '{"EnvId":"1","RequestId":"R"}' }; },
-  sleep: async () => {}, stamp: () => ({ nowMs: Date.now(), nonce: 'n-' + Math.random() }) }"#;
+fn dm() -> JsValue {
+    JsValue::from_str("aliyun-dm")
+}
+
+fn planned() -> JsValue {
+    let envelope = plan_send(dm(), input("{}"), JsValue::NULL);
+    assert_eq!(get(&envelope, "ok"), JsValue::TRUE, "{}", text(&envelope));
+    get(&envelope, "value")
+}
 
 #[wasm_bindgen_test]
 fn metadata_is_a_plain_object_with_nulls() {
@@ -42,86 +53,93 @@ fn metadata_is_a_plain_object_with_nulls() {
     assert_eq!(JsValue::from(js_sys::Object::get_prototype_of(&get(&envelope, "value"))), js("Object.prototype"));
     let bad = get_metadata(JsValue::from_f64(3.0));
     assert_eq!(get(&bad, "ok"), JsValue::FALSE);
-    assert_eq!(get(&bad, "error.code").as_string().as_deref(), Some("general"));
+    assert_eq!(code(&bad).as_deref(), Some("general"));
 }
 
 #[wasm_bindgen_test]
 fn validate_config_envelopes() {
-    let ok = validate_config(JsValue::from_str("aliyun-dm"), js(CONFIG));
+    let config = js(CONFIG);
+    let ok = validate_config(dm(), config.clone());
     assert_eq!(get(&ok, "ok"), JsValue::TRUE);
-    assert_eq!(get(&ok, "value.accountName").as_string().as_deref(), Some("a@b.co"));
-    for bad in ["undefined", "null", "42", "{ accessKeySecret: 'very-secret-value' }", "(() => { const a = {}; a.self = a; return a; })()", "{ n: 10n }"] {
-        let envelope = validate_config(JsValue::from_str("aliyun-dm"), js(bad));
+    assert_eq!(get(&ok, "value"), config, "the value is the caller's own object");
+    for bad in ["undefined", "null", "42", "{ accessKeySecret: 'very-secret-value' }", "(() => { const a = {}; a.self = a; return a; })()", "{ n: 10n }", "{ accessKeyId: 'a\\uD800' }"] {
+        let envelope = validate_config(dm(), js(bad));
         assert_eq!(get(&envelope, "ok"), JsValue::FALSE, "{bad}");
-        assert_eq!(get(&envelope, "error.code").as_string().as_deref(), Some("invalid_config"), "{bad}");
+        assert_eq!(code(&envelope).as_deref(), Some("invalid_config"), "{bad}");
         assert!(get(&envelope, "error.data.errorDescription").is_string(), "{bad}");
         assert!(!text(&envelope).contains("very-secret-value"), "{bad}");
     }
 }
 
 #[wasm_bindgen_test]
-async fn a_send_goes_through_the_transport() {
-    let transport = js(OK_TRANSPORT);
-    let envelope = send_message(JsValue::from_str("aliyun-dm"), input("{}"), transport.clone()).await;
-    assert_eq!(text(&envelope), r#"{"ok":true,"value":{"EnvId":"1","RequestId":"R"}}"#);
-    let request = get(&transport, "sent.0");
+fn plan_send_gives_a_signed_request() {
+    let request = planned();
     assert_eq!(get(&request, "method").as_string().as_deref(), Some("POST"));
     assert_eq!(get(&request, "url").as_string().as_deref(), Some("https://dm.aliyuncs.com/"));
     assert_eq!(get(&request, "headers.content-type").as_string().as_deref(), Some("application/x-www-form-urlencoded"));
     assert_eq!(get(&request, "timeoutMs").as_f64(), Some(10_000.0));
-    assert!(get(&request, "body").as_string().unwrap_or_default().contains("Timestamp=2026-01-01T00%3A00%3A00Z"));
+    let body = get(&request, "body").as_string().unwrap_or_default();
+    assert!(body.contains("Timestamp=2026-01-01T00%3A00%3A00Z") && body.contains("SignatureNonce=n-1") && body.contains("&Signature="));
+    let retry = plan_send(dm(), input("{}"), js("{ nowMs: Date.UTC(2026, 0, 1, 0, 0, 5), nonce: 'retry-1' }"));
+    let body = get(&retry, "value.body").as_string().unwrap_or_default();
+    assert!(body.contains("Timestamp=2026-01-01T00%3A00%3A05Z") && body.contains("SignatureNonce=retry-1"), "{body}");
 }
 
 #[wasm_bindgen_test]
-async fn failing_transports_still_give_envelopes() {
-    let transports = [
-        "{ send() { throw new Error('sync throw'); }, sleep: async () => {}, stamp: () => ({}) }",
-        "{ send: async () => { throw new TypeError('fetch failed'); }, sleep: async () => {}, stamp: () => ({}) }",
-        "{ send: () => Promise.reject('a string'), sleep: async () => {}, stamp: () => ({}) }",
-        "{ send: async () => 42, sleep: async () => {}, stamp: () => ({}) }",
-        "{ send: async () => undefined, sleep: async () => {}, stamp: () => ({}) }",
-        "{ send: async () => ({ status: 'x' }), sleep: async () => {}, stamp: () => ({}) }",
-        "{}",
-        "null",
-        "'not an object'",
-    ];
-    for source in transports {
-        let envelope = send_message(JsValue::from_str("aliyun-dm"), input("{}"), js(source)).await;
-        assert_eq!(get(&envelope, "ok"), JsValue::FALSE, "{source}");
-        assert_eq!(get(&envelope, "error.code").as_string().as_deref(), Some("general"), "{source}");
-        assert!(get(&envelope, "error.data.errorDescription").is_string(), "{source}");
+fn interpret_send_answers_with_envelopes_and_retry_steps() {
+    let request = planned();
+    let ok = interpret_send(dm(), request.clone(), 0, js(r#"{ status: 200, body: '{"EnvId":"1","RequestId":"R"}' }"#));
+    assert_eq!(text(&ok), r#"{"ok":true,"value":{"EnvId":"1","RequestId":"R"}}"#);
+    let refused = js("{ networkError: { kind: 'refused', message: 'ECONNREFUSED', sent: false } }");
+    let step = interpret_send(dm(), request.clone(), 0, refused.clone());
+    assert_eq!(get(&step, "retry"), JsValue::TRUE);
+    assert!(get(&step, "afterMs").as_f64().is_some_and(|ms| (200.0..400.0).contains(&ms)));
+    let last = interpret_send(dm(), request.clone(), 2, refused);
+    assert_eq!(code(&last).as_deref(), Some("general"), "no third retry");
+    let throttled = interpret_send(dm(), request.clone(), 0, js(r#"{ status: 400, body: '{"Code":"Throttling.User","Message":"m","RequestId":"R"}' }"#));
+    assert_eq!(code(&throttled).as_deref(), Some("rate_limit_exceeded"));
+    // A server echoing the STS token back does not get it into the error.
+    let echo = interpret_send(dm(), request, 0, js(r#"{ status: 400, body: '{"Code":"InvalidSecurityToken.Expired","Message":"token sts-token-value expired","RequestId":"R"}' }"#));
+    assert_eq!(code(&echo).as_deref(), Some("invalid_config"));
+    assert!(!text(&echo).contains("sts-token-value"), "{}", text(&echo));
+}
+
+#[wasm_bindgen_test]
+fn malformed_transport_results_are_network_errors_that_count_as_sent() {
+    for source in ["undefined", "null", "42", "'text'", "{}", "{ status: 'x', body: 'y' }", "{ status: 200 }", "{ status: 1.5, body: '' }", "{ networkError: 'x' }", "{ networkError: { kind: 'refused' } }"] {
+        let step = interpret_send(dm(), planned(), 0, js(source));
+        assert_eq!(get(&step, "retry"), JsValue::UNDEFINED, "{source}: unproven, so no retry");
+        assert_eq!(code(&step).as_deref(), Some("general"), "{source}: {}", text(&step));
+        assert!(get(&step, "error.data.errorDescription").is_string(), "{source}");
     }
 }
 
 #[wasm_bindgen_test]
-async fn refused_connections_are_retried_with_fresh_stamps() {
-    let transport = js(r#"{ calls: 0, sleeps: [], bodies: [],
-        async send(req) { this.bodies.push(req.body); return ++this.calls < 3 ? { networkError: { kind: 'refused', message: 'ECONNREFUSED', sent: false } } : { status: 200, body: '{"EnvId":"1","RequestId":"R"}' }; },
-        async sleep(ms) { this.sleeps.push(ms); }, stamp() { return { nowMs: Date.UTC(2026, 0, 1) + this.calls * 1000, nonce: 'retry-' + this.calls }; } }"#);
-    let envelope = send_message(JsValue::from_str("aliyun-dm"), input("{}"), transport.clone()).await;
-    assert_eq!(get(&envelope, "ok"), JsValue::TRUE);
-    assert_eq!(get(&transport, "calls").as_f64(), Some(3.0));
-    assert_eq!(get(&transport, "sleeps.length").as_f64(), Some(2.0));
-    let last = get(&transport, "bodies.2").as_string().unwrap_or_default();
-    assert!(last.contains("SignatureNonce=retry-2") && last.contains("Timestamp=2026-01-01T00%3A00%3A02Z"), "{last}");
-}
-
-#[wasm_bindgen_test]
-async fn hostile_inputs_give_envelopes() {
+fn hostile_inputs_give_envelopes() {
     let cases = [
-        ("{ payload: { code: 'a\\uD800b' } }", "invalid_request_parameters"),
-        ("{ to: 42 }", "invalid_request_parameters"),
-        ("{ payload: 'text' }", "invalid_request_parameters"),
-        ("{ nowMs: NaN }", "invalid_request_parameters"),
-        ("{ nonce: '' }", "invalid_request_parameters"),
-        ("{ config: { accessKeySecret: 'very-secret-value' } }", "invalid_config"),
-        ("{ payload: { big: 1n } }", "invalid_request_parameters"),
+        ("{ payload: { code: 'a\\uD800b' } }", "invalid_request_parameters", Some("lone UTF-16 surrogate")),
+        ("{ to: 42 }", "invalid_request_parameters", None),
+        ("{ payload: 'text' }", "invalid_request_parameters", None),
+        ("{ nowMs: NaN }", "invalid_request_parameters", None),
+        ("{ nonce: '' }", "invalid_request_parameters", None),
+        ("{ config: { accessKeySecret: 'very-secret-value' } }", "invalid_config", None),
+        ("{ payload: { big: 1n } }", "invalid_request_parameters", None),
+        ("{ payload: JSON.parse('['.repeat(200) + ']'.repeat(200)) }", "invalid_request_parameters", Some("nested deeper")),
     ];
-    for (extra, code) in cases {
-        let envelope = send_message(JsValue::from_str("aliyun-dm"), input(extra), js(OK_TRANSPORT)).await;
-        assert_eq!(get(&envelope, "error.code").as_string().as_deref(), Some(code), "{extra}: {}", text(&envelope));
+    for (extra, expected, words) in cases {
+        let envelope = plan_send(dm(), input(extra), JsValue::NULL);
+        assert_eq!(code(&envelope).as_deref(), Some(expected), "{extra}: {}", text(&envelope));
+        if let Some(words) = words {
+            assert!(text(&envelope).contains(words), "{extra}: {}", text(&envelope));
+        }
         assert!(!text(&envelope).contains("very-secret-value"));
     }
-    let envelope = send_message(JsValue::from_str("nope"), input("{}"), js(OK_TRANSPORT)).await;
-    assert_eq!(get(&envelope, "ok"), JsValue::FALSE);
+    assert_eq!(get(&plan_send(JsValue::from_str("nope"), input("{}"), JsValue::NULL), "ok"), JsValue::FALSE);
+    assert_eq!(get(&interpret_send(JsValue::UNDEFINED, JsValue::NULL, 0, JsValue::NULL), "ok"), JsValue::FALSE);
+}
+
+#[wasm_bindgen_test]
+fn memory_is_reported_in_whole_pages() {
+    let bytes = memory_bytes();
+    assert!(bytes >= 65_536.0 && bytes % 65_536.0 == 0.0);
 }

@@ -75,3 +75,45 @@ mod tests {
         }
     }
 }
+
+/// Decodes `%XY` escapes (the inverse of [`percent_encode`]); `None` for malformed escapes
+/// or bytes that are not UTF-8.
+pub fn percent_decode(text: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut rest = text.as_bytes();
+    while let Some((&byte, tail)) = rest.split_first() {
+        if byte == b'%' {
+            let hex = std::str::from_utf8(tail.get(..2)?).ok()?;
+            bytes.push(u8::from_str_radix(hex, 16).ok()?);
+            rest = tail.get(2..)?;
+        } else {
+            bytes.push(byte);
+            rest = tail;
+        }
+    }
+    String::from_utf8(bytes).ok()
+}
+
+/// The decoded value of parameter `name` in a form body built by this module.
+pub fn form_value(body: &str, name: &str) -> Option<String> {
+    body.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        (key == name).then(|| percent_decode(value)).flatten()
+    })
+}
+
+#[cfg(test)]
+mod decode_tests {
+    use super::*;
+
+    #[test]
+    fn decoding_inverts_encoding() {
+        for text in ["", "plain", "a b+c/d=e&f", "中文 😀", "%"] {
+            assert_eq!(percent_decode(&percent_encode(text)).as_deref(), Some(text));
+        }
+        assert_eq!(percent_decode("%zz"), None);
+        assert_eq!(percent_decode("%E4%B8"), None);
+        assert_eq!(form_value("A=1&SecurityToken=t%2Bk%3D&B=2", "SecurityToken").as_deref(), Some("t+k="));
+        assert_eq!(form_value("A=1", "SecurityToken"), None);
+    }
+}

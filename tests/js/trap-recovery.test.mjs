@@ -2,11 +2,10 @@
 // shim must turn it into a `general` ConnectorError (a 400 with a message in Logto, not a 500),
 // log one line without secrets, and re-instantiate the module so the next call works.
 //
-// The real core never traps on purpose, so the test swaps stand-in exports into the installed
+// The real core never traps on purpose, so these tests swap stand-in exports into the installed
 // package's own core.js (the module instance Logto's loader is using) through its test hook.
-// A stand-in that throws models a trap the shim can see: any trap in getMetadata or
-// validateConfig, and one in the synchronous part of sendMessage. A panic inside the body of
-// the async sendMessage cannot be caught from JS at all (see js-shim/core.js).
+// Every export is synchronous, so a trap anywhere in the core is a throw the shim can catch.
+// tests/js/real-trap.test.mjs does the same with a real panic from a test build of the core.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
@@ -40,12 +39,12 @@ const standIn = (name, implementation) => ({ ...core.__testing.exports(), [name]
 
 const captureConsoleError = (t) => t.mock.method(console, 'error', () => {});
 
-test('a trap in sendMessage → general ConnectorError, one log line without secrets, a fresh instance', async (t) => {
+test('a trap in planSend → general ConnectorError, one log line without secrets, a fresh instance', async (t) => {
   const logged = captureConsoleError(t);
   const connector = await host.connect('aliyun-dm', { config: dmConfig(sb.url) });
   const original = core.__testing.exports();
   core.__testing.replaceExports(
-    standIn('sendMessage', () => {
+    standIn('planSend', () => {
       throw new WebAssembly.RuntimeError('unreachable');
     }),
   );
@@ -60,26 +59,32 @@ test('a trap in sendMessage → general ConnectorError, one log line without sec
 
   const reloaded = core.__testing.exports();
   assert.notEqual(reloaded, original, 'the glue was required afresh: a new instance');
-  assert.equal(typeof reloaded.sendMessage, 'function');
+  assert.equal(typeof reloaded.planSend, 'function');
 
   sb.reset();
   await send(connector);
   assert.equal(sb.deliveries().length, 1, 'the next send works');
 });
 
-test('a rejected promise from sendMessage is handled the same way', async (t) => {
+test('a trap in interpretSend, after the request left, is handled the same way and not resent', async (t) => {
   captureConsoleError(t);
   const connector = await host.connect('aliyun-dm', { config: dmConfig(sb.url) });
-  core.__testing.replaceExports(standIn('sendMessage', async () => Promise.reject(new WebAssembly.RuntimeError('memory access out of bounds'))));
+  core.__testing.replaceExports(
+    standIn('interpretSend', () => {
+      throw new WebAssembly.RuntimeError('memory access out of bounds');
+    }),
+  );
+  sb.reset();
   const error = await rejectsWith(send(connector), ConnectorErrorCodes.General);
   assert.equal(error.data.errorDescription, trapped);
+  assert.equal(sb.requests().length, 1, 'sent once, never again');
 });
 
 test('a thrown non-Error value (what wasm-bindgen may throw) is handled and not logged verbatim', async (t) => {
   const logged = captureConsoleError(t);
   const connector = await host.connect('aliyun-dm', { config: dmConfig(sb.url) });
   core.__testing.replaceExports(
-    standIn('sendMessage', () => {
+    standIn('planSend', () => {
       throw `config was ${accessKeySecret}`; // eslint-disable-line no-throw-literal -- exactly the point
     }),
   );
@@ -90,10 +95,10 @@ test('a thrown non-Error value (what wasm-bindgen may throw) is handled and not 
 test('a malformed result (not an envelope) → general ConnectorError and a reload', async (t) => {
   captureConsoleError(t);
   const connector = await host.connect('aliyun-dm', { config: dmConfig(sb.url) });
-  core.__testing.replaceExports(standIn('sendMessage', async () => ({ ok: 'yes' })));
+  core.__testing.replaceExports(standIn('interpretSend', () => ({ ok: 'yes' })));
   const error = await rejectsWith(send(connector), ConnectorErrorCodes.General);
   assert.match(error.data.errorDescription, /malformed result/);
-  assert.notEqual(core.__testing.exports().sendMessage, undefined);
+  assert.notEqual(core.__testing.exports().interpretSend, undefined);
 });
 
 test('a trap in validateConfig (configGuard.safeParse) → general ConnectorError, then safeParse works again', async (t) => {
@@ -114,7 +119,7 @@ test('the SMS package has its own instance, untouched by a DM trap', async (t) =
   assert.notEqual(smsCore, core);
   const before = smsCore.__testing.exports();
   core.__testing.replaceExports(
-    standIn('sendMessage', () => {
+    standIn('planSend', () => {
       throw new WebAssembly.RuntimeError('unreachable');
     }),
   );
