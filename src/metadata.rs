@@ -70,6 +70,23 @@ mod tests {
     }
 
     #[test]
+    fn region_select_items_are_the_region_tables() {
+        use crate::config::{DM_REGIONS, SMS_REGIONS};
+        let tables: [(Kind, Vec<&str>); 2] = [
+            (Kind::Dm, DM_REGIONS.iter().map(|(id, _, _)| *id).collect()),
+            (Kind::Sms, SMS_REGIONS.iter().map(|(id, _, _)| *id).collect()),
+        ];
+        for (kind, ids) in tables {
+            let m = parsed(kind);
+            let items = m["formItems"].as_array().cloned().unwrap_or_default();
+            let region = items.iter().find(|i| i["key"] == "regionId").cloned().unwrap_or_default();
+            let values: Vec<&str> = region["selectItems"].as_array().map(|a| a.iter().filter_map(|i| i["value"].as_str()).collect()).unwrap_or_default();
+            assert_eq!(values, ids, "{kind:?}");
+            assert_eq!(region["defaultValue"], crate::config::DEFAULT_REGION);
+        }
+    }
+
+    #[test]
     fn default_templates_are_a_valid_config() {
         for kind in [Kind::Dm, Kind::Sms] {
             let m = parsed(kind);
