@@ -5,7 +5,7 @@
 
 use crate::json::{Map, Value};
 
-use crate::config::{region_host, SmsConfig, TemplateCode, SMS_REGIONS};
+use crate::config::{region_host, SmsConfig, TemplateCode, SMS_REGIONS, SMS_VERIFICATION_TEMPLATE_TYPE};
 use crate::error::Error;
 use crate::pop::request::{Api, Planned};
 use crate::pop::response::{is_success, parse_object, provider_error, string_field};
@@ -47,16 +47,33 @@ pub fn template_code<'c>(code: &'c TemplateCode, to: &str, strict: bool) -> &'c 
     }
 }
 
-/// `TemplateParam`: the payload's string-valued top-level fields, in the caller's order,
-/// without the request-describing keys. Aliyun wants every value as a JSON string
+/// `TemplateParam`'s fields: the payload's string-valued top-level fields, in the caller's
+/// order, without the request-describing keys. Aliyun wants every value as a JSON string
 /// (`isv.INVALID_JSON_PARAM` otherwise), so non-string values are left out too.
-pub fn template_param(payload: &Map) -> String {
-    let params: Map = payload
+pub fn template_params(payload: &Map) -> Map {
+    payload
         .iter()
         .filter(|(key, value)| value.is_string() && !NOT_TEMPLATE_PARAMS.contains(&key.as_str()))
         .map(|(key, value)| (key.clone(), value.clone()))
-        .collect();
-    Value::Object(params).to_string()
+        .collect()
+}
+
+/// Aliyun refuses a verification-code send whose TemplateParam has any value outside
+/// `[a-zA-Z0-9]` ("params must be [a-zA-Z0-9] for verification sms"); refusing it here says
+/// which field and what to do instead of spending a request on it.
+/// <https://help.aliyun.com/en/sms/templaterule-template-variable-parameter-filling-example>
+fn check_verification_params(params: &Map) -> Result<(), Error> {
+    let bad = params
+        .iter()
+        .find(|(_, value)| !value.as_str().is_some_and(|text| !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric())));
+    match bad {
+        None => Ok(()),
+        Some((key, _)) => Err(Error::InvalidRequest {
+            message: format!(
+                "The payload field {key} is not letters and digits only, which Aliyun refuses for verification-code templates (type 2, the default). If this template is a notification template, set its type to 0."
+            ),
+        }),
+    }
 }
 
 /// Builds the unsigned `SendSms` request for one message.
@@ -66,11 +83,15 @@ pub fn plan(config: &SmsConfig, message: &Message<'_>) -> Result<Planned, Error>
         usage_type: message.usage_type.to_string(),
     })?;
     let code = template_code(&template.template_code, message.to, config.strict_phone_region_number_check);
+    let template_params = template_params(message.payload);
+    if template.template_type == SMS_VERIFICATION_TEMPLATE_TYPE {
+        check_verification_params(&template_params)?;
+    }
     let params: Vec<(&'static str, String)> = vec![
         ("PhoneNumbers", message.to.to_string()),
         ("SignName", config.sign_name.clone()),
         ("TemplateCode", code.to_string()),
-        ("TemplateParam", template_param(message.payload)),
+        ("TemplateParam", Value::Object(template_params).to_string()),
     ];
     let (url, host) = match &config.common.endpoint {
         Some(endpoint) => (endpoint.url.clone(), endpoint.host.clone()),
@@ -140,11 +161,11 @@ mod tests {
     }
 
     #[test]
-    fn template_param_keeps_only_string_fields_in_order() {
+    fn template_params_keep_only_string_fields_in_order() {
         let parsed = crate::json::parse(
             r#"{"code":"123456","locale":"zh-CN","uiLocales":"fr-CA fr","n":1,"obj":{"a":"b"},"link":"x"}"#,
         );
         let payload = parsed.ok().and_then(|v| v.as_object().cloned()).unwrap_or_default();
-        assert_eq!(template_param(&payload), r#"{"code":"123456","link":"x"}"#);
+        assert_eq!(Value::Object(template_params(&payload)).to_string(), r#"{"code":"123456","link":"x"}"#);
     }
 }

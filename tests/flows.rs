@@ -425,3 +425,21 @@ fn secrets_never_reach_error_data() {
     let shown = envelope(aliyun_connectors::config::validate_sms(&v(bad)).map(|_| Value::Null), &[]).to_string();
     assert!(!shown.contains(secret), "{shown}");
 }
+
+#[test]
+fn verification_templates_refuse_values_aliyun_would_refuse() {
+    // Default type 2 (verification code): only letters and digits.
+    for payload in [json!({ "code": "12 34" }), json!({ "code": "123456", "link": "https://x.example/a" }), json!({ "code": "" })] {
+        let fake = Fake::new(vec![]);
+        let error = send(Kind::Sms, input(sms_config(), "13912345678", "Register", payload.clone()), &fake).err();
+        assert_eq!(error.as_ref().map(Error::code), Some("invalid_request_parameters"), "{payload}");
+        assert!(error.map(|e| e.description()).unwrap_or_default().contains("set its type to 0"));
+        assert!(fake.requests.borrow().is_empty());
+    }
+    // A notification template (type 0) takes any string.
+    let mut config = sms_config();
+    config["templates"][1]["type"] = json!(0);
+    let fake = Fake::new(vec![Fake::ok(200, SMS_OK)]);
+    assert!(send(Kind::Sms, input(config, "13912345678", "Register", json!({ "code": "123456", "link": "https://x.example/a" })), &fake).is_ok());
+    assert_eq!(param(&fake.bodies()[0], "TemplateParam").as_deref(), Some("%7B%22code%22%3A%22123456%22%2C%22link%22%3A%22https%3A%2F%2Fx.example%2Fa%22%7D"));
+}
