@@ -79,6 +79,7 @@ fi
 # Benchmarks stay out of the tests: `npm run bench`.
 
 echo "[test] passed: ${passed[*]-none}"
+echo "layers: ${#passed[@]} passed, ${#failed[@]} failed, ${#skipped[@]} skipped"
 if [ ${#skipped[@]} -gt 0 ]; then echo "[test] skipped: ${skipped[*]}"; fi
 if [ ${#failed[@]} -gt 0 ]; then
   echo "[test] FAILED: ${failed[*]}"
