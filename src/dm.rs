@@ -26,6 +26,11 @@ pub const MAX_SUBJECT_CHARS: usize = 100;
 /// Longest `FromAlias` Direct Mail accepts, in characters (`InvalidFromAlias.Malformed`).
 pub const MAX_FROM_ALIAS_CHARS: usize = 15;
 
+/// Largest rendered `HtmlBody`/`TextBody` sent, in bytes. Aliyun documents about 6 MB (and
+/// 8 MB in newer SDK docs) for a body parameter; beyond that Aliyun refuses the message anyway,
+/// so it is refused here before a form body several times that size is encoded and signed.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
 /// An email template from Logto's i18n email templates (`getI18nEmailTemplate`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct I18nTemplate {
@@ -103,6 +108,15 @@ pub fn plan(config: &DmConfig, message: &Message<'_>, i18n: Option<&I18nTemplate
         params.push(("FromAlias", alias));
     }
     let body = render(content, payload);
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Error::InvalidRequest {
+            message: format!(
+                "The rendered email body is {} MB; Direct Mail accepts at most about {} MB. Check the template and the payload values it inserts.",
+                body.len() / (1024 * 1024),
+                MAX_BODY_BYTES / (1024 * 1024)
+            ),
+        });
+    }
     params.push(match content_type {
         ContentType::Html => ("HtmlBody", body),
         ContentType::Plain => ("TextBody", body),

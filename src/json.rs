@@ -100,6 +100,52 @@ impl Map {
         }
     }
 
+    /// An object from parsed pairs, where a repeated key keeps its first position and its last
+    /// value (as `JSON.parse` does). Duplicates are found by sorting indices rather than by a
+    /// lookup per insert, so a hostile body with many keys costs O(n log n), not O(n²).
+    fn from_pairs(pairs: Vec<(String, Value)>) -> Map {
+        // Small objects (every Aliyun answer) take the plain path.
+        if pairs.len() <= 16 {
+            return pairs.into_iter().collect();
+        }
+        // For every pair that repeats an earlier key: the index of that key's first pair.
+        let mut first_of: Vec<Option<usize>> = vec![None; pairs.len()];
+        {
+            let mut order: Vec<(usize, &str)> = pairs.iter().enumerate().map(|(i, (k, _))| (i, k.as_str())).collect();
+            // Stable, so each group of equal keys stays in document order.
+            order.sort_by(|a, b| a.1.cmp(b.1));
+            for group in order.chunk_by(|a, b| a.1 == b.1) {
+                if let Some(((first, _), later)) = group.split_first() {
+                    for (index, _) in later {
+                        if let Some(slot) = first_of.get_mut(*index) {
+                            *slot = Some(*first);
+                        }
+                    }
+                }
+            }
+        }
+        let mut kept: Vec<(String, Value)> = Vec::with_capacity(pairs.len());
+        // Where each kept pair landed in `kept`, by its index in `pairs`.
+        let mut landed: Vec<usize> = vec![0; pairs.len()];
+        for (index, (pair, first)) in pairs.into_iter().zip(first_of).enumerate() {
+            match first {
+                None => {
+                    if let Some(slot) = landed.get_mut(index) {
+                        *slot = kept.len();
+                    }
+                    kept.push(pair);
+                }
+                // Later values overwrite in document order, so the last one wins.
+                Some(first) => {
+                    if let Some(slot) = landed.get(first).and_then(|&at| kept.get_mut(at)) {
+                        slot.1 = pair.1;
+                    }
+                }
+            }
+        }
+        Map(kept)
+    }
+
     /// Pairs in order.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
         self.0.iter().map(|(k, v)| (k, v))
@@ -384,11 +430,11 @@ impl Parser<'_> {
                     return Err(ParseError::TooDeep);
                 }
                 self.at += 1;
-                let mut map = Map::new();
+                let mut pairs = Vec::new();
                 self.space();
                 if self.peek() == Some(b'}') {
                     self.at += 1;
-                    return Ok(Value::Object(map));
+                    return Ok(Value::Object(Map::new()));
                 }
                 loop {
                     self.space();
@@ -402,13 +448,13 @@ impl Parser<'_> {
                     }
                     self.at += 1;
                     let value = self.value(depth + 1)?;
-                    map.insert(key, value);
+                    pairs.push((key, value));
                     self.space();
                     match self.peek() {
                         Some(b',') => self.at += 1,
                         Some(b'}') => {
                             self.at += 1;
-                            return Ok(Value::Object(map));
+                            return Ok(Value::Object(Map::from_pairs(pairs)));
                         }
                         _ => return Err(self.error()),
                     }
@@ -642,6 +688,25 @@ mod tests {
     #[test]
     fn duplicate_keys_keep_the_first_position_and_last_value() {
         assert_eq!(parse(r#"{"a":1,"b":2,"a":3}"#).map(|v| v.to_string()), Ok(r#"{"a":3,"b":2}"#.to_string()));
+        assert_eq!(
+            parse(r#"{"z":1,"a":2,"z":3,"m":4,"a":5,"z":6}"#).map(|v| v.to_string()),
+            Ok(r#"{"z":6,"a":5,"m":4}"#.to_string())
+        );
+    }
+
+    #[test]
+    fn many_keys_parse_like_repeated_inserts() {
+        // The sort-based dedup must agree with the plain insert-by-insert definition.
+        let keys: Vec<String> = (0..3_000).map(|i| format!("k{}", (i * 7919) % 1_000)).collect();
+        let body = format!(
+            "{{{}}}",
+            keys.iter().enumerate().map(|(i, k)| format!("\"{k}\":{i}")).collect::<Vec<_>>().join(",")
+        );
+        let mut expected = Map::new();
+        for (i, k) in keys.iter().enumerate() {
+            expected.insert(k.clone(), Value::from(i as u64));
+        }
+        assert_eq!(parse(&body), Ok(Value::Object(expected)));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! provably did not take the message. The only `async fn` of the core.
 
 use crate::json::{Map, Value};
+use crate::pop::encode::percent_encode;
 
 use crate::codes::proves_not_taken;
 use crate::config::{validate_dm, validate_sms};
@@ -248,10 +249,28 @@ pub fn secrets(input: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Each secret with its percent-encoded forms: Aliyun's `SignatureDoesNotMatch` message quotes
+/// the server's string to sign, where a token in the query appears encoded once (canonical
+/// query) and twice (string to sign).
+fn with_encoded_forms(secrets: &[String]) -> Vec<String> {
+    let mut all = Vec::with_capacity(secrets.len() * 3);
+    for secret in secrets.iter().filter(|secret| secret.len() >= MIN_SCRUB_LEN) {
+        let once = percent_encode(secret);
+        let twice = percent_encode(&once);
+        // Longest first, so a shorter form never cuts a longer one in half.
+        for form in [twice, once, secret.clone()] {
+            if !all.contains(&form) {
+                all.push(form);
+            }
+        }
+    }
+    all
+}
+
 fn scrub(value: &mut Value, secrets: &[String]) {
     match value {
         Value::String(text) => {
-            for secret in secrets.iter().filter(|secret| secret.len() >= MIN_SCRUB_LEN) {
+            for secret in secrets {
                 if text.contains(secret.as_str()) {
                     *text = text.replace(secret.as_str(), "***");
                 }
@@ -271,7 +290,7 @@ pub fn envelope(result: Result<Value, Error>, secrets: &[String]) -> Value {
         Ok(value) => Value::object([("ok", Value::Bool(true)), ("value", value)]),
         Err(error) => {
             let mut data = error.data();
-            scrub(&mut data, secrets);
+            scrub(&mut data, &with_encoded_forms(secrets));
             let error = Value::object([("code", Value::from(error.code())), ("data", data)]);
             Value::object([("ok", Value::Bool(false)), ("error", error)])
         }

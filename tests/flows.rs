@@ -394,6 +394,13 @@ fn limits_are_checked_before_sending() {
     config["templates"][0]["subject"] = json!("长".repeat(101));
     let error = send(Kind::Dm, input(config, "a@b.co", "SignIn", json!({ "code": "1" })), &fake).err();
     assert_eq!(error.map(|e| e.code()), Some("invalid_config"));
+    // A body past Direct Mail's size limit is refused before it is encoded and signed.
+    let huge = "x".repeat(aliyun_connectors::dm::MAX_BODY_BYTES + 1);
+    let mut config = dm_config();
+    config["templates"][0]["subject"] = json!("Sign in");
+    let error = send(Kind::Dm, input(config, "a@b.co", "SignIn", json!({ "code": huge })), &fake).err();
+    assert_eq!(error.map(|e| e.code()), Some("invalid_request_parameters"));
+    assert!(fake.requests.borrow().is_empty());
     for to in ["", "a@b.co,c@d.co", "a @b.co"] {
         let error = send(Kind::Dm, input(dm_config(), to, "SignIn", json!({})), &fake).err();
         assert_eq!(error.map(|e| e.code()), Some("invalid_request_parameters"), "{to:?}");
@@ -419,6 +426,20 @@ fn secrets_never_reach_error_data() {
         let shown = envelope(result, &secrets(&request)).to_string();
         assert!(shown.contains("\"ok\":false"));
         assert!(!shown.contains(secret) && !shown.contains(token), "{shown}");
+    }
+    // Aliyun's SignatureDoesNotMatch quotes its string to sign, where a token with reserved
+    // characters (STS tokens carry '/', '+' and '=') appears percent-encoded once and twice.
+    let token = "CAIS+sts/Token=value==";
+    config["securityToken"] = json!(token);
+    let once = aliyun_connectors::pop::encode::percent_encode(token);
+    let twice = aliyun_connectors::pop::encode::percent_encode(&once);
+    let echo = format!(r#"{{"Code":"SignatureDoesNotMatch","Message":"server string to sign is:POST&%2F&SecurityToken%3D{twice} and {once}","RequestId":"R"}}"#);
+    let request = v(input(config.clone(), "13912345678", "SignIn", json!({ "code": "1" })));
+    let fake = Fake::new(vec![Fake::ok(400, &echo)]);
+    let shown = envelope(block_on(send_message(Kind::Sms, &request, &fake)), &secrets(&request)).to_string();
+    assert!(shown.contains("SignatureDoesNotMatch"), "{shown}");
+    for form in [token, once.as_str(), twice.as_str(), "sts/Token", "sts%2FToken", "sts%252FToken"] {
+        assert!(!shown.contains(form), "{form} in {shown}");
     }
     let mut bad = config.clone();
     bad["templates"] = json!(secret);

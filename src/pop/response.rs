@@ -9,6 +9,10 @@ use crate::json::{parse, Map, Value};
 use crate::codes::classify;
 use crate::error::{Error, ProviderError};
 
+/// Largest answer read as JSON. Aliyun's answers are a few hundred bytes; anything far larger
+/// is not Aliyun, and parsing it would only spend time and Wasm memory (which never shrinks).
+pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
 /// Longest piece of an unexpected body quoted back in an error.
 const SNIPPET_CHARS: usize = 120;
 
@@ -26,6 +30,12 @@ fn snippet(body: &str) -> String {
 
 /// Parses a body that must be a JSON object.
 pub fn parse_object(status: u16, body: &str) -> Result<Map, Error> {
+    if body.len() > MAX_ANSWER_BYTES {
+        return Err(Error::InvalidResponse {
+            status,
+            reason: format!("the answer is over {} KB, far larger than any Aliyun answer, so it was not read", MAX_ANSWER_BYTES / 1024),
+        });
+    }
     match parse(body) {
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(Error::InvalidResponse {
@@ -66,4 +76,18 @@ pub fn provider_error(action: &'static str, status: u16, map: &Map) -> Error {
 /// Whether an HTTP status is a success.
 pub fn is_success(status: u16) -> bool {
     (200..300).contains(&status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oversized_answers_are_not_parsed() {
+        let padding = " ".repeat(MAX_ANSWER_BYTES);
+        let big = format!(r#"{{"Code":"OK","Message":"OK"}}{padding}"#);
+        assert!(matches!(parse_object(200, &big), Err(Error::InvalidResponse { .. })));
+        let fits = format!(r#"{{"Code":"OK"}}{}"#, " ".repeat(MAX_ANSWER_BYTES - 20));
+        assert!(parse_object(200, &fits).is_ok());
+    }
 }
