@@ -42,7 +42,28 @@ const makeConfigGuard = (kind) =>
     },
   });
 
-const messageOf = (error) => (error instanceof Error ? error.message : String(error));
+/**
+ * A thrown value's message, without trusting it: a hostile value (a Proxy whose
+ * getPrototypeOf throws, a null-prototype object, a throwing getter or toString) must not turn
+ * error handling into a second throw.
+ */
+const messageOf = (error) => {
+  try {
+    const message = error instanceof Error ? error.message : String(error);
+    return typeof message === 'string' ? message : 'an unreadable error';
+  } catch {
+    return 'an unreadable error';
+  }
+};
+
+/** `instanceof ConnectorError`, false for a value whose prototype lookup throws. */
+const isConnectorError = (value) => {
+  try {
+    return value instanceof ConnectorError;
+  } catch {
+    return false;
+  }
+};
 
 /**
  * The stored config. A ConnectorError from the host (Logto's `notImplemented` getConfig, for
@@ -52,7 +73,7 @@ const readConfig = async (getConfig, id) => {
   try {
     return await getConfig(id);
   } catch (error) {
-    if (error instanceof ConnectorError) {
+    if (isConnectorError(error)) {
       throw error;
     }
     throw new ConnectorError(ConnectorErrorCodes.General, {
@@ -75,7 +96,7 @@ const readI18nTemplate = async (getI18nEmailTemplate, type, locale) => {
 
 /** The last line of defence: nothing but a ConnectorError may leave sendMessage. */
 const asConnectorError = (error) =>
-  error instanceof ConnectorError
+  isConnectorError(error)
     ? error
     : new ConnectorError(ConnectorErrorCodes.General, {
         errorDescription: `Internal connector error: ${messageOf(error)}`,

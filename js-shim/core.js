@@ -10,7 +10,17 @@
 // `unwrap` turns an error envelope into the host's `ConnectorError`. `failInternal` covers what
 // the contract rules out: a trap (a Rust panic) or a result that is not an envelope.
 import { createRequire } from 'node:module';
+import v8 from 'node:v8';
 import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
+
+// Node 20 and 22 (V8 11.3 and 12.4) abort the whole process (SIGTRAP in
+// Deoptimizer::DoComputeBuiltinContinuation) when TurboFan has inlined a call into one of our
+// exports and later deoptimizes it; a hot send loop plus a major GC is enough
+// (bench/repro/v8-wasm-inline-crash.mjs, tests/js/v8-inline-crash.test.mjs). Turning off only
+// that inlining, before the glue is compiled, avoids it. The flag is process-wide; its cost is
+// a few nanoseconds per JS→Wasm call, which no connector or Logto's own Wasm use can notice,
+// while the crash would take Logto down.
+v8.setFlagsFromString('--no-turbo-inline-js-wasm-calls');
 
 const require = createRequire(import.meta.url);
 // The same relative path works in js-shim/ (next to the repo's pkg/) and in a built package
@@ -47,11 +57,15 @@ export const unwrap = (envelope) => {
 // Only names reach the log: a thrown value's message could echo input, and input holds the
 // secret. A trap's message ("unreachable", "memory access out of bounds") is fixed text.
 const describeThrown = (thrown) => {
-  if (thrown instanceof WebAssembly.RuntimeError) {
-    return `WebAssembly.RuntimeError: ${thrown.message}`;
-  }
-  if (thrown instanceof Error) {
-    return thrown.name;
+  try {
+    if (thrown instanceof WebAssembly.RuntimeError) {
+      return `WebAssembly.RuntimeError: ${String(thrown.message)}`;
+    }
+    if (thrown instanceof Error) {
+      return String(thrown.name);
+    }
+  } catch {
+    // A hostile value (a Proxy, a throwing getter): describe it by its type alone.
   }
   return `a thrown ${typeof thrown}`;
 };

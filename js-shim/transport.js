@@ -80,6 +80,42 @@ export const classifyNetworkError = (error) => {
 const timeoutOf = (req) =>
   Number.isFinite(req.timeoutMs) && req.timeoutMs > 0 ? Math.ceil(req.timeoutMs) : defaultTimeoutMs;
 
+// Read at most this much of an answer when the request does not say (the core sets
+// `maxResponseBytes`; it refuses anything larger without parsing it).
+const defaultMaxResponseBytes = 64 * 1024;
+
+const maxBytesOf = (req) =>
+  Number.isSafeInteger(req.maxResponseBytes) && req.maxResponseBytes > 0
+    ? req.maxResponseBytes
+    : defaultMaxResponseBytes;
+
+/**
+ * The answer's text, but never more than `limit` + 1 bytes of it: enough for the core to see
+ * that it is too large, without holding a hostile or misrouted multi-megabyte body in memory.
+ * A declared length within the limit takes the fast path.
+ */
+const readBody = async (response, limit) => {
+  const declared = response.headers.get('content-length');
+  if (response.body === null || (declared !== null && Number(declared) <= limit)) {
+    return response.text();
+  }
+  const reader = response.body.getReader();
+  const chunks = [];
+  let size = 0;
+  while (size <= limit) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  if (size > limit) {
+    // The rest is not needed; cancelling frees the connection. Errors here change nothing.
+    await reader.cancel().catch(() => {});
+  }
+  const bytes = Buffer.concat(chunks, Math.min(size, limit + 1));
+  return new TextDecoder().decode(bytes);
+};
+
 /**
  * `{ send, sleep, stamp }` for the core. `fetch` is injectable for tests; by default the global
  * one is looked up per request, so a host that swaps or instruments it later is honoured.
@@ -87,20 +123,29 @@ const timeoutOf = (req) =>
 export const createFetchTransport = ({ fetch = (...args) => globalThis.fetch(...args) } = {}) => ({
   /** POSTs one request; resolves `{ status, body }` or `{ networkError }`, never rejects. */
   async send(req) {
+    // One deadline covers the connection, the headers and the body: the timeout is end to end.
+    // A cleared timer rather than AbortSignal.timeout: the latter keeps its timer (and a few
+    // objects) alive until it fires, which costs time per send and heap under load.
+    const controller = new AbortController();
+    const timeoutMs = timeoutOf(req);
+    const timer = setTimeout(() => {
+      controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError'));
+    }, timeoutMs);
     try {
-      // One signal covers the connection, the headers and the body: the timeout is end to end.
       const response = await fetch(req.url, {
         method: req.method,
         headers: req.headers,
         body: req.body,
-        signal: AbortSignal.timeout(timeoutOf(req)),
+        signal: controller.signal,
         // A redirect is an answer to interpret, not something to follow with a signed body.
         redirect: 'manual',
       });
-      const body = await response.text();
+      const body = await readBody(response, maxBytesOf(req));
       return { status: response.status, body };
     } catch (error) {
       return { networkError: classifyNetworkError(error) };
+    } finally {
+      clearTimeout(timer);
     }
   },
 

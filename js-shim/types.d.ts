@@ -38,6 +38,8 @@ export type HttpRequest = {
   headers: Record<string, string>;
   body: string;
   timeoutMs: number;
+  /** Read at most this many bytes (plus one) of the answer; the core refuses larger ones. */
+  maxResponseBytes: number;
 };
 
 export type NetworkErrorKind = 'timeout' | 'refused' | 'dns' | 'reset' | 'other';

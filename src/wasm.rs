@@ -25,7 +25,7 @@ const TYPES: &str = r#"
 export type Kind = 'aliyun-dm' | 'aliyun-sms';
 export type ErrorData = { errorDescription: string; [key: string]: unknown };
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: { code: string; data: ErrorData } };
-export interface HttpRequest { method: 'POST'; url: string; headers: Record<string, string>; body: string; timeoutMs: number }
+export interface HttpRequest { method: 'POST'; url: string; headers: Record<string, string>; body: string; timeoutMs: number; maxResponseBytes: number }
 export type TransportResult =
   | { status: number; body: string }
   | { networkError: { kind: 'timeout' | 'refused' | 'dns' | 'reset' | 'other'; message: string; sent: boolean } };
@@ -39,10 +39,18 @@ export interface SendInput {
 
 /// JS value → JSON value; `what` names it in the error.
 fn from_js(value: &JsValue, what: &str) -> Result<Value, String> {
-    let text = js_sys::JSON::stringify(value)
-        .ok()
-        .and_then(|s| JsValue::from(s).as_string())
-        .ok_or_else(|| format!("{what} is not JSON data (it has a cycle, a BigInt or a function)."))?;
+    // Only the kind of failure is reported: a thrown message may quote the input.
+    let text = match js_sys::JSON::stringify(value) {
+        Ok(text) => JsValue::from(text).as_string(),
+        Err(thrown) if thrown.is_instance_of::<js_sys::RangeError>() => {
+            return Err(format!("{what} is nested too deeply to be read as JSON data."));
+        }
+        Err(thrown) if thrown.is_instance_of::<js_sys::TypeError>() => {
+            return Err(format!("{what} is not JSON data (it has a cycle or a BigInt)."));
+        }
+        Err(_) => return Err(format!("{what} could not be read: one of its getters or toJSON methods threw.")),
+    };
+    let text = text.ok_or_else(|| format!("{what} is not JSON data (it is undefined, a function or a symbol)."))?;
     parse(&text).map_err(|error| match error {
         ParseError::LoneSurrogate(_) => format!("{what} contains text with a lone UTF-16 surrogate, which is not valid Unicode; fix the text instead of letting it be replaced silently."),
         ParseError::TooDeep => format!("{what} is {error}."),
@@ -136,6 +144,8 @@ fn request_to_js(request: &HttpRequest) -> JsValue {
     set(&object, "headers", &headers);
     set(&object, "body", &JsValue::from_str(&request.body));
     set(&object, "timeoutMs", &JsValue::from_f64(f64::from(request.timeout_ms)));
+    // The transport reads no more than this (plus one byte) of the answer.
+    set(&object, "maxResponseBytes", &JsValue::from_f64(crate::pop::response::MAX_ANSWER_BYTES as f64));
     object
 }
 
