@@ -76,6 +76,18 @@ else
   fi
 fi
 
+# ── Robustness: hostile values at the boundary, fault modes over real HTTP, secrets,
+# concurrency and text, against the built packages, on both Nodes ───────────────────────
+robustness_tests=(tests/robustness/*.test.mjs)
+for name in "${node_layers[@]}"; do
+  if [[ " ${failed[*]-} " == *" build "* ]]; then skip "robustness-$name" "the build failed"; continue; fi
+  if [ "$name" = node22 ] && [ "$system_major" != 22 ]; then
+    layer robustness-node22 "$NODE22" --test "${robustness_tests[@]}"
+  else
+    layer "robustness-$name" node --test "${robustness_tests[@]}"
+  fi
+done
+
 # Benchmarks stay out of the tests: `npm run bench`.
 
 echo "[test] passed: ${passed[*]-none}"

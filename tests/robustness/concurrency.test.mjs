@@ -1,0 +1,203 @@
+// Nothing lost, nothing duplicated, under load: 1 000 concurrent sends through ONE connector
+// instance (as a long-lived Logto process serving many tenants holds it) to the sandbox over
+// real HTTP. Every message is delivered exactly once with its own code, every answer reaches
+// the send it belongs to, and a send resolves if and only if its message was accepted.
+import assert from 'node:assert/strict';
+import { randomInt } from 'node:crypto';
+import { after, before, test } from 'node:test';
+
+import { dmConfig, sandbox, smsConfig } from '../js/fixtures.mjs';
+import { logtoHost } from '../js/host.mjs';
+import { ConnectorError, describeRejection, settle, tally, watchTraps } from './support.mjs';
+
+const N = 1000;
+
+let host;
+let sb;
+let traps;
+before(async () => {
+  [host, sb] = await Promise.all([logtoHost(), sandbox({ maxRecords: 50_000 })]);
+  traps = await watchTraps(host);
+});
+after(async () => {
+  traps?.stop();
+  await sb?.close();
+  await host?.close();
+});
+
+/** N distinct six-digit codes. */
+const distinctCodes = (n) => {
+  const codes = new Set();
+  while (codes.size < n) {
+    codes.add(String(randomInt(100_000, 1_000_000)));
+  }
+  return [...codes];
+};
+
+const report = (line) => console.log(`[concurrency] ${line}`);
+
+/** Sends all jobs at once through one connector; returns their outcomes in job order. */
+const sendAll = async (connector, jobs) => {
+  const started = Date.now();
+  const outcomes = await Promise.all(
+    jobs.map((job) => settle(connector.sendMessage({ to: job.to, type: 'SignIn', payload: { code: job.code, locale: 'zh-CN' } }))),
+  );
+  return { outcomes, elapsed: Date.now() - started };
+};
+
+const summarize = (outcomes) => {
+  const counts = tally();
+  for (const outcome of outcomes) {
+    counts.add(outcome.status === 'resolved' ? 'resolved' : describeRejection(outcome.error));
+  }
+  return counts;
+};
+
+test(`DM: ${N} concurrent sends through one connector instance, each delivered once with its own code`, async () => {
+  sb.reset();
+  const connector = await host.connect('aliyun-dm', { config: dmConfig(sb.url, { timeoutMs: 60_000 }) });
+  const codes = distinctCodes(N);
+  const jobs = codes.map((code, i) => ({ to: `user-${i}-${code}@example.com`, code }));
+  const { outcomes, elapsed } = await sendAll(connector, jobs);
+  const counts = summarize(outcomes);
+  report(`DM: ${N} sends in ${elapsed} ms: ${counts}`);
+
+  assert.equal(counts.get('resolved'), N, `every send resolves (${counts})`);
+  const deliveries = sb.deliveries().filter((d) => d.kind === 'email');
+  assert.equal(deliveries.length, N, 'one delivery per send');
+  const byRecipient = new Map(deliveries.map((d) => [d.to, d]));
+  assert.equal(byRecipient.size, N, 'no recipient delivered twice');
+  let crossTalk = 0;
+  jobs.forEach((job, i) => {
+    const delivery = byRecipient.get(job.to);
+    assert.ok(delivery, `${job.to} was delivered`);
+    // Its own code, and no other code anywhere in the message.
+    if (delivery.subject !== `[SignIn] 验证码 ${job.code}` || delivery.htmlBody !== `<p>[SignIn] 您的验证码是 <b>${job.code}</b>。</p>`) {
+      crossTalk += 1;
+    }
+    // The answer went back to the send that made the request.
+    const { value } = outcomes[i];
+    if (value?.RequestId !== delivery.requestId || value?.EnvId !== delivery.envId) {
+      crossTalk += 1;
+    }
+  });
+  report(`DM: delivered ${deliveries.length}, distinct recipients ${byRecipient.size}, cross-talk ${crossTalk}, traps ${traps.count()}`);
+  assert.equal(crossTalk, 0, 'cross-talk between concurrent sends');
+  assert.equal(traps.count(), 0, 'the Wasm core trapped');
+});
+
+test(`SMS: ${N} concurrent sends through one connector instance, each delivered once with its own code`, async () => {
+  sb.reset();
+  const connector = await host.connect('aliyun-sms', { config: smsConfig(sb.url, { timeoutMs: 60_000 }) });
+  const codes = distinctCodes(N);
+  const jobs = codes.map((code, i) => ({ to: `139${String(i).padStart(8, '0')}`, code }));
+  const { outcomes, elapsed } = await sendAll(connector, jobs);
+  const counts = summarize(outcomes);
+  report(`SMS: ${N} sends in ${elapsed} ms: ${counts}`);
+
+  assert.equal(counts.get('resolved'), N, `every send resolves (${counts})`);
+  const deliveries = sb.deliveries().filter((d) => d.kind === 'sms');
+  assert.equal(deliveries.length, N, 'one delivery per send');
+  const byRecipient = new Map(deliveries.map((d) => [d.to, d]));
+  assert.equal(byRecipient.size, N, 'no recipient delivered twice');
+  let crossTalk = 0;
+  jobs.forEach((job, i) => {
+    const delivery = byRecipient.get(job.to);
+    assert.ok(delivery, `${job.to} was delivered`);
+    // locale and uiLocales never reach TemplateParam; the code is the only field.
+    if (delivery.templateParam !== JSON.stringify({ code: job.code }) || delivery.templateCode !== 'SMS_CN_SignIn') {
+      crossTalk += 1;
+    }
+    const { value } = outcomes[i];
+    if (value?.RequestId !== delivery.requestId || value?.BizId !== delivery.bizId || value?.Code !== 'OK') {
+      crossTalk += 1;
+    }
+  });
+  report(`SMS: delivered ${deliveries.length}, distinct recipients ${byRecipient.size}, cross-talk ${crossTalk}, traps ${traps.count()}`);
+  assert.equal(crossTalk, 0, 'cross-talk between concurrent sends');
+  assert.equal(traps.count(), 0, 'the Wasm core trapped');
+});
+
+// Faults mixed into the same load: the sandbox answers a share of the recipients with errors,
+// broken bodies, resets and retryable codes. A send resolves exactly when its message was
+// delivered; every other send rejects with a ConnectorError and its message is not delivered.
+const mixedFaults = {
+  SingleSendMail: [
+    { mode: 'error', code: 'Throttling.User' },
+    { mode: 'error', code: 'InvalidSendMail.Spam' },
+    { mode: 'error', code: 'InvalidToAddress' },
+    { mode: 'error', code: 'InternalError' },
+    { mode: 'error', code: 'Throttling.Api' }, // retried 3 times, never accepted
+    { mode: 'error', code: 'ServiceUnavailable', times: 1 }, // retried, then accepted
+    { mode: 'html502' },
+    { mode: 'truncated' },
+    { mode: 'nonjson' },
+    { mode: 'empty500' },
+    { mode: 'reset' },
+  ],
+  SendSms: [
+    { mode: 'error', code: 'isv.BUSINESS_LIMIT_CONTROL' },
+    { mode: 'error', code: 'isv.DAY_LIMIT_CONTROL' },
+    { mode: 'error', code: 'isv.MOBILE_NUMBER_ILLEGAL' },
+    { mode: 'error', code: 'isp.SYSTEM_ERROR' },
+    { mode: 'error', code: 'Throttling.Api', times: 1 }, // retried, then accepted
+    { mode: 'error', code: 'ServiceUnavailable' }, // retried 3 times, never accepted
+    { mode: 'html502' },
+    { mode: 'truncated' },
+    { mode: 'nonjson' },
+    { mode: 'empty500' },
+    { mode: 'reset' },
+  ],
+};
+
+for (const [kind, action, recipient, config] of [
+  ['aliyun-dm', 'SingleSendMail', (i) => `mixed-${i}@example.com`, dmConfig],
+  ['aliyun-sms', 'SendSms', (i) => `138${String(i).padStart(8, '0')}`, smsConfig],
+]) {
+  test(`${kind}: ${N} concurrent sends with faults mixed in: resolved ⇔ delivered once, every rejection a ConnectorError`, async () => {
+    sb.reset();
+    const connector = await host.connect(kind, { config: config(sb.url, { timeoutMs: 60_000 }) });
+    const codes = distinctCodes(N);
+    const jobs = codes.map((code, i) => ({ to: recipient(i), code }));
+    // Two sends in three get a fault; the rest go through.
+    const faults = mixedFaults[action];
+    jobs.forEach((job, i) => {
+      if (i % 3 !== 0) {
+        const fault = faults[i % faults.length];
+        sb.addFault({ match: { action, to: job.to }, ...fault });
+        job.fault = fault;
+      }
+    });
+    const { outcomes, elapsed } = await sendAll(connector, jobs);
+    const counts = summarize(outcomes);
+    report(`${kind} mixed: ${N} sends in ${elapsed} ms: ${counts}`);
+
+    const deliveriesTo = new Map();
+    for (const delivery of sb.deliveries()) {
+      deliveriesTo.set(delivery.to, (deliveriesTo.get(delivery.to) ?? 0) + 1);
+    }
+    let violations = 0;
+    jobs.forEach((job, i) => {
+      const outcome = outcomes[i];
+      const delivered = deliveriesTo.get(job.to) ?? 0;
+      const problems = [];
+      if (delivered > 1) problems.push(`delivered ${delivered} times`);
+      if (outcome.status === 'resolved' && delivered !== 1) problems.push('resolved but not delivered');
+      if (outcome.status === 'rejected' && delivered !== 0) problems.push('rejected but delivered');
+      if (outcome.status === 'rejected' && !(outcome.error instanceof ConnectorError)) problems.push(describeRejection(outcome.error));
+      const recovers = job.fault?.times === 1;
+      if (!job.fault || recovers ? outcome.status !== 'resolved' : outcome.status !== 'rejected') {
+        problems.push(`${outcome.status} for fault ${JSON.stringify(job.fault ?? null)}`);
+      }
+      if (problems.length > 0) {
+        violations += 1;
+        if (violations <= 10) console.log(`[concurrency] ${job.to}: ${problems.join(', ')}`);
+      }
+    });
+    const nonConnector = outcomes.filter((o) => o.status === 'rejected' && !(o.error instanceof ConnectorError)).length;
+    report(`${kind} mixed: violations ${violations}, non-ConnectorError rejections ${nonConnector}, traps ${traps.count()}`);
+    assert.equal(violations, 0);
+    assert.equal(nonConnector, 0);
+    assert.equal(traps.count(), 0, 'the Wasm core trapped');
+  });
+}

@@ -1,0 +1,263 @@
+// The access key secret and the STS security token never appear in anything the connectors
+// let out: error messages and data, what configGuard.safeParse answers, resolved values,
+// metadata, log lines, anything printed. Every error path is driven with recognisable values
+// (`SECRET-<random>`, `TOKEN-<random>`, and a real-looking base64 STS token, whose `+ / =`
+// percent-encode, which is how Aliyun echoes it inside SignatureDoesNotMatch's string to sign),
+// and everything that came out is searched for them, raw and percent-encoded.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+
+import { ConnectorErrorCodes } from '@logto/connector-kit';
+
+import { percentEncode, startSandbox } from '../../sandbox/index.mjs';
+import { dmConfig, smsConfig } from '../js/fixtures.mjs';
+import { logtoHost } from '../js/host.mjs';
+import { captureOutput, closedPort, ConnectorError, describeRejection, recognisable, settle, tally } from './support.mjs';
+
+const SECRET = recognisable('SECRET');
+const TOKEN = recognisable('TOKEN');
+// STS tokens are base64: make sure this one has every character that percent-encodes.
+const STS_TOKEN = `CAIS+${randomBytes(30).toString('base64')}/${randomBytes(7).toString('hex')}==`;
+const OTHER_TOKEN = recognisable('TOKEN');
+const KEY = 'LTAI5tRobustSecrets01';
+const STS_KEY = 'STS.NUobustSecrets02';
+const PLAIN_KEY = 'LTAI5tRobustSecrets03';
+const SANDBOX_SECRET = recognisable('SANDBOX');
+
+const needles = [SECRET, TOKEN, STS_TOKEN, OTHER_TOKEN];
+/** Every form a value could leak in: raw, URL-encoded, Aliyun-encoded once and twice, base64. */
+const forms = (value) => [
+  ...new Set([value, encodeURIComponent(value), percentEncode(value), percentEncode(percentEncode(value)), Buffer.from(value).toString('base64')]),
+];
+
+let host;
+let sb;
+const sandboxLog = [];
+before(async () => {
+  host = await logtoHost();
+  sb = await startSandbox({
+    host: '127.0.0.1',
+    port: 0,
+    credentials: {
+      // The connectors sign with SECRET, so every request to KEY is accepted and to PLAIN_KEY…
+      [KEY]: { secret: SECRET, securityToken: TOKEN },
+      [STS_KEY]: { secret: SANDBOX_SECRET, securityToken: STS_TOKEN },
+      [PLAIN_KEY]: { secret: SECRET },
+    },
+    log: (line) => sandboxLog.push(line),
+  });
+});
+after(async () => {
+  await sb?.close();
+  await host?.close();
+});
+
+const dm = (overrides = {}) => dmConfig(sb.url, { accessKeyId: KEY, accessKeySecret: SECRET, securityToken: TOKEN, timeoutMs: 1000, ...overrides });
+const sms = (overrides = {}) => smsConfig(sb.url, { accessKeyId: KEY, accessKeySecret: SECRET, securityToken: TOKEN, timeoutMs: 1000, ...overrides });
+const email = { to: 'secret-paths@example.com', type: 'SignIn', payload: { code: '135790' } };
+const phone = { to: '13912345670', type: 'SignIn', payload: { code: '135790' } };
+
+/** One error path: how to configure, what to send, which sandbox fault, what code to expect. */
+const paths = [];
+const path_ = (name, kind, config, expected, { data, fault, endpoint } = {}) => paths.push({ name, kind, config, expected, data, fault, endpoint });
+const both = (name, overrides, expected, options) => {
+  path_(`DM ${name}`, 'aliyun-dm', typeof overrides === 'function' ? overrides('dm') : dm(overrides), expected, options);
+  path_(`SMS ${name}`, 'aliyun-sms', typeof overrides === 'function' ? overrides('sms') : sms(overrides), expected, options);
+};
+const { InvalidConfig, InvalidRequestParameters, InvalidResponse, RateLimitExceeded, UsageLimitExceeded, General } = ConnectorErrorCodes;
+
+/** Defined once the sandbox is up (the configs point at it). */
+const definePaths = () => {
+  // Invalid configs of each kind, the secrets sitting in their own fields and in wrong ones.
+  both('config: a required key missing', (k) => (k === 'dm' ? dm({ accountName: undefined }) : sms({ signName: undefined })), InvalidConfig);
+  both('config: the secret as regionId', { regionId: SECRET }, InvalidConfig);
+  both('config: the secret in a plain-http non-loopback endpoint host', { endpoint: `http://${SECRET}.example.com/` }, InvalidConfig);
+  both('config: the token as endpoint credentials', { endpoint: `https://${TOKEN}@dm.aliyuncs.com/` }, InvalidConfig);
+  both('config: the secret as endpoint scheme and host', { endpoint: `ftp://${SECRET}/` }, InvalidConfig);
+  both('config: the secret as timeoutMs', { timeoutMs: SECRET }, InvalidConfig);
+  both('config: timeoutMs out of range', { timeoutMs: 5 }, InvalidConfig);
+  both('config: no templates', { templates: [] }, InvalidConfig);
+  both('config: the token as a usageType', (k) => (k === 'dm' ? dm({ templates: [{ usageType: TOKEN, subject: 's', content: 'c' }] }) : sms({ templates: [{ usageType: TOKEN, templateCode: 'X' }] })), InvalidConfig);
+  both('config: the secret as a template locale', (k) =>
+    k === 'dm'
+      ? dm({ templates: ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({ usageType, subject: 's', content: 'c', locale: SECRET })) })
+      : sms({ templates: ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({ usageType, templateCode: 'X', locale: SECRET })) }),
+  InvalidConfig);
+  path_('DM config: the secret as contentType', 'aliyun-dm', dm({ templates: [{ usageType: 'Generic', subject: 's', content: 'c', contentType: SECRET }] }), InvalidConfig);
+  path_('DM config: fromAlias not a string', 'aliyun-dm', dm({ fromAlias: 12 }), InvalidConfig);
+  path_('SMS config: the secret as strictPhoneRegionNumberCheck', 'aliyun-sms', sms({ strictPhoneRegionNumberCheck: SECRET }), InvalidConfig);
+  path_('SMS config: the token as a templateCode shape', 'aliyun-sms', sms({ templates: [{ usageType: 'Generic', templateCode: { china: TOKEN } }] }), InvalidConfig);
+  both('config: the secret as accessKeyId', { accessKeyId: { secret: SECRET } }, InvalidConfig);
+  path_('DM config: an array holding the secrets', 'aliyun-dm', [SECRET, TOKEN, { accessKeySecret: SECRET }], InvalidConfig);
+  path_('SMS config: the secret as the whole config', 'aliyun-sms', SECRET, InvalidConfig);
+  // template_not_found: no template for the type and no Generic. A config without Generic is
+  // refused first (Generic is a required usage type), so this path ends in invalid_config.
+  both('template_not_found (unreachable: no Generic is an invalid config)', (k) =>
+    k === 'dm' ? dm({ templates: [{ usageType: 'SignIn', subject: 's', content: 'c' }] }) : sms({ templates: [{ usageType: 'SignIn', templateCode: 'X' }] }),
+  InvalidConfig);
+  // Limits checked before sending.
+  path_('DM: rendered subject over 100 characters', 'aliyun-dm', dm({ templates: ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({ usageType, subject: '长'.repeat(101), content: 'c' })) }), InvalidConfig);
+  path_('DM: fromAlias over 15 characters', 'aliyun-dm', dm({ fromAlias: '别名'.repeat(8) }), InvalidConfig);
+  // Aliyun's answers, one per class.
+  path_('DM Aliyun Throttling.User', 'aliyun-dm', dm(), RateLimitExceeded, { fault: { mode: 'error', code: 'Throttling.User' } });
+  path_('SMS Aliyun isv.BUSINESS_LIMIT_CONTROL', 'aliyun-sms', sms(), RateLimitExceeded, { fault: { mode: 'error', code: 'isv.BUSINESS_LIMIT_CONTROL' } });
+  path_('DM Aliyun InvalidSendMail.Spam', 'aliyun-dm', dm(), UsageLimitExceeded, { fault: { mode: 'error', code: 'InvalidSendMail.Spam' } });
+  path_('SMS Aliyun isv.AMOUNT_NOT_ENOUGH', 'aliyun-sms', sms(), UsageLimitExceeded, { fault: { mode: 'error', code: 'isv.AMOUNT_NOT_ENOUGH' } });
+  path_('DM Aliyun InvalidToAddress', 'aliyun-dm', dm(), InvalidRequestParameters, { fault: { mode: 'error', code: 'InvalidToAddress' } });
+  path_('SMS Aliyun isv.MOBILE_NUMBER_ILLEGAL', 'aliyun-sms', sms(), InvalidRequestParameters, { fault: { mode: 'error', code: 'isv.MOBILE_NUMBER_ILLEGAL' } });
+  both('Aliyun Forbidden.RAM', {}, InvalidConfig, { fault: { mode: 'error', code: 'Forbidden.RAM' } });
+  both('Aliyun InternalError', {}, General, { fault: { mode: 'error', code: 'InternalError' } });
+  both('Aliyun ServiceUnavailable (3 attempts)', {}, General, { fault: { mode: 'error', code: 'ServiceUnavailable' } });
+  both('Aliyun InvalidParameter', {}, General, { fault: { mode: 'error', code: 'InvalidParameter' } });
+  // Real authentication failures, decided by the sandbox.
+  both('wrong secret: SignatureDoesNotMatch echoes the string to sign (with the token)', { accessKeyId: STS_KEY, securityToken: STS_TOKEN }, InvalidConfig, { data: { Code: 'SignatureDoesNotMatch' } });
+  both('token of another key: InvalidSecurityToken.MismatchWithAccessKey', { securityToken: OTHER_TOKEN }, InvalidConfig, { data: { Code: 'InvalidSecurityToken.MismatchWithAccessKey' } });
+  both('token for a permanent key', { accessKeyId: PLAIN_KEY }, InvalidConfig, { data: { Code: 'InvalidSecurityToken.MismatchWithAccessKey' } });
+  both('STS key without its token: MissingSecurityToken', { securityToken: undefined }, null, { data: { Code: 'MissingSecurityToken' } });
+  both('unknown AccessKeyId', { accessKeyId: 'LTAI5tNobodyKnowsMe' }, InvalidConfig, { data: { Code: 'InvalidAccessKeyId.NotFound' } });
+  // Unreadable answers and broken connections.
+  for (const mode of ['html502', 'truncated', 'nonjson', 'empty500']) {
+    both(`invalid_response: ${mode}`, {}, InvalidResponse, { fault: { mode } });
+  }
+  both('network: reset', {}, General, { fault: { mode: 'reset' } });
+  both('network: timeout (hang, timeoutMs 1000)', {}, General, { fault: { mode: 'hang' } });
+  both('network: connection refused', {}, General, { endpoint: 'closed' });
+};
+
+const everything = [];
+const keep = (label, value) => {
+  let text;
+  try {
+    text = typeof value === 'string' ? value : JSON.stringify(value);
+  } catch (error) {
+    text = `(${label} could not be stringified: ${error})`;
+  }
+  everything.push({ label, text: String(text) });
+};
+const keepError = (label, error) => {
+  keep(`${label} message`, String(error?.message));
+  keep(`${label} stack`, String(error?.stack));
+  keep(`${label} data`, error?.data ?? null);
+  keep(`${label} JSON`, error);
+  keep(`${label} String`, String(error));
+};
+
+test('every error path, with recognisable secrets: nothing that comes out contains them', async () => {
+  const codes = tally();
+  const problems = [];
+  definePaths();
+  const { text: printed } = await captureOutput(async () => {
+    const port = await closedPort();
+    for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+      keep(`${kind} metadata`, host.factoryOf(kind).metadata);
+    }
+    // The success path too: its value and log lines.
+    for (const [kind, config, data] of [['aliyun-dm', dm(), email], ['aliyun-sms', sms(), phone]]) {
+      const connector = await host.connect(kind, { config });
+      const outcome = await settle(connector.sendMessage(data));
+      if (outcome.status !== 'resolved') problems.push(`${kind} success path: ${describeRejection(outcome.error)} ${outcome.error?.data?.errorDescription}`);
+      keep(`${kind} resolved value`, outcome.value);
+      keep(`${kind} connector metadata`, connector.metadata);
+    }
+    for (const p of paths) {
+      sb.reset();
+      const data = p.kind === 'aliyun-dm' ? email : phone;
+      if (p.fault) sb.addFault({ match: { to: data.to }, ...p.fault });
+      let config = p.config;
+      if (p.endpoint === 'closed') config = { ...config, endpoint: `http://127.0.0.1:${port}/` };
+      // The console's Test button passes the config; Logto's requests read it with getConfig.
+      const viaInput = await settle((await host.connect(p.kind, {})).sendMessage(data, config));
+      const viaGetConfig = await settle((await host.connect(p.kind, { config })).sendMessage(data));
+      for (const [how, outcome] of [['inputConfig', viaInput], ['getConfig', viaGetConfig]]) {
+        const label = `${p.name} (${how})`;
+        if (outcome.status === 'resolved') {
+          problems.push(`${label}: resolved`);
+          keep(`${label} value`, outcome.value);
+          continue;
+        }
+        const { error } = outcome;
+        keepError(label, error);
+        codes.add(error instanceof ConnectorError ? error.code : describeRejection(error));
+        if (!(error instanceof ConnectorError)) problems.push(`${label}: ${describeRejection(error)}`);
+        else if (p.expected && error.code !== p.expected) problems.push(`${label}: ${error.code}, expected ${p.expected}: ${error.data?.errorDescription}`);
+        for (const [key, value] of Object.entries(p.data ?? {})) {
+          if (error?.data?.[key] !== value) problems.push(`${label}: data.${key} is ${error?.data?.[key]}, expected ${value}`);
+        }
+      }
+      // What the admin console shows for the same config.
+      // (A config that passes comes back as data, secrets and all: that is what Logto stores.)
+      const guard = host.factoryOf(p.kind).configGuard.safeParse(config);
+      keep(`${p.name} safeParse`, guard.success ? { success: true } : guard);
+    }
+    // A trap on this config: one log line and a general error, neither with a secret.
+    const core = await import(pathToFileURL(path.join(host.dirOf('aliyun-dm'), 'lib', 'core.js')).href);
+    const real = core.__testing.exports();
+    core.__testing.replaceExports(
+      new Proxy(real, {
+        get: (target, name) =>
+          typeof target[name] === 'function' && name !== 'getMetadata'
+            ? () => {
+                throw new WebAssembly.RuntimeError('unreachable');
+              }
+            : target[name],
+      }),
+    );
+    try {
+      const trapped = await settle((await host.connect('aliyun-dm', { config: dm() })).sendMessage(email));
+      keepError('trap', trapped.error);
+      if (!(trapped.error instanceof ConnectorError) || trapped.error.code !== General) problems.push(`trap: ${describeRejection(trapped.error)}`);
+    } finally {
+      core.__testing.reload();
+    }
+  });
+  keep('printed output', printed);
+  keep('sandbox log', sandboxLog.join('\n'));
+
+  const leaks = [];
+  for (const needle of needles) {
+    for (const form of forms(needle)) {
+      for (const { label, text } of everything) {
+        if (text.includes(form)) leaks.push(`${label} contains ${form === needle ? 'the value' : `an encoded form (${form.slice(0, 24)}…)`} of ${needle.slice(0, 12)}…`);
+      }
+    }
+  }
+  console.log(`[secrets] ${paths.length} error paths × 2 (inputConfig, getConfig) + safeParse + success + trap; ${everything.length} texts searched (${Math.round(everything.reduce((n, { text }) => n + text.length, 0) / 1024)} KB) for ${needles.length} secrets in ${forms(STS_TOKEN).length} forms each`);
+  console.log(`[secrets] outcomes: ${codes}`);
+  console.log(`[secrets] leaks: ${leaks.length}, wrong outcomes: ${problems.length}`);
+  for (const line of [...leaks, ...problems].slice(0, 40)) console.log(`[secrets]   ${line}`);
+  assert.deepEqual(leaks, [], 'a secret leaked');
+  assert.deepEqual(problems, []);
+});
+
+test('plain http:// to a host that is not loopback is refused with invalid_config, saying http is only for loopback', async () => {
+  const refused = ['http://example.com/', 'http://10.0.0.1:8787/', 'http://127.0.0.1.example.com/', 'http://localhost.example.com/', 'http://[::2]/', 'http://0.0.0.0/', 'HTTP://dm.aliyuncs.com'];
+  const accepted = [sb.url, sb.url.replace('127.0.0.1', 'localhost'), 'http://[::1]:8787/', 'https://dm-vpc.cn-hangzhou.aliyuncs.com', 'http://127.0.0.2:1234/x'];
+  const problems = [];
+  for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+    const config = kind === 'aliyun-dm' ? dm : sms;
+    const { configGuard } = host.factoryOf(kind);
+    for (const endpoint of refused) {
+      sb.reset();
+      const guard = configGuard.safeParse(config({ endpoint }));
+      const issue = guard.error?.issues?.find((i) => i.path === 'endpoint');
+      if (guard.success !== false || !/http/i.test(issue?.message ?? '') || !/loopback/.test(issue?.message ?? '')) {
+        problems.push(`${kind} safeParse ${endpoint}: ${JSON.stringify(guard.error ?? guard.success)}`);
+      }
+      const outcome = await settle((await host.connect(kind, { config: config({ endpoint }) })).sendMessage(kind === 'aliyun-dm' ? email : phone));
+      const description = outcome.error?.data?.errorDescription ?? '';
+      if (!(outcome.error instanceof ConnectorError) || outcome.error.code !== InvalidConfig || !/http:\/\//.test(description) || !/loopback/.test(description)) {
+        problems.push(`${kind} send ${endpoint}: ${outcome.status} ${describeRejection(outcome.error)} ${description}`);
+      }
+      if (sb.requests().length !== 0) problems.push(`${kind} ${endpoint}: something was sent`);
+    }
+    for (const endpoint of accepted) {
+      const guard = configGuard.safeParse(config({ endpoint }));
+      if (guard.success !== true) problems.push(`${kind} safeParse ${endpoint} refused: ${JSON.stringify(guard.error)}`);
+    }
+  }
+  console.log(`[secrets] http endpoints: ${refused.length * 2} refused as expected, ${accepted.length * 2} loopback/https accepted; problems: ${problems.length}`);
+  assert.deepEqual(problems, []);
+});

@@ -1,0 +1,147 @@
+// Text arrives byte-exact: Chinese, Korean, French with accents, emoji and astral-plane
+// characters in subjects, bodies, sender aliases and SMS template parameters reach the sandbox
+// exactly (the sandbox decodes the form as UTF-8 bytes) and the signature over them verifies
+// (the sandbox refuses a bad one with SignatureDoesNotMatch, so a delivery proves it). Length
+// limits count characters (code points), as Aliyun does. A lone surrogate is refused with a
+// clear error, never silently replaced with U+FFFD.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, test } from 'node:test';
+
+import { ConnectorErrorCodes } from '@logto/connector-kit';
+
+import { dmConfig, sandbox, smsConfig } from '../js/fixtures.mjs';
+import { logtoHost } from '../js/host.mjs';
+import { ConnectorError, describeRejection, settle } from './support.mjs';
+
+let host;
+let sb;
+before(async () => {
+  [host, sb] = await Promise.all([logtoHost(), sandbox()]);
+});
+after(async () => {
+  await sb?.close();
+  await host?.close();
+});
+beforeEach(() => sb.reset());
+
+const SUBJECT = '验证码 인증 코드 Code de vérification à é è ê ë î ï ô œ ù û ü ÿ ç 😀👩‍💻 𠮷野家 𝔘𝔫𝔦 {{code}}';
+const BODY =
+  '<p>您的验证码是 <b>{{code}}</b>。인증 코드는 {{code}}입니다. Voilà votre code : « {{code}} » — Ça marche ! 🎉🇨🇳🇰🇷🇫🇷 𠀀𪚥𰻞 \u{1F9D1}\u{200D}\u{1F680} e\u0301 \u00A0\u2028</p>';
+const ALIAS = '𠮷野家 Équipe 한국 😀'; // 15 characters, 19 UTF-16 units
+const CODE = '𠮷é한中😀9';
+
+const render = (template, code) => template.replaceAll('{{code}}', code);
+const utf8 = (text) => Buffer.from(text, 'utf8');
+
+/** The raw form value of `name` in a delivery's request body, decoded as UTF-8 bytes. */
+const rawParam = (delivery, name) => {
+  const pair = delivery.rawBody.split('&').find((p) => p.startsWith(`${name}=`));
+  assert.ok(pair, `${name} is in the request body`);
+  return Buffer.from(pair.slice(name.length + 1).replaceAll(/%([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+};
+
+test('DM: multilingual subject, HTML body and sender alias arrive byte-exact and correctly signed', async () => {
+  assert.equal([...ALIAS].length, 15);
+  const templates = ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({ usageType, subject: SUBJECT, content: BODY }));
+  const connector = await host.connect('aliyun-dm', { config: dmConfig(sb.url, { fromAlias: ALIAS, templates }) });
+  await connector.sendMessage({ to: 'ünïcödé@example.com', type: 'SignIn', payload: { code: CODE, locale: 'zh-CN' } });
+
+  const [request] = sb.requests();
+  assert.equal(request.outcome, 'delivered', `the sandbox verified the signature (${request.code})`);
+  const delivery = sb.deliveries().at(-1);
+  for (const [field, param, expected] of [
+    ['subject', 'Subject', render(SUBJECT, CODE)],
+    ['htmlBody', 'HtmlBody', render(BODY, CODE)],
+    ['fromAlias', 'FromAlias', ALIAS],
+    ['to', 'ToAddress', 'ünïcödé@example.com'],
+  ]) {
+    assert.equal(delivery[field], expected, field);
+    assert.deepEqual(rawParam(delivery, param), utf8(expected), `${param} bytes on the wire`);
+  }
+  console.log(`[text] DM delivered byte-exact: subject ${utf8(delivery.subject).length} B, body ${utf8(delivery.htmlBody).length} B, alias ${[...delivery.fromAlias].length} chars`);
+});
+
+test('DM: an i18n email template (plain text, sendFrom alias, replyTo) in many scripts arrives byte-exact', async () => {
+  const template = { subject: 'Código {{code}} · 코드 · 代码 · 🔐', content: 'Bonjour 👋\n{{code}}\n안녕하세요 𠮷', contentType: 'text/plain', sendFrom: '🦊 Renard ÉÈ 狐', replyTo: 'réponse@example.com' };
+  const connector = await host.connect('aliyun-dm', { config: dmConfig(sb.url), getI18nEmailTemplate: async () => template });
+  await connector.sendMessage({ to: 'user@example.com', type: 'Register', payload: { code: CODE, locale: 'fr' } });
+  assert.equal(sb.requests()[0].outcome, 'delivered');
+  const delivery = sb.deliveries().at(-1);
+  assert.equal(delivery.subject, render(template.subject, CODE));
+  assert.equal(delivery.textBody, render(template.content, CODE));
+  assert.equal(delivery.htmlBody, null);
+  assert.equal(delivery.fromAlias, template.sendFrom);
+  assert.equal(delivery.replyAddress, template.replyTo);
+  assert.deepEqual(rawParam(delivery, 'TextBody'), utf8(render(template.content, CODE)));
+});
+
+test('SMS: a template parameter with astral and accented characters arrives byte-exact and correctly signed', async () => {
+  // A notification template (type 0): verification templates (type 2) take letters and digits
+  // only, which the core checks before sending.
+  const templates = ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({ usageType, templateCode: `SMS_${usageType}`, type: 0 }));
+  const connector = await host.connect('aliyun-sms', { config: smsConfig(sb.url, { signName: '阿里云短信 😀', templates }) });
+  await connector.sendMessage({ to: '13912345678', type: 'SignIn', payload: { code: CODE, link: 'https://例子.中国/é?q=𠮷', locale: 'ko-KR' } });
+  const [request] = sb.requests();
+  assert.equal(request.outcome, 'delivered', `the sandbox verified the signature (${request.code})`);
+  const delivery = sb.deliveries().at(-1);
+  const expected = JSON.stringify({ code: CODE, link: 'https://例子.中国/é?q=𠮷' });
+  assert.equal(delivery.templateParam, expected);
+  assert.deepEqual(rawParam(delivery, 'TemplateParam'), utf8(expected));
+  assert.equal(delivery.signName, '阿里云短信 😀');
+  console.log(`[text] SMS delivered byte-exact: TemplateParam ${delivery.templateParam}`);
+});
+
+test('limits count characters, not UTF-16 units or bytes: 100 astral characters of subject and 15 of alias go out, one more does not', async () => {
+  const config = (subject, fromAlias) =>
+    dmConfig(sb.url, { fromAlias, templates: ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({ usageType, subject, content: 'x' })) });
+  const send = async (subject, alias) => settle((await host.connect('aliyun-dm', { config: config(subject, alias) })).sendMessage({ to: 'u@example.com', type: 'SignIn', payload: { code: '1' } }));
+
+  const ok = await send('𠮷'.repeat(100), '😀'.repeat(15));
+  assert.equal(ok.status, 'resolved', describeRejection(ok.error));
+  assert.equal(sb.deliveries().at(-1).subject, '𠮷'.repeat(100));
+  for (const [subject, alias, what] of [['𠮷'.repeat(101), 'a', 'subject'], ['a', '😀'.repeat(16), 'alias']]) {
+    sb.reset();
+    const refused = await send(subject, alias);
+    assert.ok(refused.error instanceof ConnectorError, describeRejection(refused.error));
+    assert.equal(refused.error.code, ConnectorErrorCodes.InvalidConfig, `${what}: ${refused.error.data?.errorDescription}`);
+    assert.equal(sb.requests().length, 0, 'refused before sending');
+  }
+});
+
+test('a lone surrogate anywhere in the input is refused with a clear error, never replaced', async () => {
+  const lone = {
+    'high surrogate then text': 'a\uD800b',
+    'high surrogate at the end (a cut emoji)': 'code 😀'.slice(0, -1),
+    'low surrogate alone': '\uDC00x',
+    'two high surrogates': '\uD83D\uD83D',
+  };
+  const problems = [];
+  const check = (label, outcome, { code } = {}) => {
+    const { error } = outcome;
+    if (outcome.status !== 'rejected' || !(error instanceof ConnectorError)) {
+      problems.push(`${label}: ${outcome.status} ${describeRejection(error)}`);
+      return;
+    }
+    if (code && error.code !== code) problems.push(`${label}: code ${error.code}, expected ${code}`);
+    if (!/surrogate/i.test(error.data?.errorDescription ?? '')) problems.push(`${label}: the message does not say what is wrong: ${error.data?.errorDescription}`);
+  };
+  for (const [name, text] of Object.entries(lone)) {
+    sb.reset();
+    const dm = await host.connect('aliyun-dm', { config: dmConfig(sb.url) });
+    const sms = await host.connect('aliyun-sms', { config: smsConfig(sb.url) });
+    check(`DM payload.code ${name}`, await settle(dm.sendMessage({ to: 'u@example.com', type: 'SignIn', payload: { code: text } })));
+    check(`SMS payload.code ${name}`, await settle(sms.sendMessage({ to: '13912345678', type: 'SignIn', payload: { code: text } })));
+    check(`DM recipient ${name}`, await settle(dm.sendMessage({ to: `${text}@example.com`, type: 'SignIn', payload: { code: '1' } })));
+    const subjectConfig = dmConfig(sb.url, { templates: ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({ usageType, subject: `S ${text}`, content: 'c' })) });
+    check(`DM config subject ${name}`, await settle(dm.sendMessage({ to: 'u@example.com', type: 'SignIn', payload: { code: '1' } }, subjectConfig)));
+    const i18n = await host.connect('aliyun-dm', { config: dmConfig(sb.url), getI18nEmailTemplate: async () => ({ subject: text, content: 'c' }) });
+    check(`DM i18n subject ${name}`, await settle(i18n.sendMessage({ to: 'u@example.com', type: 'SignIn', payload: { code: '1' } })));
+    check(`DM fromAlias ${name}`, await settle(dm.sendMessage({ to: 'u@example.com', type: 'SignIn', payload: { code: '1' } }, dmConfig(sb.url, { fromAlias: text }))));
+    const guard = host.factoryOf('aliyun-dm').configGuard.safeParse(subjectConfig);
+    if (guard.success !== false || !/surrogate/i.test(JSON.stringify(guard.error))) problems.push(`safeParse subject ${name}: ${JSON.stringify(guard)}`);
+    if (sb.requests().length !== 0) problems.push(`${name}: something was sent (${sb.requests().length} requests)`);
+  }
+  console.log(`[text] lone surrogates: ${Object.keys(lone).length} shapes × 7 places; problems: ${problems.length}`);
+  for (const line of problems) console.log(`[text]   ${line}`);
+  assert.deepEqual(problems, []);
+});
