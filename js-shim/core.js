@@ -115,6 +115,16 @@ export const getMetadata = (kind) => callSync('getMetadata', kind);
 /** `Envelope<Config>`: the core's verdict on an untrusted config value. */
 export const validateConfig = (kind, config) => callSync('validateConfig', kind, config);
 
+/** JSON text of a value, or undefined when JSON.stringify refuses it or yields nothing. */
+const jsonOf = (value) => {
+  try {
+    const text = JSON.stringify(value);
+    return typeof text === 'string' ? text : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
 /** Longest loop the shim allows; the core itself stops after three attempts. */
 const maxAttempts = 10;
 
@@ -130,9 +140,14 @@ const isStep = (value) =>
  * leaves the send pending forever.
  */
 export const sendMessage = async (kind, input, transport) => {
+  // The config goes across as its own JSON text, so the core can recognise the config it
+  // validated last time instead of parsing and validating it again. A config JSON.stringify
+  // refuses (a cycle, a BigInt) stays in the input, where the core reports what is wrong.
+  const configJson = jsonOf(input?.config);
+  const rest = configJson === undefined ? input : { ...input, config: undefined };
   let stamp = null;
   for (let attempt = 0; attempt < maxAttempts; attempt += 1) {
-    const planned = callSync('planSend', kind, input, stamp);
+    const planned = callSync('planSend', kind, rest, stamp, configJson);
     if (!planned.ok) {
       return planned;
     }

@@ -76,7 +76,11 @@ impl From<u64> for Number {
     }
 }
 
-/// A JSON object: key/value pairs in insertion order, keys unique.
+/// A JSON object: key/value pairs in insertion order. Objects built here have unique keys
+/// ([`Map::insert`] replaces); a parsed object keeps a repeated key's every pair and
+/// [`Map::get`] answers the last, as `JSON.parse` does. Deduplicating while parsing cost
+/// O(n²) on a hostile answer with many keys, or a sort (5–6 KB of Wasm); repeated keys only
+/// ever come from provider answers, which are only read by key.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Map(Vec<(String, Value)>);
 
@@ -86,9 +90,10 @@ impl Map {
         Map(Vec::new())
     }
 
-    /// The value for `key`.
+    /// The value for `key`. A parsed object keeps a repeated key's every pair (see [`parse`]);
+    /// the last one wins, as in `JSON.parse`.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
     /// Sets `key`, keeping its position when it already exists (as JS does).
@@ -98,52 +103,6 @@ impl Map {
             Some(slot) => slot.1 = value,
             None => self.0.push((key, value)),
         }
-    }
-
-    /// An object from parsed pairs, where a repeated key keeps its first position and its last
-    /// value (as `JSON.parse` does). Duplicates are found by sorting indices rather than by a
-    /// lookup per insert, so a hostile body with many keys costs O(n log n), not O(n²).
-    fn from_pairs(pairs: Vec<(String, Value)>) -> Map {
-        // Small objects (every Aliyun answer) take the plain path.
-        if pairs.len() <= 16 {
-            return pairs.into_iter().collect();
-        }
-        // For every pair that repeats an earlier key: the index of that key's first pair.
-        let mut first_of: Vec<Option<usize>> = vec![None; pairs.len()];
-        {
-            let mut order: Vec<(usize, &str)> = pairs.iter().enumerate().map(|(i, (k, _))| (i, k.as_str())).collect();
-            // Stable, so each group of equal keys stays in document order.
-            order.sort_by(|a, b| a.1.cmp(b.1));
-            for group in order.chunk_by(|a, b| a.1 == b.1) {
-                if let Some(((first, _), later)) = group.split_first() {
-                    for (index, _) in later {
-                        if let Some(slot) = first_of.get_mut(*index) {
-                            *slot = Some(*first);
-                        }
-                    }
-                }
-            }
-        }
-        let mut kept: Vec<(String, Value)> = Vec::with_capacity(pairs.len());
-        // Where each kept pair landed in `kept`, by its index in `pairs`.
-        let mut landed: Vec<usize> = vec![0; pairs.len()];
-        for (index, (pair, first)) in pairs.into_iter().zip(first_of).enumerate() {
-            match first {
-                None => {
-                    if let Some(slot) = landed.get_mut(index) {
-                        *slot = kept.len();
-                    }
-                    kept.push(pair);
-                }
-                // Later values overwrite in document order, so the last one wins.
-                Some(first) => {
-                    if let Some(slot) = landed.get(first).and_then(|&at| kept.get_mut(at)) {
-                        slot.1 = pair.1;
-                    }
-                }
-            }
-        }
-        Map(kept)
     }
 
     /// Pairs in order.
@@ -347,7 +306,8 @@ impl fmt::Display for ParseError {
     }
 }
 
-/// Parses JSON text (RFC 8259, as `JSON.parse` accepts it).
+/// Parses JSON text (RFC 8259, as `JSON.parse` accepts it), in linear time: objects keep
+/// every pair, and lookups see the last value of a repeated key.
 pub fn parse(text: &str) -> Result<Value, ParseError> {
     let mut parser = Parser {
         bytes: text.as_bytes(),
@@ -369,11 +329,15 @@ struct Parser<'t> {
     at: usize,
 }
 
+// `inline(always)` on the per-byte helpers: at opt-level "z" LLVM keeps them as calls, one
+// per input byte, which made parsing the largest cost of a boundary call (bench/core-loop.mjs).
 impl Parser<'_> {
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.at).copied()
     }
 
+    #[inline(always)]
     fn space(&mut self) {
         while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
             self.at += 1;
@@ -454,7 +418,7 @@ impl Parser<'_> {
                         Some(b',') => self.at += 1,
                         Some(b'}') => {
                             self.at += 1;
-                            return Ok(Value::Object(Map::from_pairs(pairs)));
+                            return Ok(Value::Object(Map(pairs)));
                         }
                         _ => return Err(self.error()),
                     }
@@ -517,9 +481,8 @@ impl Parser<'_> {
         let mut out = String::new();
         loop {
             let start = self.at;
-            while matches!(self.peek(), Some(b) if b != b'"' && b != b'\\' && b >= 0x20) {
-                self.at += 1;
-            }
+            let rest = self.bytes.get(start..).unwrap_or_default();
+            self.at += rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(rest.len());
             // Runs end at ASCII bytes, so they are whole UTF-8 sequences.
             out.push_str(self.text.get(start..self.at).ok_or_else(|| self.error())?);
             match self.peek() {
@@ -572,25 +535,33 @@ impl Parser<'_> {
 
 fn write_string(out: &mut String, text: &str) {
     out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{C}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                let n = u32::from(c) as usize;
-                out.push_str("\\u00");
-                out.push(char::from(HEX.get(n >> 4).copied().unwrap_or(b'0')));
-                out.push(char::from(HEX.get(n & 15).copied().unwrap_or(b'0')));
-            }
-            c => out.push(c),
+    // Runs that need no escape are copied whole (one call per run, not one per char).
+    let mut run_start = 0;
+    for (index, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x08 => "\\b",
+            0x0C => "\\f",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1F => "",
+            _ => continue,
+        };
+        // Escaped bytes are ASCII, so both ends of the run are char boundaries.
+        out.push_str(text.get(run_start..index).unwrap_or_default());
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(char::from(HEX.get(usize::from(byte >> 4)).copied().unwrap_or(b'0')));
+            out.push(char::from(HEX.get(usize::from(byte & 15)).copied().unwrap_or(b'0')));
+        } else {
+            out.push_str(escape);
         }
+        run_start = index + 1;
     }
+    out.push_str(text.get(run_start..).unwrap_or_default());
     out.push('"');
 }
 
@@ -686,18 +657,16 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_keys_keep_the_first_position_and_last_value() {
-        assert_eq!(parse(r#"{"a":1,"b":2,"a":3}"#).map(|v| v.to_string()), Ok(r#"{"a":3,"b":2}"#.to_string()));
-        assert_eq!(
-            parse(r#"{"z":1,"a":2,"z":3,"m":4,"a":5,"z":6}"#).map(|v| v.to_string()),
-            Ok(r#"{"z":6,"a":5,"m":4}"#.to_string())
-        );
+    fn repeated_keys_read_as_their_last_value() {
+        let value = parse(r#"{"z":1,"a":2,"z":3,"m":4,"a":5,"z":6}"#).unwrap_or(Value::Null);
+        assert_eq!((value["z"].as_u64(), value["a"].as_u64(), value["m"].as_u64()), (Some(6), Some(5), Some(4)));
     }
 
     #[test]
-    fn many_keys_parse_like_repeated_inserts() {
-        // The sort-based dedup must agree with the plain insert-by-insert definition.
-        let keys: Vec<String> = (0..3_000).map(|i| format!("k{}", (i * 7919) % 1_000)).collect();
+    fn many_keys_read_like_repeated_inserts() {
+        // 60 000 pairs over 1 000 keys: linear to parse, and every lookup agrees with the
+        // insert-by-insert definition (last value wins).
+        let keys: Vec<String> = (0..60_000).map(|i| format!("k{}", (i * 7919) % 1_000)).collect();
         let body = format!(
             "{{{}}}",
             keys.iter().enumerate().map(|(i, k)| format!("\"{k}\":{i}")).collect::<Vec<_>>().join(",")
@@ -706,7 +675,10 @@ mod tests {
         for (i, k) in keys.iter().enumerate() {
             expected.insert(k.clone(), Value::from(i as u64));
         }
-        assert_eq!(parse(&body), Ok(Value::Object(expected)));
+        let parsed = parse(&body).unwrap_or(Value::Null);
+        for (key, value) in expected.iter() {
+            assert_eq!(parsed.get(key), Some(value), "{key}");
+        }
     }
 
     #[test]

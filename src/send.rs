@@ -96,37 +96,54 @@ fn first_stamp(input: &Value) -> Result<Stamp, Error> {
     })
 }
 
-/// What a send needs after planning: the request to sign and who signs it.
-struct Plan {
-    planned: Planned,
-    access_key_id: String,
-    access_key_secret: String,
-    security_token: Option<String>,
+/// A config that passed validation, for either connector.
+#[derive(Debug)]
+pub enum Validated {
+    /// Direct Mail.
+    Dm(crate::config::DmConfig),
+    /// Short Message Service.
+    Sms(crate::config::SmsConfig),
 }
 
-fn plan(kind: Kind, input: &Value) -> Result<Plan, Error> {
-    let config = input.get("config").unwrap_or(&Value::Null);
+impl Validated {
+    /// Validates `config` for `kind`.
+    pub fn new(kind: Kind, config: &Value) -> Result<Validated, Error> {
+        match kind {
+            Kind::Dm => validate_dm(config).map(Validated::Dm),
+            Kind::Sms => validate_sms(config).map(Validated::Sms),
+        }
+    }
+
+    /// The secrets to scrub from error text.
+    pub fn secrets(&self) -> Vec<String> {
+        let (secret, token) = match self {
+            Validated::Dm(config) => (&config.access_key_secret.0, &config.common.security_token),
+            Validated::Sms(config) => (&config.access_key_secret.0, &config.common.security_token),
+        };
+        std::iter::once(secret.clone()).chain(token.iter().map(|token| token.0.clone())).collect()
+    }
+
+    fn credentials(&self) -> Credentials<'_> {
+        let (id, secret, common) = match self {
+            Validated::Dm(config) => (&config.access_key_id, &config.access_key_secret.0, &config.common),
+            Validated::Sms(config) => (&config.access_key_id, &config.access_key_secret.0, &config.common),
+        };
+        Credentials {
+            access_key_id: id,
+            access_key_secret: secret,
+            security_token: common.security_token.as_ref().map(|token| token.0.as_str()),
+        }
+    }
+}
+
+fn plan(config: &Validated, input: &Value) -> Result<Planned, Error> {
     let message = message(input)?;
-    match kind {
-        Kind::Dm => {
-            let config = validate_dm(config)?;
+    match config {
+        Validated::Dm(config) => {
             let i18n = input.get("template").and_then(I18nTemplate::from_json);
-            Ok(Plan {
-                planned: dm::plan(&config, &message, i18n.as_ref())?,
-                access_key_id: config.access_key_id,
-                access_key_secret: config.access_key_secret.0,
-                security_token: config.common.security_token.map(|s| s.0),
-            })
+            dm::plan(config, &message, i18n.as_ref())
         }
-        Kind::Sms => {
-            let config = validate_sms(config)?;
-            Ok(Plan {
-                planned: sms::plan(&config, &message)?,
-                access_key_id: config.access_key_id,
-                access_key_secret: config.access_key_secret.0,
-                security_token: config.common.security_token.map(|s| s.0),
-            })
-        }
+        Validated::Sms(config) => sms::plan(config, &message),
     }
 }
 
@@ -150,7 +167,14 @@ pub fn backoff_ms(attempt: u32, seed: &str) -> u32 {
 /// Plans and signs one attempt of a send. The first attempt uses the input's `nowMs` and
 /// `nonce`; a retry passes the fresh `stamp` the host drew for it.
 pub fn plan_attempt(kind: Kind, input: &Value, stamp: Option<&Stamp>) -> Result<HttpRequest, Error> {
-    let plan = plan(kind, input)?;
+    let config = Validated::new(kind, input.get("config").unwrap_or(&Value::Null))?;
+    plan_attempt_with(&config, input, stamp)
+}
+
+/// [`plan_attempt`] with a config validated beforehand (the boundary keeps the last one, so a
+/// Logto instance that sends with one config validates it once); `input.config` is ignored.
+pub fn plan_attempt_with(config: &Validated, input: &Value, stamp: Option<&Stamp>) -> Result<HttpRequest, Error> {
+    let planned = plan(config, input)?;
     let first;
     let stamp = match stamp {
         Some(stamp) => stamp,
@@ -159,12 +183,7 @@ pub fn plan_attempt(kind: Kind, input: &Value, stamp: Option<&Stamp>) -> Result<
             &first
         }
     };
-    let credentials = Credentials {
-        access_key_id: &plan.access_key_id,
-        access_key_secret: &plan.access_key_secret,
-        security_token: plan.security_token.as_deref(),
-    };
-    plan.planned.sign(&credentials, stamp.now_ms, &stamp.nonce)
+    planned.sign(&config.credentials(), stamp.now_ms, &stamp.nonce)
 }
 
 /// What follows an attempt.
@@ -193,6 +212,20 @@ fn host_of(url: &str) -> &str {
 /// or `ServiceUnavailable`; and at most [`MAX_ATTEMPTS`] attempts are made. A timeout, a reset
 /// or `InternalError` is reported, never retried, so a code is never delivered twice.
 pub fn next_step(kind: Kind, attempt: u32, request: &HttpRequest, result: TransportResult) -> Next {
+    let (outcome, retry) = settle(kind, attempt, &request.url, request.timeout_ms, result);
+    if retry {
+        Next::Retry {
+            after_ms: backoff_ms(attempt, &request.body),
+        }
+    } else {
+        Next::Done(outcome)
+    }
+}
+
+/// The core of [`next_step`], without the backoff: the outcome of attempt `attempt` to `url`,
+/// and whether to retry. The boundary uses it directly so that a success never needs the
+/// signed body back across it (the body only seeds the jitter).
+pub fn settle(kind: Kind, attempt: u32, url: &str, timeout_ms: u32, result: TransportResult) -> (Result<Value, Error>, bool) {
     let (outcome, retry) = match result {
         TransportResult::Response { status, body } => {
             let outcome = interpret(kind, status, &body);
@@ -203,19 +236,14 @@ pub fn next_step(kind: Kind, attempt: u32, request: &HttpRequest, result: Transp
             let error = Error::Network {
                 kind: failure,
                 message,
-                host: host_of(&request.url).to_string(),
-                timeout_ms: request.timeout_ms,
+                host: host_of(url).to_string(),
+                timeout_ms,
             };
             (Err(error), !sent)
         }
     };
-    if retry && attempt + 1 < MAX_ATTEMPTS {
-        Next::Retry {
-            after_ms: backoff_ms(attempt, &request.body),
-        }
-    } else {
-        Next::Done(outcome)
-    }
+    let retry = retry && attempt + 1 < MAX_ATTEMPTS;
+    (outcome, retry)
 }
 
 /// Sends one message and returns Aliyun's success body, or the classified error: the

@@ -16,7 +16,8 @@ use wasm_bindgen::prelude::*;
 use crate::error::{Error, Issue, NetworkErrorKind};
 use crate::metadata::metadata_json;
 use crate::pop::encode::form_value;
-use crate::send::{envelope, next_step, plan_attempt, secrets, Next};
+use crate::send::{backoff_ms, envelope, plan_attempt, plan_attempt_with, secrets, settle, Validated};
+use std::cell::RefCell;
 use crate::transport::{HttpRequest, Stamp, TransportResult};
 use crate::Kind;
 
@@ -51,7 +52,12 @@ fn from_js(value: &JsValue, what: &str) -> Result<Value, String> {
         Err(_) => return Err(format!("{what} could not be read: one of its getters or toJSON methods threw.")),
     };
     let text = text.ok_or_else(|| format!("{what} is not JSON data (it is undefined, a function or a symbol)."))?;
-    parse(&text).map_err(|error| match error {
+    parse_text(&text, what)
+}
+
+/// Parses JSON text that JS produced; `what` names it in the error.
+fn parse_text(text: &str, what: &str) -> Result<Value, String> {
+    parse(text).map_err(|error| match error {
         ParseError::LoneSurrogate(_) => format!("{what} contains text with a lone UTF-16 surrogate, which is not valid Unicode; fix the text instead of letting it be replaced silently."),
         ParseError::TooDeep => format!("{what} is {error}."),
         ParseError::Syntax(_) => format!("{what} is not valid JSON data."),
@@ -197,14 +203,63 @@ fn stamp_of(value: &JsValue) -> Option<Stamp> {
     })
 }
 
+thread_local! {
+    /// The last valid config per kind, with the JSON text it was read from. Logto sends with
+    /// the same stored config again and again; comparing the text is far cheaper than parsing
+    /// and validating it each time (bench/core-loop.mjs). One entry per kind: a multi-tenant
+    /// host that alternates configs only pays the comparison on top.
+    static LAST_CONFIG: RefCell<[Option<(String, Validated)>; 2]> = const { RefCell::new([None, None]) };
+}
+
+fn slot_of(kind: Kind) -> usize {
+    match kind {
+        Kind::Dm => 0,
+        Kind::Sms => 1,
+    }
+}
+
+/// Plans with the validated config for `text` (a JSON text): the cached one when the text is
+/// the same, else freshly validated (and cached when valid). Returns the result and, for an
+/// error, the secrets to scrub from it.
+fn plan_with_config_text(kind: Kind, text: String, input: &Value, stamp: Option<&Stamp>) -> (Result<HttpRequest, Error>, Vec<String>) {
+    LAST_CONFIG.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let Some(slot) = cache.get_mut(slot_of(kind)) else {
+            return (Err(Error::Internal { message: "no config slot".into() }), Vec::new());
+        };
+        if !matches!(slot, Some((known, _)) if *known == text) {
+            *slot = None;
+            let value = match parse_text(&text, "The config") {
+                Ok(value) => value,
+                Err(message) => return (Err(Error::InvalidConfig { issues: vec![Issue { path: String::new(), message }] }), Vec::new()),
+            };
+            match Validated::new(kind, &value) {
+                Ok(config) => *slot = Some((text, config)),
+                Err(error) => return (Err(error), secrets(&value)),
+            }
+        }
+        match slot {
+            Some((_, config)) => {
+                let result = plan_attempt_with(config, input, stamp);
+                let secrets = if result.is_err() { config.secrets() } else { Vec::new() };
+                (result, secrets)
+            }
+            None => (Err(Error::Internal { message: "no config".into() }), Vec::new()),
+        }
+    })
+}
+
 /// Plans and signs one attempt of a send: `Envelope<HttpRequest>`. `stamp` is `null` for the
 /// first attempt (the input's `nowMs` and `nonce` apply) and a fresh `{nowMs, nonce}` for a
-/// retry.
+/// retry. `configJson`, when a string, is the config as JSON text and replaces `input.config`
+/// (the shim stringifies the config on its own so the core can recognise one it validated
+/// before).
 #[wasm_bindgen(js_name = planSend, unchecked_return_type = "Envelope<HttpRequest>")]
 pub fn plan_send(
     #[wasm_bindgen(unchecked_param_type = "Kind")] kind: JsValue,
     #[wasm_bindgen(unchecked_param_type = "SendInput")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Stamp | null")] stamp: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string | undefined")] config_json: JsValue,
 ) -> JsValue {
     let kind = match kind_of(&kind) {
         Ok(kind) => kind,
@@ -219,9 +274,14 @@ pub fn plan_send(
     if input.get("to").and_then(Value::as_str) == Some("trap@trap.invalid") {
         panic!("test-trap: a deliberate panic");
     }
-    match plan_attempt(kind, &input, stamp_of(&stamp).as_ref()) {
+    let stamp = stamp_of(&stamp);
+    let (result, secrets) = match config_json.as_string() {
+        Some(text) => plan_with_config_text(kind, text, &input, stamp.as_ref()),
+        None => (plan_attempt(kind, &input, stamp.as_ref()), secrets(&input)),
+    };
+    match result {
         Ok(request) => ok_envelope(&request_to_js(&request)),
-        Err(error) => to_js(&envelope(Err(error), &secrets(&input))),
+        Err(error) => to_js(&envelope(Err(error), &secrets)),
     }
 }
 
@@ -238,24 +298,23 @@ pub fn interpret_send(
         Ok(kind) => kind,
         Err(error) => return error_envelope(error),
     };
-    let request = HttpRequest {
-        method: "POST",
-        url: field(&request, "url").as_string().unwrap_or_default(),
-        headers: Vec::new(),
-        body: field(&request, "body").as_string().unwrap_or_default(),
-        timeout_ms: field(&request, "timeoutMs").as_f64().map_or(0, |ms| ms.clamp(0.0, f64::from(u32::MAX)) as u32),
-    };
-    match next_step(kind, attempt, &request, transport_result(&response)) {
-        Next::Retry { after_ms } => {
+    let url = field(&request, "url").as_string().unwrap_or_default();
+    let timeout_ms = field(&request, "timeoutMs").as_f64().map_or(0, |ms| ms.clamp(0.0, f64::from(u32::MAX)) as u32);
+    // The signed body is read back only when needed (a retry's jitter, or scrubbing an error),
+    // never for a success: it is the largest string of a send.
+    let body = || field(&request, "body").as_string().unwrap_or_default();
+    match settle(kind, attempt, &url, timeout_ms, transport_result(&response)) {
+        (_, true) => {
             let step: JsValue = js_sys::Object::new().into();
             set(&step, "retry", &JsValue::TRUE);
-            set(&step, "afterMs", &JsValue::from_f64(f64::from(after_ms)));
+            set(&step, "afterMs", &JsValue::from_f64(f64::from(backoff_ms(attempt, &body()))));
             step
         }
-        Next::Done(outcome) => {
+        (Ok(value), false) => to_js(&envelope(Ok(value), &[])),
+        (outcome, false) => {
             // The STS token travels in the body, so a server could echo it back; the secret
             // itself never leaves the core.
-            let token: Vec<String> = form_value(&request.body, "SecurityToken").into_iter().collect();
+            let token: Vec<String> = form_value(&body(), "SecurityToken").into_iter().collect();
             to_js(&envelope(outcome, &token))
         }
     }

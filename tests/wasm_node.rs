@@ -38,7 +38,7 @@ fn dm() -> JsValue {
 }
 
 fn planned() -> JsValue {
-    let envelope = plan_send(dm(), input("{}"), JsValue::NULL);
+    let envelope = plan_send(dm(), input("{}"), JsValue::NULL, JsValue::UNDEFINED);
     assert_eq!(get(&envelope, "ok"), JsValue::TRUE, "{}", text(&envelope));
     get(&envelope, "value")
 }
@@ -80,7 +80,7 @@ fn plan_send_gives_a_signed_request() {
     assert_eq!(get(&request, "timeoutMs").as_f64(), Some(10_000.0));
     let body = get(&request, "body").as_string().unwrap_or_default();
     assert!(body.contains("Timestamp=2026-01-01T00%3A00%3A00Z") && body.contains("SignatureNonce=n-1") && body.contains("&Signature="));
-    let retry = plan_send(dm(), input("{}"), js("{ nowMs: Date.UTC(2026, 0, 1, 0, 0, 5), nonce: 'retry-1' }"));
+    let retry = plan_send(dm(), input("{}"), js("{ nowMs: Date.UTC(2026, 0, 1, 0, 0, 5), nonce: 'retry-1' }"), JsValue::UNDEFINED);
     let body = get(&retry, "value.body").as_string().unwrap_or_default();
     assert!(body.contains("Timestamp=2026-01-01T00%3A00%3A05Z") && body.contains("SignatureNonce=retry-1"), "{body}");
 }
@@ -127,14 +127,14 @@ fn hostile_inputs_give_envelopes() {
         ("{ payload: JSON.parse('['.repeat(200) + ']'.repeat(200)) }", "invalid_request_parameters", Some("nested deeper")),
     ];
     for (extra, expected, words) in cases {
-        let envelope = plan_send(dm(), input(extra), JsValue::NULL);
+        let envelope = plan_send(dm(), input(extra), JsValue::NULL, JsValue::UNDEFINED);
         assert_eq!(code(&envelope).as_deref(), Some(expected), "{extra}: {}", text(&envelope));
         if let Some(words) = words {
             assert!(text(&envelope).contains(words), "{extra}: {}", text(&envelope));
         }
         assert!(!text(&envelope).contains("very-secret-value"));
     }
-    assert_eq!(get(&plan_send(JsValue::from_str("nope"), input("{}"), JsValue::NULL), "ok"), JsValue::FALSE);
+    assert_eq!(get(&plan_send(JsValue::from_str("nope"), input("{}"), JsValue::NULL, JsValue::UNDEFINED), "ok"), JsValue::FALSE);
     assert_eq!(get(&interpret_send(JsValue::UNDEFINED, JsValue::NULL, 0, JsValue::NULL), "ok"), JsValue::FALSE);
 }
 
@@ -142,4 +142,30 @@ fn hostile_inputs_give_envelopes() {
 fn memory_is_reported_in_whole_pages() {
     let bytes = memory_bytes();
     assert!(bytes >= 65_536.0 && bytes % 65_536.0 == 0.0);
+}
+
+#[wasm_bindgen_test]
+fn config_json_replaces_input_config_and_is_revalidated_when_it_changes() {
+    let config_text = |extra: &str| text(&js(&format!("Object.assign({CONFIG}, {extra})")));
+    let bare = || js("{ to: 'u@example.com', type: 'SignIn', payload: { code: '123456' }, template: null, nowMs: Date.UTC(2026, 0, 1), nonce: 'n-1' }");
+    // The same signed request as with the config inside the input, first validated, then cached.
+    let expected = text(&plan_send(dm(), input("{}"), JsValue::NULL, JsValue::UNDEFINED));
+    for _ in 0..2 {
+        let envelope = plan_send(dm(), bare(), JsValue::NULL, JsValue::from_str(&config_text("{}")));
+        assert_eq!(text(&envelope), expected);
+    }
+    // A different text is validated afresh: its sender appears, an invalid one is refused.
+    let other = plan_send(dm(), bare(), JsValue::NULL, JsValue::from_str(&config_text("{ accountName: 'other@b.co' }")));
+    assert!(get(&other, "value.body").as_string().unwrap_or_default().contains("AccountName=other%40b.co"));
+    let invalid = plan_send(dm(), bare(), JsValue::NULL, JsValue::from_str(&config_text("{ templates: 'very-secret-value' }")));
+    assert_eq!(code(&invalid).as_deref(), Some("invalid_config"));
+    assert!(!text(&invalid).contains("very-secret-value"), "{}", text(&invalid));
+    let not_json = plan_send(dm(), bare(), JsValue::NULL, JsValue::from_str("{ nope"));
+    assert_eq!(code(&not_json).as_deref(), Some("invalid_config"));
+    // And the valid one still works after the invalid ones.
+    assert_eq!(text(&plan_send(dm(), bare(), JsValue::NULL, JsValue::from_str(&config_text("{}")))), expected);
+    // A planning error with a cached config scrubs its secrets too.
+    let echo = plan_send(dm(), js("{ to: 'very-secret-value,x@y.z', type: 'SignIn', payload: {}, template: null, nowMs: 0, nonce: 'n' }"), JsValue::NULL, JsValue::from_str(&config_text("{}")));
+    assert_eq!(code(&echo).as_deref(), Some("invalid_request_parameters"));
+    assert!(!text(&echo).contains("very-secret-value"));
 }
