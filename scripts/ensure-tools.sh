@@ -79,17 +79,21 @@ _ensure_tools() {
   export NODE22="$node22_bin"
 
   # Chromium for the inbox page's browser test (Debian's package; the test skips, saying so,
-  # where it cannot be had). Installing needs root and apt; a fresh machine takes a minute.
-  if command -v chromium >/dev/null 2>&1; then
+  # where it cannot be had), with a small CJK font (1.6 MB) so its screenshot shows Chinese and
+  # Korean text instead of empty boxes. Installing needs root and apt; a fresh machine takes a
+  # minute.
+  local fonts_ok=1
+  if command -v fc-list >/dev/null 2>&1 && ! fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk"; then fonts_ok=0; fi
+  if command -v chromium >/dev/null 2>&1 && [ "$fonts_ok" = 1 ]; then
     echo "[tools] chromium: present"
   elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "[tools] chromium: installing (apt-get install chromium)"
+    echo "[tools] chromium: installing (apt-get install chromium fonts-wqy-microhei)"
     if ! { apt-get update -qq >/dev/null 2>&1 &&
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1; }; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null 2>&1; }; then
       echo "[tools] chromium: could not be installed; the inbox browser test will skip" >&2
     fi
   else
-    echo "[tools] chromium: absent and not installable here; the inbox browser test will skip"
+    echo "[tools] chromium or its CJK font: absent and not installable here (the inbox browser test skips without chromium)"
   fi
 }
 

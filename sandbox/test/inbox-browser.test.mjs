@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { inflateSync } from 'node:zlib';
 import { startSandbox } from '../index.mjs';
 import { CREDENTIALS, dmParams, postSigned, smsParams } from './helpers.mjs';
 
@@ -79,6 +80,51 @@ async function waitFor(browser, sessionId, expression, what, timeoutMs = 10000) 
   }
 }
 
+/**
+ * Decodes an 8-bit RGB or RGBA PNG (what Chromium's captureScreenshot produces) into
+ * `{ width, height, pixel(x, y) → [r, g, b] }`, so a test can look at what was rendered.
+ */
+const decodePng = (png) => {
+  let at = 8;
+  let header;
+  const idat = [];
+  while (at < png.length) {
+    const length = png.readUInt32BE(at);
+    const type = png.toString('latin1', at + 4, at + 8);
+    const data = png.subarray(at + 8, at + 8 + length);
+    if (type === 'IHDR') header = { width: data.readUInt32BE(0), height: data.readUInt32BE(4), depth: data[8], colour: data[9] };
+    if (type === 'IDAT') idat.push(data);
+    at += 12 + length;
+  }
+  assert.equal(header.depth, 8, 'an 8-bit PNG');
+  const channels = { 2: 3, 6: 4 }[header.colour];
+  assert.ok(channels, `PNG colour type ${header.colour}`);
+  const raw = inflateSync(Buffer.concat(idat));
+  const stride = header.width * channels;
+  const out = Buffer.alloc(stride * header.height);
+  for (let y = 0; y < header.height; y += 1) {
+    const filter = raw[y * (stride + 1)];
+    for (let i = 0; i < stride; i += 1) {
+      const x = raw[y * (stride + 1) + 1 + i];
+      const left = i >= channels ? out[y * stride + i - channels] : 0;
+      const up = y > 0 ? out[(y - 1) * stride + i] : 0;
+      const upLeft = y > 0 && i >= channels ? out[(y - 1) * stride + i - channels] : 0;
+      const paeth = () => {
+        const p = left + up - upLeft;
+        const [pa, pb, pc] = [Math.abs(p - left), Math.abs(p - up), Math.abs(p - upLeft)];
+        return pa <= pb && pa <= pc ? left : pb <= pc ? up : upLeft;
+      };
+      const predictor = [0, left, up, (left + up) >> 1, paeth()][filter];
+      out[y * stride + i] = (x + predictor) & 0xff;
+    }
+  }
+  return {
+    width: header.width,
+    height: header.height,
+    pixel: (x, y) => [...out.subarray(y * stride + x * channels, y * stride + x * channels + 3)],
+  };
+};
+
 describe('inbox page in headless Chromium', { skip: SKIP }, () => {
   it('shows a Chinese subject, renders the HTML body without scripts or remote loads, updates live, screenshots', { timeout: 60000 }, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'sandbox-browser-'));
@@ -89,7 +135,10 @@ describe('inbox page in headless Chromium', { skip: SKIP }, () => {
       const subject = '验证码：您的登录代码 🔐';
       // The email tries to load a remote image and run a script: both would show up as
       // requests to the sandbox if the page's protections failed.
+      // A solid block of a colour found nowhere else on the page: the screenshot must show it
+      // (the HTML was rendered, not printed as text).
       const html = `<h1 style="color:#c00">你好，世界</h1><p>인증 코드 <b>123456</b></p>
+        <div style="width:160px;height:48px;background:#00c853"></div>
         <img src="${origin}/tracking-pixel.png" alt="">
         <script>fetch('${origin}/script-ran')</script>`;
       await postSigned(sb, dmParams(Date.now(), { Subject: subject, HtmlBody: html }));
@@ -136,6 +185,17 @@ describe('inbox page in headless Chromium', { skip: SKIP }, () => {
       const { data } = await browser.send('Page.captureScreenshot', { format: 'png' }, sessionId);
       const png = Buffer.from(data, 'base64');
       assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+      const image = decodePng(png);
+      let block = 0;
+      for (let y = 0; y < image.height; y += 2) {
+        for (let x = 0; x < image.width; x += 2) {
+          const [r, g, b] = image.pixel(x, y);
+          if (Math.abs(r - 0x00) <= 2 && Math.abs(g - 0xc8) <= 2 && Math.abs(b - 0x53) <= 2) block += 1;
+        }
+      }
+      // 160 × 48 CSS px sampled every other pixel is about 1 900 samples at scale 1.
+      t.diagnostic(`screenshot ${image.width}×${image.height}: ${block} sampled pixels of the sent #00c853 block`);
+      assert.ok(block > 1000, `the email's #00c853 block is visible in the screenshot (${block} samples)`);
       const shotDir = mkdtempSync(join(tmpdir(), 'sandbox-inbox-screenshot-'));
       const shot = join(shotDir, 'inbox.png');
       writeFileSync(shot, png);
