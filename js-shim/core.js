@@ -125,6 +125,37 @@ const jsonOf = (value) => {
   }
 };
 
+const isPlannedRequest = (value) =>
+  Array.isArray(value) &&
+  value.length === 5 &&
+  typeof value[0] === 'string' &&
+  typeof value[1] === 'string' &&
+  Number.isFinite(value[2]) &&
+  Number.isFinite(value[3]) &&
+  typeof value[4] === 'string';
+
+/**
+ * `Envelope<HttpRequest>` for one attempt. The core answers a success with the array
+ * `[url, body, timeoutMs, maxResponseBytes, contentType]` (cheaper than building the object
+ * field by field across the boundary); the object is made here.
+ */
+const planSend = (kind, input, stamp, configJson) => {
+  let result;
+  try {
+    result = wasm.planSend(kind, input, stamp, configJson);
+  } catch (error) {
+    failInternal('planSend', kind, 'trapped', describeThrown(error));
+  }
+  if (isPlannedRequest(result)) {
+    const [url, body, timeoutMs, maxResponseBytes, contentType] = result;
+    return {
+      ok: true,
+      value: { method: 'POST', url, headers: { 'content-type': contentType }, body, timeoutMs, maxResponseBytes },
+    };
+  }
+  return checked('planSend', kind, result);
+};
+
 /** Longest loop the shim allows; the core itself stops after three attempts. */
 const maxAttempts = 10;
 
@@ -147,7 +178,7 @@ export const sendMessage = async (kind, input, transport) => {
   const rest = configJson === undefined ? input : { ...input, config: undefined };
   let stamp = null;
   for (let attempt = 0; attempt < maxAttempts; attempt += 1) {
-    const planned = callSync('planSend', kind, rest, stamp, configJson);
+    const planned = planSend(kind, rest, stamp, configJson);
     if (!planned.ok) {
       return planned;
     }

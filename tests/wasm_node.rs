@@ -37,10 +37,21 @@ fn dm() -> JsValue {
     JsValue::from_str("aliyun-dm")
 }
 
+/// The request object the shim makes of planSend's `[url, body, timeoutMs, maxResponseBytes,
+/// contentType]`, or `undefined` when planSend answered an error envelope.
+fn as_request(planned: &JsValue) -> JsValue {
+    let make = Function::new_with_args(
+        "a",
+        "return Array.isArray(a) && a.length === 5 ? { method: 'POST', url: a[0], body: a[1], timeoutMs: a[2], maxResponseBytes: a[3], headers: { 'content-type': a[4] } } : undefined;",
+    );
+    make.call1(&JsValue::NULL, planned).unwrap()
+}
+
 fn planned() -> JsValue {
-    let envelope = plan_send(dm(), input("{}"), JsValue::NULL, JsValue::UNDEFINED);
-    assert_eq!(get(&envelope, "ok"), JsValue::TRUE, "{}", text(&envelope));
-    get(&envelope, "value")
+    let planned = plan_send(dm(), input("{}"), JsValue::NULL, JsValue::UNDEFINED);
+    let request = as_request(&planned);
+    assert!(request.is_object(), "{}", text(&planned));
+    request
 }
 
 #[wasm_bindgen_test]
@@ -80,8 +91,9 @@ fn plan_send_gives_a_signed_request() {
     assert_eq!(get(&request, "timeoutMs").as_f64(), Some(10_000.0));
     let body = get(&request, "body").as_string().unwrap_or_default();
     assert!(body.contains("Timestamp=2026-01-01T00%3A00%3A00Z") && body.contains("SignatureNonce=n-1") && body.contains("&Signature="));
-    let retry = plan_send(dm(), input("{}"), js("{ nowMs: Date.UTC(2026, 0, 1, 0, 0, 5), nonce: 'retry-1' }"), JsValue::UNDEFINED);
-    let body = get(&retry, "value.body").as_string().unwrap_or_default();
+    assert_eq!(get(&request, "maxResponseBytes").as_f64(), Some(65_536.0));
+    let retry = as_request(&plan_send(dm(), input("{}"), js("{ nowMs: Date.UTC(2026, 0, 1, 0, 0, 5), nonce: 'retry-1' }"), JsValue::UNDEFINED));
+    let body = get(&retry, "body").as_string().unwrap_or_default();
     assert!(body.contains("Timestamp=2026-01-01T00%3A00%3A05Z") && body.contains("SignatureNonce=retry-1"), "{body}");
 }
 
@@ -155,8 +167,8 @@ fn config_json_replaces_input_config_and_is_revalidated_when_it_changes() {
         assert_eq!(text(&envelope), expected);
     }
     // A different text is validated afresh: its sender appears, an invalid one is refused.
-    let other = plan_send(dm(), bare(), JsValue::NULL, JsValue::from_str(&config_text("{ accountName: 'other@b.co' }")));
-    assert!(get(&other, "value.body").as_string().unwrap_or_default().contains("AccountName=other%40b.co"));
+    let other = as_request(&plan_send(dm(), bare(), JsValue::NULL, JsValue::from_str(&config_text("{ accountName: 'other@b.co' }"))));
+    assert!(get(&other, "body").as_string().unwrap_or_default().contains("AccountName=other%40b.co"));
     let invalid = plan_send(dm(), bare(), JsValue::NULL, JsValue::from_str(&config_text("{ templates: 'very-secret-value' }")));
     assert_eq!(code(&invalid).as_deref(), Some("invalid_config"));
     assert!(!text(&invalid).contains("very-secret-value"), "{}", text(&invalid));

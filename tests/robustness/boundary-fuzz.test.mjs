@@ -537,6 +537,16 @@ const isEnvelope = (value) =>
   ((value.ok === true && 'value' in value) ||
     (value.ok === false && typeof value.error?.code === 'string' && typeof value.error?.data?.errorDescription === 'string'));
 
+/** planSend's success: `[url, body, timeoutMs, maxResponseBytes, contentType]`. */
+const isPlannedRequest = (value) =>
+  Array.isArray(value) &&
+  value.length === 5 &&
+  typeof value[0] === 'string' &&
+  typeof value[1] === 'string' &&
+  Number.isFinite(value[2]) &&
+  Number.isFinite(value[3]) &&
+  typeof value[4] === 'string';
+
 test(`boundary fuzz: ${ITERATIONS} iterations of hostile values (seed ${SEED})`, async () => {
   console.log(`[boundary-fuzz] seed=${SEED} iterations=${ITERATIONS} (FUZZ_SEED=${SEED} replays the choices)`);
   const counts = {
@@ -598,7 +608,9 @@ test(`boundary fuzz: ${ITERATIONS} iterations of hostile values (seed ${SEED})`,
           'interpretSend',
           () => {
             const planned = wasm.planSend?.(kind, { config: baseConfig(kind, provider.url), to: validRecipient(r, kind), type: 'SignIn', payload: { code: '1' }, template: null, nowMs: Date.now(), nonce: randomUUID() });
-            const request = r.chance(0.7) ? planned?.value : hostile(r, 2);
+            // planSend answers a success with [url, body, timeoutMs, maxResponseBytes, contentType].
+            const asRequest = (a) => (Array.isArray(a) ? { method: 'POST', url: a[0], body: a[1], timeoutMs: a[2], maxResponseBytes: a[3], headers: { 'content-type': a[4] } } : undefined);
+            const request = r.chance(0.7) ? asRequest(planned) : hostile(r, 2);
             const response = r.pick([
               () => ({ status: 200, body: kind === 'aliyun-dm' ? '{"EnvId":"1","RequestId":"r"}' : '{"Code":"OK","Message":"OK","RequestId":"r"}' }),
               () => ({ status: r.pick([200, 400, 403, 500, 503]), body: JSON.stringify({ Code: r.pick(['Throttling.Api', 'ServiceUnavailable', 'InternalError', 'isv.DAY_LIMIT_CONTROL', 'OK']), Message: randomText(r, 10), RequestId: 'r' }) }),
@@ -616,6 +628,8 @@ test(`boundary fuzz: ${ITERATIONS} iterations of hostile values (seed ${SEED})`,
         const result = call();
         if (result === undefined && typeof wasm[name] !== 'function') {
           counts.exports.add(`${name}: absent`);
+        } else if (name === 'planSend' && isPlannedRequest(result)) {
+          counts.exports.add('planSend: planned');
         } else if (isEnvelope(result) || (result?.retry === true && Number.isFinite(result.afterMs))) {
           counts.exports.add(`${name}: ${result.ok === undefined ? 'retry' : result.ok ? 'ok' : result.error.code}`);
         } else {
