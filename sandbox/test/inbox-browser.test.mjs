@@ -182,16 +182,29 @@ describe('inbox page in headless Chromium', { skip: SKIP }, () => {
 
       await browser.send('Runtime.evaluate', { expression: "document.querySelectorAll('#messages li')[1].click()" }, sessionId);
       await waitFor(browser, sessionId, "document.querySelector('iframe.body') !== null", 'the email again');
-      const { data } = await browser.send('Page.captureScreenshot', { format: 'png' }, sessionId);
-      const png = Buffer.from(data, 'base64');
-      assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-      const image = decodePng(png);
-      let block = 0;
-      for (let y = 0; y < image.height; y += 2) {
-        for (let x = 0; x < image.width; x += 2) {
-          const [r, g, b] = image.pixel(x, y);
-          if (Math.abs(r - 0x00) <= 2 && Math.abs(g - 0xc8) <= 2 && Math.abs(b - 0x53) <= 2) block += 1;
+      // The sandboxed iframe paints its srcdoc a moment after it is inserted, and the parent
+      // cannot see into it (no allow-same-origin): screenshot until the block shows, for up
+      // to 10 s (a liveness wait, not a timing).
+      const blockSamples = (image) => {
+        let count = 0;
+        for (let y = 0; y < image.height; y += 2) {
+          for (let x = 0; x < image.width; x += 2) {
+            const [r, g, b] = image.pixel(x, y);
+            if (Math.abs(r - 0x00) <= 2 && Math.abs(g - 0xc8) <= 2 && Math.abs(b - 0x53) <= 2) count += 1;
+          }
         }
+        return count;
+      };
+      let png;
+      let image;
+      let block = 0;
+      for (let attempt = 0; attempt < 50 && block <= 1000; attempt += 1) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 200));
+        const { data } = await browser.send('Page.captureScreenshot', { format: 'png' }, sessionId);
+        png = Buffer.from(data, 'base64');
+        assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+        image = decodePng(png);
+        block = blockSamples(image);
       }
       // 160 × 48 CSS px sampled every other pixel is about 1 900 samples at scale 1.
       t.diagnostic(`screenshot ${image.width}×${image.height}: ${block} sampled pixels of the sent #00c853 block`);
