@@ -526,7 +526,10 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
 
 fn is_loopback(host: &str) -> bool {
     let host = host.to_ascii_lowercase();
-    if host == "localhost" || host.ends_with(".localhost") || host == "[::1]" {
+    // Not `*.localhost`: RFC 6761 asks resolvers to map those to loopback, but glibc without
+    // systemd-resolved sends them to DNS, and a signed request would then cross the network in
+    // clear text.
+    if host == "localhost" || host == "[::1]" {
         return true;
     }
     let octets: Vec<&str> = host.split('.').collect();

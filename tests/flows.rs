@@ -377,7 +377,7 @@ fn endpoints_are_https_or_loopback_http() {
     for good in ["https://dm-vpc.cn-hangzhou.aliyuncs.com", "https://x.example.com:8443/base/", "http://127.0.0.1:8787/", "http://localhost:1", "http://[::1]:9000", "HTTP://127.1.2.3"] {
         assert!(parse_endpoint(good).is_ok(), "{good}");
     }
-    for bad in ["http://10.0.0.1/", "http://example.com", "ftp://x", "dm.aliyuncs.com", "https://", "https://a b", "https://u:p@host/", "https://h/?q=1", "https://h:0/", "https://h:99999/", "http://127.0.0.1.evil.com/"] {
+    for bad in ["http://10.0.0.1/", "http://example.com", "ftp://x", "dm.aliyuncs.com", "https://", "https://a b", "https://u:p@host/", "https://h/?q=1", "https://h:0/", "https://h:99999/", "http://127.0.0.1.evil.com/", "http://sandbox.localhost/", "http://a.b.localhost:8787/"] {
         assert!(parse_endpoint(bad).is_err(), "{bad}");
     }
     assert_eq!(parse_endpoint("https://h.example.com").map(|e| e.url), Ok("https://h.example.com/".to_string()));

@@ -659,7 +659,6 @@ fn is_loopback_url(url: &str) -> bool {
         authority.split(':').next().unwrap_or_default().to_string()
     };
     host == "localhost"
-        || host.ends_with(".localhost")
         || host == "[::1]"
         || (host.starts_with("127.") && host.split('.').count() == 4 && host.split('.').all(|o| o.parse::<u8>().is_ok()))
 }

@@ -233,7 +233,7 @@ test('every error path, with recognisable secrets: nothing that comes out contai
 });
 
 test('plain http:// to a host that is not loopback is refused with invalid_config, saying http is only for loopback', async () => {
-  const refused = ['http://example.com/', 'http://10.0.0.1:8787/', 'http://127.0.0.1.example.com/', 'http://localhost.example.com/', 'http://[::2]/', 'http://0.0.0.0/', 'HTTP://dm.aliyuncs.com'];
+  const refused = ['http://example.com/', 'http://10.0.0.1:8787/', 'http://127.0.0.1.example.com/', 'http://localhost.example.com/', 'http://[::2]/', 'http://0.0.0.0/', 'HTTP://dm.aliyuncs.com', 'http://sandbox.localhost:8787/'];
   const accepted = [sb.url, sb.url.replace('127.0.0.1', 'localhost'), 'http://[::1]:8787/', 'https://dm-vpc.cn-hangzhou.aliyuncs.com', 'http://127.0.0.2:1234/x'];
   const problems = [];
   for (const kind of ['aliyun-dm', 'aliyun-sms']) {
