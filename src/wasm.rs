@@ -10,6 +10,8 @@
 //! synchronous export is a catchable `WebAssembly.RuntimeError`, while one inside an async
 //! export's future is an uncaught exception that leaves the send pending forever.
 
+use std::cell::RefCell;
+
 use crate::json::{parse, ParseError, Value};
 use wasm_bindgen::prelude::*;
 
@@ -17,7 +19,6 @@ use crate::error::{Error, Issue, NetworkErrorKind};
 use crate::metadata::metadata_json;
 use crate::pop::encode::form_value;
 use crate::send::{backoff_ms, envelope, plan_attempt, plan_attempt_with, secrets, settle, Validated};
-use std::cell::RefCell;
 use crate::transport::{HttpRequest, Stamp, TransportResult};
 use crate::Kind;
 
