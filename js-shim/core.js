@@ -98,16 +98,17 @@ const checked = (exportName, kind, result) => {
   return result;
 };
 
-/** Calls a synchronous export and returns its envelope. */
-const callSync = (exportName, kind, ...args) => {
-  let result;
+/** Calls a synchronous export and returns what it returned; a trap becomes `failInternal`. */
+const callRaw = (exportName, kind, ...args) => {
   try {
-    result = wasm[exportName](kind, ...args);
+    return wasm[exportName](kind, ...args);
   } catch (error) {
-    failInternal(exportName, kind, 'trapped', describeThrown(error));
+    return failInternal(exportName, kind, 'trapped', describeThrown(error));
   }
-  return checked(exportName, kind, result);
 };
+
+/** Calls a synchronous export and returns its envelope. */
+const callSync = (exportName, kind, ...args) => checked(exportName, kind, callRaw(exportName, kind, ...args));
 
 /** `Envelope<ConnectorMetadata>` for `kind`. */
 export const getMetadata = (kind) => callSync('getMetadata', kind);
@@ -125,7 +126,8 @@ const jsonOf = (value) => {
   }
 };
 
-const isPlannedRequest = (value) =>
+/** True for planSend's success: `[url, body, timeoutMs, maxResponseBytes, contentType]`. */
+export const isPlannedRequest = (value) =>
   Array.isArray(value) &&
   value.length === 5 &&
   typeof value[0] === 'string' &&
@@ -134,26 +136,24 @@ const isPlannedRequest = (value) =>
   Number.isFinite(value[3]) &&
   typeof value[4] === 'string';
 
+/** The transport's `HttpRequest` for a planned request. */
+export const toHttpRequest = ([url, body, timeoutMs, maxResponseBytes, contentType]) => ({
+  method: 'POST',
+  url,
+  headers: { 'content-type': contentType },
+  body,
+  timeoutMs,
+  maxResponseBytes,
+});
+
 /**
  * `Envelope<HttpRequest>` for one attempt. The core answers a success with the array
  * `[url, body, timeoutMs, maxResponseBytes, contentType]` (cheaper than building the object
  * field by field across the boundary); the object is made here.
  */
 const planSend = (kind, input, stamp, configJson) => {
-  let result;
-  try {
-    result = wasm.planSend(kind, input, stamp, configJson);
-  } catch (error) {
-    failInternal('planSend', kind, 'trapped', describeThrown(error));
-  }
-  if (isPlannedRequest(result)) {
-    const [url, body, timeoutMs, maxResponseBytes, contentType] = result;
-    return {
-      ok: true,
-      value: { method: 'POST', url, headers: { 'content-type': contentType }, body, timeoutMs, maxResponseBytes },
-    };
-  }
-  return checked('planSend', kind, result);
+  const result = callRaw('planSend', kind, input, stamp, configJson);
+  return isPlannedRequest(result) ? { ok: true, value: toHttpRequest(result) } : checked('planSend', kind, result);
 };
 
 /** Longest loop the shim allows; the core itself stops after three attempts. */
@@ -190,12 +190,7 @@ export const sendMessage = async (kind, input, transport) => {
       // not leave, so it counts as sent and is not retried.
       response = { networkError: { kind: 'other', message: 'the transport threw', sent: true } };
     }
-    let step;
-    try {
-      step = wasm.interpretSend(kind, planned.value, attempt, response);
-    } catch (error) {
-      failInternal('interpretSend', kind, 'trapped', describeThrown(error));
-    }
+    const step = callRaw('interpretSend', kind, planned.value, attempt, response);
     if (!isStep(step)) {
       return checked('interpretSend', kind, step);
     }

@@ -537,16 +537,6 @@ const isEnvelope = (value) =>
   ((value.ok === true && 'value' in value) ||
     (value.ok === false && typeof value.error?.code === 'string' && typeof value.error?.data?.errorDescription === 'string'));
 
-/** planSend's success: `[url, body, timeoutMs, maxResponseBytes, contentType]`. */
-const isPlannedRequest = (value) =>
-  Array.isArray(value) &&
-  value.length === 5 &&
-  typeof value[0] === 'string' &&
-  typeof value[1] === 'string' &&
-  Number.isFinite(value[2]) &&
-  Number.isFinite(value[3]) &&
-  typeof value[4] === 'string';
-
 test(`boundary fuzz: ${ITERATIONS} iterations of hostile values (seed ${SEED})`, async () => {
   console.log(`[boundary-fuzz] seed=${SEED} iterations=${ITERATIONS} (FUZZ_SEED=${SEED} replays the choices)`);
   const counts = {
@@ -564,7 +554,8 @@ test(`boundary fuzz: ${ITERATIONS} iterations of hostile values (seed ${SEED})`,
   const started = performance.now();
   let calls = 0;
 
-  const exportsOf = (kind) => traps.cores[kind === 'aliyun-dm' ? 0 : 1].__testing.exports();
+  const coreOf = (kind) => traps.cores[kind === 'aliyun-dm' ? 0 : 1];
+  const exportsOf = (kind) => coreOf(kind).__testing.exports();
 
   /** One iteration: pick a slot, fill it with hostile values, check the answer. */
   const iteration = async (index) => {
@@ -609,7 +600,8 @@ test(`boundary fuzz: ${ITERATIONS} iterations of hostile values (seed ${SEED})`,
           () => {
             const planned = wasm.planSend?.(kind, { config: baseConfig(kind, provider.url), to: validRecipient(r, kind), type: 'SignIn', payload: { code: '1' }, template: null, nowMs: Date.now(), nonce: randomUUID() });
             // planSend answers a success with [url, body, timeoutMs, maxResponseBytes, contentType].
-            const asRequest = (a) => (Array.isArray(a) ? { method: 'POST', url: a[0], body: a[1], timeoutMs: a[2], maxResponseBytes: a[3], headers: { 'content-type': a[4] } } : undefined);
+            const core = coreOf(kind);
+            const asRequest = (a) => (core.isPlannedRequest(a) ? core.toHttpRequest(a) : undefined);
             const request = r.chance(0.7) ? asRequest(planned) : hostile(r, 2);
             const response = r.pick([
               () => ({ status: 200, body: kind === 'aliyun-dm' ? '{"EnvId":"1","RequestId":"r"}' : '{"Code":"OK","Message":"OK","RequestId":"r"}' }),
@@ -628,7 +620,7 @@ test(`boundary fuzz: ${ITERATIONS} iterations of hostile values (seed ${SEED})`,
         const result = call();
         if (result === undefined && typeof wasm[name] !== 'function') {
           counts.exports.add(`${name}: absent`);
-        } else if (name === 'planSend' && isPlannedRequest(result)) {
+        } else if (name === 'planSend' && coreOf(kind).isPlannedRequest(result)) {
           counts.exports.add('planSend: planned');
         } else if (isEnvelope(result) || (result?.retry === true && Number.isFinite(result.afterMs))) {
           counts.exports.add(`${name}: ${result.ok === undefined ? 'retry' : result.ok ? 'ok' : result.error.code}`);
