@@ -242,36 +242,21 @@ const WORDS: &[&str] = &[
     TOKEN,
 ];
 
-/// Every key the configs, templates and answers understand.
-const KEYS: &[&str] = &[
-    "accessKeyId",
-    "accessKeySecret",
-    "accountName",
-    "fromAlias",
-    "regionId",
-    "templates",
-    "endpoint",
-    "securityToken",
-    "timeoutMs",
-    "signName",
-    "strictPhoneRegionNumberCheck",
-    "usageType",
-    "subject",
-    "content",
-    "locale",
-    "contentType",
-    "templateCode",
-    "type",
-    "china",
-    "overseas",
-    "code",
-    "EnvId",
-    "RequestId",
-    "Code",
-    "Message",
-    "BizId",
-    "__proto__",
-];
+/// Keys beyond the config and template key lists: a templateCode object, the payload, the
+/// answers, and a prototype name.
+const OTHER_KEYS: &[&str] = &["china", "overseas", "code", "EnvId", "RequestId", "Code", "Message", "BizId", "__proto__"];
+
+/// Every key the configs, templates and answers understand, from the core's own key lists.
+fn keys() -> Vec<&'static str> {
+    use aliyun_connectors::config::{DM_KEYS, DM_TEMPLATE_KEYS, SMS_KEYS, SMS_TEMPLATE_KEYS};
+    let mut keys: Vec<&'static str> = Vec::new();
+    for key in DM_KEYS.iter().chain(&SMS_KEYS).chain(&DM_TEMPLATE_KEYS).chain(&SMS_TEMPLATE_KEYS).chain(OTHER_KEYS) {
+        if !keys.contains(key) {
+            keys.push(key);
+        }
+    }
+    keys
+}
 
 fn arb_text() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -284,7 +269,7 @@ fn arb_text() -> impl Strategy<Value = String> {
 }
 
 fn arb_key() -> impl Strategy<Value = String> {
-    prop_oneof![3 => prop::sample::select(KEYS).prop_map(str::to_string), 1 => arb_text()]
+    prop_oneof![3 => prop::sample::select(keys()).prop_map(str::to_string), 1 => arb_text()]
 }
 
 fn arb_number() -> impl Strategy<Value = Value> {
@@ -319,13 +304,13 @@ fn arb_json() -> impl Strategy<Value = Value> {
 /// An object with the config's own keys, each holding anything, and templates of the right
 /// shape holding anything: reaches the deeper validation rules more often than `arb_json`.
 fn arb_config_shaped() -> impl Strategy<Value = Value> {
-    let template = prop::collection::vec((prop::sample::select(KEYS), arb_json()), 0..6)
+    let template = prop::collection::vec((prop::sample::select(keys()), arb_json()), 0..6)
         .prop_map(|pairs| Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()));
     let templates = prop_oneof![
         4 => prop::collection::vec(template, 0..6).prop_map(Value::Array),
         1 => arb_json(),
     ];
-    (prop::collection::vec((prop::sample::select(KEYS), arb_json()), 0..10), templates).prop_map(|(pairs, templates)| {
+    (prop::collection::vec((prop::sample::select(keys()), arb_json()), 0..10), templates).prop_map(|(pairs, templates)| {
         let mut object: Map<String, Value> = pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
         object.insert("templates".into(), templates);
         Value::Object(object)
