@@ -1,7 +1,7 @@
 // connector-aliyun-dm end to end: Logto's loader → our package → real HTTP → the sandbox, which
 // verifies the signature with its own code and records what it accepted.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import {
   accessKeyId,
@@ -10,23 +10,15 @@ import {
   lastDelivery,
   rejectsWith,
   requiredTypes,
-  sandbox,
   templateTypes,
   timestampPattern,
   uuidPattern,
 } from './fixtures.mjs';
-import { logtoHost } from './host.mjs';
+import { withHostAndSandbox } from './host.mjs';
 
 let host;
 let sb;
-before(async () => {
-  [host, sb] = await Promise.all([logtoHost(), sandbox()]);
-});
-after(async () => {
-  await sb?.close();
-  await host?.close();
-});
-beforeEach(() => sb.reset());
+withHostAndSandbox((started) => ({ host, sb } = started));
 
 const connect = (config, getI18nEmailTemplate) => host.connect('aliyun-dm', { config, getI18nEmailTemplate });
 

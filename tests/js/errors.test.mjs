@@ -3,23 +3,16 @@
 // the access key secret.
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
 
-import { accessKeySecret, dmConfig, rejectsWith, sandbox, smsConfig } from './fixtures.mjs';
-import { logtoHost } from './host.mjs';
+import { accessKeySecret, dmConfig, rejectsWith, smsConfig } from './fixtures.mjs';
+import { withHostAndSandbox } from './host.mjs';
 
 let host;
 let sb;
-before(async () => {
-  [host, sb] = await Promise.all([logtoHost(), sandbox()]);
-});
-after(async () => {
-  await sb?.close();
-  await host?.close();
-});
-beforeEach(() => sb.reset());
+withHostAndSandbox((started) => ({ host, sb } = started));
 
 const email = (connector, extra = {}) =>
   connector.sendMessage({ to: 'user@example.com', type: 'SignIn', payload: { code: '123456' }, ...extra });

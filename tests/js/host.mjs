@@ -14,11 +14,14 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before, beforeEach } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { addConnectorsToPath } from '@logto/cli/lib/commands/connector/utils.js';
 import { buildRawConnector, loadConnectorFactories } from '@logto/cli/lib/connector/index.js';
 import { getConnectorPackagesFromDirectory } from '@logto/cli/lib/utils.js';
+
+import { sandbox } from './fixtures.mjs';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const distDir = path.join(repoRoot, 'dist');
@@ -110,4 +113,23 @@ let hostPromise;
 export const logtoHost = () => {
   hostPromise ??= buildHost();
   return hostPromise;
+};
+
+/**
+ * The hooks most end-to-end files share: this process's host and a fresh sandbox before the
+ * file's tests (handed to `use` once both are up), both closed after them, and the sandbox reset
+ * before each test.
+ */
+export const withHostAndSandbox = (use) => {
+  let started = {};
+  before(async () => {
+    const [host, sb] = await Promise.all([logtoHost(), sandbox()]);
+    started = { host, sb };
+    use(started);
+  });
+  after(async () => {
+    await started.sb?.close();
+    await started.host?.close();
+  });
+  beforeEach(() => started.sb.reset());
 };

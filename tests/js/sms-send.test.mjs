@@ -1,30 +1,22 @@
 // connector-aliyun-sms end to end: Logto's loader → our package → real HTTP → the sandbox.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import {
   accessKeyId,
   lastDelivery,
   requiredTypes,
-  sandbox,
   smsConfig,
   smsTemplate,
   templateTypes,
   timestampPattern,
   uuidPattern,
 } from './fixtures.mjs';
-import { logtoHost } from './host.mjs';
+import { withHostAndSandbox } from './host.mjs';
 
 let host;
 let sb;
-before(async () => {
-  [host, sb] = await Promise.all([logtoHost(), sandbox()]);
-});
-after(async () => {
-  await sb?.close();
-  await host?.close();
-});
-beforeEach(() => sb.reset());
+withHostAndSandbox((started) => ({ host, sb } = started));
 
 const connect = (config) => host.connect('aliyun-sms', { config });
 

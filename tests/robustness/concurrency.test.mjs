@@ -53,17 +53,22 @@ const summarize = (outcomes) => {
   return counts;
 };
 
-test(`DM: ${N} concurrent sends through one connector instance, each delivered once with its own code`, async () => {
+/**
+ * N concurrent sends through one connector instance, distinct recipients and codes: every send
+ * resolves, each message is delivered once, carries only its own code (`carriesItsCode`), and
+ * each answer went back to the send that made the request (`answeredItsSend`).
+ */
+const concurrentSends = async ({ label, kind, config, recipient, deliveryKind, carriesItsCode, answeredItsSend }) => {
   sb.reset();
-  const connector = await host.connect('aliyun-dm', { config: dmConfig(sb.url, { timeoutMs: 60_000 }) });
+  const connector = await host.connect(kind, { config });
   const codes = distinctCodes(N);
-  const jobs = codes.map((code, i) => ({ to: `user-${i}-${code}@example.com`, code }));
+  const jobs = codes.map((code, i) => ({ to: recipient(i, code), code }));
   const { outcomes, elapsed } = await sendAll(connector, jobs);
   const counts = summarize(outcomes);
-  report(`DM: ${N} sends in ${elapsed} ms: ${counts}`);
+  report(`${label}: ${N} sends in ${elapsed} ms: ${counts}`);
 
   assert.equal(counts.get('resolved'), N, `every send resolves (${counts})`);
-  const deliveries = sb.deliveries().filter((d) => d.kind === 'email');
+  const deliveries = sb.deliveries().filter((d) => d.kind === deliveryKind);
   assert.equal(deliveries.length, N, 'one delivery per send');
   const byRecipient = new Map(deliveries.map((d) => [d.to, d]));
   assert.equal(byRecipient.size, N, 'no recipient delivered twice');
@@ -71,52 +76,40 @@ test(`DM: ${N} concurrent sends through one connector instance, each delivered o
   jobs.forEach((job, i) => {
     const delivery = byRecipient.get(job.to);
     assert.ok(delivery, `${job.to} was delivered`);
+    if (!carriesItsCode(delivery, job.code)) crossTalk += 1;
+    if (!answeredItsSend(outcomes[i].value, delivery)) crossTalk += 1;
+  });
+  report(`${label}: delivered ${deliveries.length}, distinct recipients ${byRecipient.size}, cross-talk ${crossTalk}, traps ${traps.count()}`);
+  assert.equal(crossTalk, 0, 'cross-talk between concurrent sends');
+  assert.equal(traps.count(), 0, 'the Wasm core trapped');
+};
+
+test(`DM: ${N} concurrent sends through one connector instance, each delivered once with its own code`, () =>
+  concurrentSends({
+    label: 'DM',
+    kind: 'aliyun-dm',
+    config: dmConfig(sb.url, { timeoutMs: 60_000 }),
+    recipient: (i, code) => `user-${i}-${code}@example.com`,
+    deliveryKind: 'email',
     // Its own code, and no other code anywhere in the message.
-    if (delivery.subject !== `[SignIn] 验证码 ${job.code}` || delivery.htmlBody !== `<p>[SignIn] 您的验证码是 <b>${job.code}</b>。</p>`) {
-      crossTalk += 1;
-    }
-    // The answer went back to the send that made the request.
-    const { value } = outcomes[i];
-    if (value?.RequestId !== delivery.requestId || value?.EnvId !== delivery.envId) {
-      crossTalk += 1;
-    }
-  });
-  report(`DM: delivered ${deliveries.length}, distinct recipients ${byRecipient.size}, cross-talk ${crossTalk}, traps ${traps.count()}`);
-  assert.equal(crossTalk, 0, 'cross-talk between concurrent sends');
-  assert.equal(traps.count(), 0, 'the Wasm core trapped');
-});
+    carriesItsCode: (delivery, code) =>
+      delivery.subject === `[SignIn] 验证码 ${code}` && delivery.htmlBody === `<p>[SignIn] 您的验证码是 <b>${code}</b>。</p>`,
+    answeredItsSend: (value, delivery) => value?.RequestId === delivery.requestId && value?.EnvId === delivery.envId,
+  }));
 
-test(`SMS: ${N} concurrent sends through one connector instance, each delivered once with its own code`, async () => {
-  sb.reset();
-  const connector = await host.connect('aliyun-sms', { config: smsConfig(sb.url, { timeoutMs: 60_000 }) });
-  const codes = distinctCodes(N);
-  const jobs = codes.map((code, i) => ({ to: `139${String(i).padStart(8, '0')}`, code }));
-  const { outcomes, elapsed } = await sendAll(connector, jobs);
-  const counts = summarize(outcomes);
-  report(`SMS: ${N} sends in ${elapsed} ms: ${counts}`);
-
-  assert.equal(counts.get('resolved'), N, `every send resolves (${counts})`);
-  const deliveries = sb.deliveries().filter((d) => d.kind === 'sms');
-  assert.equal(deliveries.length, N, 'one delivery per send');
-  const byRecipient = new Map(deliveries.map((d) => [d.to, d]));
-  assert.equal(byRecipient.size, N, 'no recipient delivered twice');
-  let crossTalk = 0;
-  jobs.forEach((job, i) => {
-    const delivery = byRecipient.get(job.to);
-    assert.ok(delivery, `${job.to} was delivered`);
+test(`SMS: ${N} concurrent sends through one connector instance, each delivered once with its own code`, () =>
+  concurrentSends({
+    label: 'SMS',
+    kind: 'aliyun-sms',
+    config: smsConfig(sb.url, { timeoutMs: 60_000 }),
+    recipient: (i) => `139${String(i).padStart(8, '0')}`,
+    deliveryKind: 'sms',
     // locale and uiLocales never reach TemplateParam; the code is the only field.
-    if (delivery.templateParam !== JSON.stringify({ code: job.code }) || delivery.templateCode !== 'SMS_CN_SignIn') {
-      crossTalk += 1;
-    }
-    const { value } = outcomes[i];
-    if (value?.RequestId !== delivery.requestId || value?.BizId !== delivery.bizId || value?.Code !== 'OK') {
-      crossTalk += 1;
-    }
-  });
-  report(`SMS: delivered ${deliveries.length}, distinct recipients ${byRecipient.size}, cross-talk ${crossTalk}, traps ${traps.count()}`);
-  assert.equal(crossTalk, 0, 'cross-talk between concurrent sends');
-  assert.equal(traps.count(), 0, 'the Wasm core trapped');
-});
+    carriesItsCode: (delivery, code) =>
+      delivery.templateParam === JSON.stringify({ code }) && delivery.templateCode === 'SMS_CN_SignIn',
+    answeredItsSend: (value, delivery) =>
+      value?.RequestId === delivery.requestId && value?.BizId === delivery.bizId && value?.Code === 'OK',
+  }));
 
 // Faults mixed into the same load: the sandbox answers a share of the recipients with errors,
 // broken bodies, resets and retryable codes. A send resolves exactly when its message was

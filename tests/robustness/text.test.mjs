@@ -5,24 +5,17 @@
 // limits count characters (code points), as Aliyun does. A lone surrogate is refused with a
 // clear error, never silently replaced with U+FFFD.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 
 import { ConnectorErrorCodes } from '@logto/connector-kit';
 
-import { dmConfig, sandbox, smsConfig } from '../js/fixtures.mjs';
-import { logtoHost } from '../js/host.mjs';
+import { dmConfig, smsConfig } from '../js/fixtures.mjs';
+import { withHostAndSandbox } from '../js/host.mjs';
 import { ConnectorError, describeRejection, settle } from './support.mjs';
 
 let host;
 let sb;
-before(async () => {
-  [host, sb] = await Promise.all([logtoHost(), sandbox()]);
-});
-after(async () => {
-  await sb?.close();
-  await host?.close();
-});
-beforeEach(() => sb.reset());
+withHostAndSandbox((started) => ({ host, sb } = started));
 
 const SUBJECT = '验证码 인증 코드 Code de vérification à é è ê ë î ï ô œ ù û ü ÿ ç 😀👩‍💻 𠮷野家 𝔘𝔫𝔦 {{code}}';
 const BODY =
