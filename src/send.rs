@@ -114,15 +114,7 @@ impl Validated {
         }
     }
 
-    /// The secrets to scrub from error text.
-    pub fn secrets(&self) -> Vec<String> {
-        let (secret, token) = match self {
-            Validated::Dm(config) => (&config.access_key_secret.0, &config.common.security_token),
-            Validated::Sms(config) => (&config.access_key_secret.0, &config.common.security_token),
-        };
-        std::iter::once(secret.clone()).chain(token.iter().map(|token| token.0.clone())).collect()
-    }
-
+    /// The credentials both configs carry.
     fn credentials(&self) -> Credentials<'_> {
         let (id, secret, common) = match self {
             Validated::Dm(config) => (&config.access_key_id, &config.access_key_secret.0, &config.common),
@@ -133,6 +125,12 @@ impl Validated {
             access_key_secret: secret,
             security_token: common.security_token.as_ref().map(|token| token.0.as_str()),
         }
+    }
+
+    /// The secrets to scrub from error text.
+    pub fn secrets(&self) -> Vec<String> {
+        let credentials = self.credentials();
+        std::iter::once(credentials.access_key_secret).chain(credentials.security_token).map(str::to_string).collect()
     }
 }
 
