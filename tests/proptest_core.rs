@@ -1198,6 +1198,18 @@ struct Fake {
     stamps: RefCell<u32>,
 }
 
+impl Fake {
+    /// A fake transport that answers with `answers`, in order.
+    fn answering(answers: &[TransportResult]) -> Fake {
+        Fake {
+            requests: RefCell::new(Vec::new()),
+            answers: RefCell::new(answers.to_vec().into()),
+            sleeps: RefCell::new(Vec::new()),
+            stamps: RefCell::new(0),
+        }
+    }
+}
+
 /// What the fake answers once its script is used up: a network failure that may have been sent.
 fn exhausted() -> TransportResult {
     TransportResult::NetworkError {
@@ -1314,12 +1326,7 @@ fn param<'b>(body: &'b str, name: &str) -> Option<&'b str> {
 }
 
 fn check_send(case: &SendCase) -> Result<(), TestCaseError> {
-    let fake = Fake {
-        requests: RefCell::new(Vec::new()),
-        answers: RefCell::new(case.answers.clone().into()),
-        sleeps: RefCell::new(Vec::new()),
-        stamps: RefCell::new(0),
-    };
+    let fake = Fake::answering(&case.answers);
     let result = block_on(send_message(case.kind, &core(&case.input), &fake));
     let requests = fake.requests.borrow();
     let n = requests.len();
@@ -1402,12 +1409,7 @@ fn send_message_never_panics_and_never_sends_more_than_three_requests() {
             };
             check_send(&case)?;
             let fake_requests = {
-                let fake = Fake {
-                    requests: RefCell::new(Vec::new()),
-                    answers: RefCell::new(case.answers.clone().into()),
-                    sleeps: RefCell::new(Vec::new()),
-                    stamps: RefCell::new(0),
-                };
+                let fake = Fake::answering(&case.answers);
                 let result = block_on(send_message(case.kind, &core(&case.input), &fake));
                 if let Some(code) = input.get("expectCode").and_then(Value::as_str) {
                     prop_assert_eq!(result.as_ref().err().map(Error::code), Some(code), "corpus expectCode");
