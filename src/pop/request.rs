@@ -72,12 +72,25 @@ pub fn timestamp(now_ms: f64) -> Result<String, Error> {
     let days = ms.div_euclid(MS_PER_DAY);
     let second_of_day = ms.rem_euclid(MS_PER_DAY) / 1000;
     let (year, month, day) = civil_from_days(days);
-    Ok(format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        second_of_day / 3600,
-        second_of_day / 60 % 60,
-        second_of_day % 60
-    ))
+    // Digit by digit rather than `format!`, whose machinery cost more than the rest of the
+    // timestamp on every signed request. Every field is in range: year 1970–9999, the rest
+    // two digits.
+    let mut out = String::with_capacity(20);
+    push_digits(&mut out, year, 4);
+    for (separator, value) in [('-', month), ('-', day), ('T', second_of_day / 3600), (':', second_of_day / 60 % 60), (':', second_of_day % 60)] {
+        out.push(separator);
+        push_digits(&mut out, value, 2);
+    }
+    out.push('Z');
+    Ok(out)
+}
+
+/// Appends the last `width` decimal digits of `value` (non-negative), zero-padded.
+fn push_digits(out: &mut String, value: i64, width: u32) {
+    for place in (0..width).rev() {
+        let digit = (value / 10_i64.pow(place)).rem_euclid(10) as u8;
+        out.push(char::from(b'0' + digit));
+    }
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `civil_from_days`).
