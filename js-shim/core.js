@@ -27,8 +27,14 @@ const require = createRequire(import.meta.url);
 // (lib/ next to pkg/).
 const gluePath = require.resolve('../pkg/aliyun_connectors.js');
 
+// Per kind, the config JSON text of the core's last successful plan: the core keeps that
+// config, so a send with the same text passes `null` instead of copying it into the module
+// again. Forgotten whenever the module is (re)instantiated, since the new instance holds none.
+const heldConfigText = new Map();
+
 /** Requires the glue afresh: out of the require cache, Node runs it (and instantiates) again. */
 const instantiate = () => {
+  heldConfigText.clear();
   delete require.cache[gluePath];
   return require(gluePath);
 };
@@ -152,8 +158,15 @@ export const toHttpRequest = ([url, body, timeoutMs, maxResponseBytes, contentTy
  * field by field across the boundary); the object is made here.
  */
 const planSend = (kind, input, stamp, configJson) => {
-  const result = callRaw('planSend', kind, input, stamp, configJson);
-  return isPlannedRequest(result) ? { ok: true, value: toHttpRequest(result) } : checked('planSend', kind, result);
+  const held = configJson !== undefined && heldConfigText.get(kind) === configJson;
+  const result = callRaw('planSend', kind, input, stamp, held ? null : configJson);
+  if (isPlannedRequest(result)) {
+    if (configJson !== undefined) heldConfigText.set(kind, configJson);
+    return { ok: true, value: toHttpRequest(result) };
+  }
+  // The text may have been refused (the core then holds none for this kind): send it next time.
+  heldConfigText.delete(kind);
+  return checked('planSend', kind, result);
 };
 
 /** Longest loop the shim allows; the core itself stops after three attempts. */
@@ -211,6 +224,7 @@ export const __testing = Object.freeze({
     wasm = instantiate();
   },
   replaceExports: (standIn) => {
+    heldConfigText.clear();
     wasm = standIn;
   },
   exports: () => wasm,

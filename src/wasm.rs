@@ -251,17 +251,36 @@ fn plan_with_config_text(kind: Kind, text: String, input: &Value, stamp: Option<
     })
 }
 
+/// Plans with the config held for `kind` (the last one [`plan_with_config_text`] accepted).
+/// The shim passes `null` instead of the text only after a plan with that very text
+/// succeeded, and forgets it whenever it re-instantiates the module, so an empty slot here
+/// means the two sides disagree: an internal error, never a silent use of another config.
+fn plan_with_held_config(kind: Kind, input: &Value, stamp: Option<&Stamp>) -> (Result<HttpRequest, Error>, Vec<String>) {
+    LAST_CONFIG.with(|cache| {
+        let cache = cache.borrow();
+        match cache.get(slot_of(kind)) {
+            Some(Some((_, config))) => {
+                let result = plan_attempt_with(config, input, stamp);
+                let secrets = if result.is_err() { config.secrets() } else { Vec::new() };
+                (result, secrets)
+            }
+            _ => (Err(Error::Internal { message: "no config is held for this connector; pass the config text".into() }), Vec::new()),
+        }
+    })
+}
+
 /// Plans and signs one attempt of a send: a `PlannedRequest` array, or an error envelope. `stamp` is `null` for the
 /// first attempt (the input's `nowMs` and `nonce` apply) and a fresh `{nowMs, nonce}` for a
 /// retry. `configJson`, when a string, is the config as JSON text and replaces `input.config`
 /// (the shim stringifies the config on its own so the core can recognise one it validated
-/// before).
+/// before); `null` means the config of the last successful plan for this kind, so the shim
+/// need not copy the same text into the module for every send.
 #[wasm_bindgen(js_name = planSend, unchecked_return_type = "PlannedRequest | Envelope<never>")]
 pub fn plan_send(
     #[wasm_bindgen(unchecked_param_type = "Kind")] kind: JsValue,
     #[wasm_bindgen(unchecked_param_type = "SendInput")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Stamp | null")] stamp: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string | undefined")] config_json: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string | null | undefined")] config_json: JsValue,
 ) -> JsValue {
     let kind = match kind_of(&kind) {
         Ok(kind) => kind,
@@ -277,9 +296,13 @@ pub fn plan_send(
         panic!("test-trap: a deliberate panic");
     }
     let stamp = stamp_of(&stamp);
-    let (result, secrets) = match config_json.as_string() {
-        Some(text) => plan_with_config_text(kind, text, &input, stamp.as_ref()),
-        None => (plan_attempt(kind, &input, stamp.as_ref()), secrets(&input)),
+    let (result, secrets) = if config_json.is_null() {
+        plan_with_held_config(kind, &input, stamp.as_ref())
+    } else {
+        match config_json.as_string() {
+            Some(text) => plan_with_config_text(kind, text, &input, stamp.as_ref()),
+            None => (plan_attempt(kind, &input, stamp.as_ref()), secrets(&input)),
+        }
     };
     match result {
         Ok(request) => planned_to_js(&request),

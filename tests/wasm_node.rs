@@ -181,3 +181,25 @@ fn config_json_replaces_input_config_and_is_revalidated_when_it_changes() {
     assert_eq!(code(&echo).as_deref(), Some("invalid_request_parameters"));
     assert!(!text(&echo).contains("very-secret-value"));
 }
+
+#[wasm_bindgen_test]
+fn a_null_config_json_means_the_config_held_for_the_kind() {
+    let config_text = |extra: &str| JsValue::from_str(&text(&js(&format!("Object.assign({CONFIG}, {extra})"))));
+    let bare = || js("{ to: 'u@example.com', type: 'SignIn', payload: { code: '123456' }, template: null, nowMs: Date.UTC(2026, 0, 1), nonce: 'n-1' }");
+    let other = || config_text("{ accountName: 'held@b.co' }");
+    let expected = text(&plan_send(dm(), bare(), JsValue::NULL, other()));
+    assert!(expected.contains("AccountName=held%40b.co"), "{expected}");
+    // Null plans with the held config, and so does every later null.
+    for _ in 0..2 {
+        assert_eq!(text(&plan_send(dm(), bare(), JsValue::NULL, JsValue::NULL)), expected);
+    }
+    // A planning error with the held config scrubs its secrets like any other.
+    let echo = plan_send(dm(), js("{ to: 'very-secret-value,x@y.z', type: 'SignIn', payload: {}, template: null, nowMs: 0, nonce: 'n' }"), JsValue::NULL, JsValue::NULL);
+    assert_eq!(code(&echo).as_deref(), Some("invalid_request_parameters"));
+    // An invalid text empties the slot: null is then an internal error, never another config.
+    let invalid = plan_send(dm(), bare(), JsValue::NULL, config_text("{ templates: 'very-secret-value' }"));
+    assert_eq!(code(&invalid).as_deref(), Some("invalid_config"));
+    let empty = plan_send(dm(), bare(), JsValue::NULL, JsValue::NULL);
+    assert_eq!(code(&empty).as_deref(), Some("general"), "{}", text(&empty));
+    assert!(!text(&empty).contains("very-secret-value"));
+}

@@ -195,3 +195,30 @@ describe('Logto i18n email templates (getI18nEmailTemplate)', () => {
     assert.equal(delivery.params.ReplyAddress, 'support@example.com');
   });
 });
+
+describe('the config the core keeps between sends', () => {
+  // The shim passes the config text only when it differs from the one of its last successful
+  // plan (docs/contracts.md, planSend): each send must still go out with its own config, also
+  // when a host alternates configs (tenants), after a refused one and after a module reload.
+  test('every send uses its own config, whatever came before', async () => {
+    const alias = (name) => dmConfig(sb.url, { accountName: `${name}@mail.example.com` });
+    const sendWith = async (config) => {
+      await (await connect(config)).sendMessage({ to: 'user@example.com', type: 'SignIn', payload: { code: '1' } });
+      return lastDelivery(sb).params.AccountName;
+    };
+    assert.equal(await sendWith(alias('a')), 'a@mail.example.com');
+    assert.equal(await sendWith(alias('a')), 'a@mail.example.com');
+    assert.equal(await sendWith(alias('b')), 'b@mail.example.com');
+    assert.equal(await sendWith(alias('a')), 'a@mail.example.com');
+    await rejectsWith(sendWith({ ...alias('a'), templates: [] }), 'invalid_config');
+    assert.equal(await sendWith(alias('a')), 'a@mail.example.com', 'the same text again after a refused one');
+    const { pathToFileURL } = await import('node:url');
+    const path = await import('node:path');
+    const core = await import(pathToFileURL(path.join(host.dirOf('aliyun-dm'), 'lib', 'core.js')).href);
+    core.__testing.reload();
+    assert.equal(await sendWith(alias('a')), 'a@mail.example.com', 'a fresh instance is given the text again');
+    // The inputConfig of the console's Test button goes the same way.
+    await (await connect(alias('a'))).sendMessage({ to: 'user@example.com', type: 'SignIn', payload: { code: '1' } }, alias('c'));
+    assert.equal(lastDelivery(sb).params.AccountName, 'c@mail.example.com');
+  });
+});
