@@ -18,6 +18,7 @@ use wasm_bindgen::prelude::*;
 use crate::error::{Error, Issue, NetworkErrorKind};
 use crate::metadata::metadata_json;
 use crate::pop::encode::form_value;
+use crate::pop::request::FORM_CONTENT_TYPE;
 use crate::send::{backoff_ms, envelope, plan_attempt, plan_attempt_with, secrets, settle, Validated};
 use crate::transport::{HttpRequest, Stamp, TransportResult};
 use crate::Kind;
@@ -76,8 +77,71 @@ fn error_envelope(error: Error) -> JsValue {
     to_js(&envelope(Err(error), &[]))
 }
 
+/// The JS strings every send uses (property names, the kinds, the content type), made once
+/// per instance. `JsValue::from_str` decodes from linear memory on each use, and a key or kind
+/// compared by copying it in was a string copy per call; these are compared with `===`.
+#[derive(Debug, Clone, Copy)]
+enum Name {
+    Status,
+    Body,
+    Url,
+    TimeoutMs,
+    NetworkError,
+    Kind,
+    Message,
+    Sent,
+    NowMs,
+    Nonce,
+    Retry,
+    AfterMs,
+    Ok,
+    Value,
+    Dm,
+    Sms,
+    FormContentType,
+}
+
+const NAMES: [&str; 17] = [
+    "status",
+    "body",
+    "url",
+    "timeoutMs",
+    "networkError",
+    "kind",
+    "message",
+    "sent",
+    "nowMs",
+    "nonce",
+    "retry",
+    "afterMs",
+    "ok",
+    "value",
+    "aliyun-dm",
+    "aliyun-sms",
+    FORM_CONTENT_TYPE,
+];
+
+thread_local! {
+    static JS_NAMES: Vec<JsValue> = NAMES.iter().map(|name| JsValue::from_str(name)).collect();
+}
+
+/// The JS string for `name` (a new reference to the one made at start, not a new string).
+fn js_name(name: Name) -> JsValue {
+    JS_NAMES.with(|names| match names.get(name as usize) {
+        Some(value) => value.clone(),
+        // Unreachable (one string per variant); made afresh rather than panic.
+        None => JsValue::from_str(NAMES.get(name as usize).copied().unwrap_or_default()),
+    })
+}
+
 fn kind_of(kind: &JsValue) -> Result<Kind, Error> {
-    kind.as_string().as_deref().and_then(Kind::parse).ok_or_else(|| Error::Internal {
+    if *kind == js_name(Name::Dm) {
+        return Ok(Kind::Dm);
+    }
+    if *kind == js_name(Name::Sms) {
+        return Ok(Kind::Sms);
+    }
+    Err(Error::Internal {
         message: "kind must be \"aliyun-dm\" or \"aliyun-sms\"".into(),
     })
 }
@@ -124,19 +188,19 @@ pub fn validate_config(
     }
 }
 
-fn set(target: &JsValue, key: &str, value: &JsValue) {
+fn set(target: &JsValue, key: Name, value: &JsValue) {
     // Setting a plain data property on a fresh plain object cannot fail.
-    let _ = js_sys::Reflect::set(target, &JsValue::from_str(key), value);
+    let _ = js_sys::Reflect::set(target, &js_name(key), value);
 }
 
-fn field(source: &JsValue, key: &str) -> JsValue {
-    js_sys::Reflect::get(source, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+fn field(source: &JsValue, key: Name) -> JsValue {
+    js_sys::Reflect::get(source, &js_name(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 fn ok_envelope(value: &JsValue) -> JsValue {
     let envelope: JsValue = js_sys::Object::new().into();
-    set(&envelope, "ok", &JsValue::TRUE);
-    set(&envelope, "value", value);
+    set(&envelope, Name::Ok, &JsValue::TRUE);
+    set(&envelope, Name::Value, value);
     envelope
 }
 
@@ -145,14 +209,17 @@ fn ok_envelope(value: &JsValue) -> JsValue {
 /// here took one `Reflect.set` call across the boundary per field, about a tenth of a send's
 /// core time (bench/core-loop.mjs).
 fn planned_to_js(request: &HttpRequest) -> JsValue {
-    let content_type = request.headers.first().map_or("application/x-www-form-urlencoded", |(_, value)| value);
+    let content_type = match request.headers.first() {
+        Some((_, value)) if *value != FORM_CONTENT_TYPE => JsValue::from_str(value),
+        _ => js_name(Name::FormContentType),
+    };
     js_sys::Array::of5(
         &JsValue::from_str(&request.url),
         &JsValue::from_str(&request.body),
         &JsValue::from_f64(f64::from(request.timeout_ms)),
         // The transport reads no more than this (plus one byte) of the answer.
         &JsValue::from_f64(crate::pop::response::MAX_ANSWER_BYTES as f64),
-        &JsValue::from_str(content_type),
+        &content_type,
     )
     .into()
 }
@@ -160,14 +227,14 @@ fn planned_to_js(request: &HttpRequest) -> JsValue {
 /// Reads the transport's answer field by field; anything else is a network error that
 /// counts as sent, because nothing proves otherwise.
 fn transport_result(value: &JsValue) -> TransportResult {
-    let status = field(value, "status").as_f64();
-    let body = field(value, "body").as_string();
+    let status = field(value, Name::Status).as_f64();
+    let body = field(value, Name::Body).as_string();
     if let (Some(status), Some(body)) = (status, body) {
         if status.fract() == 0.0 && (0.0..=999.0).contains(&status) {
             return TransportResult::Response { status: status as u16, body };
         }
     }
-    let failure = field(value, "networkError");
+    let failure = field(value, Name::NetworkError);
     if !failure.is_object() {
         return TransportResult::NetworkError {
             kind: NetworkErrorKind::Other,
@@ -175,16 +242,16 @@ fn transport_result(value: &JsValue) -> TransportResult {
             sent: true,
         };
     }
-    let kind = match field(&failure, "kind").as_string().as_deref() {
+    let kind = match field(&failure, Name::Kind).as_string().as_deref() {
         Some("timeout") => NetworkErrorKind::Timeout,
         Some("refused") => NetworkErrorKind::Refused,
         Some("dns") => NetworkErrorKind::Dns,
         Some("reset") => NetworkErrorKind::Reset,
         _ => NetworkErrorKind::Other,
     };
-    let message = field(&failure, "message").as_string().unwrap_or_else(|| "network error".into());
+    let message = field(&failure, Name::Message).as_string().unwrap_or_else(|| "network error".into());
     // Only an explicit `sent: false` proves the request never left.
-    let sent = field(&failure, "sent") != JsValue::FALSE;
+    let sent = field(&failure, Name::Sent) != JsValue::FALSE;
     TransportResult::NetworkError { kind, message, sent }
 }
 
@@ -200,8 +267,8 @@ fn stamp_of(value: &JsValue) -> Option<Stamp> {
         return None;
     }
     Some(Stamp {
-        now_ms: field(value, "nowMs").as_f64().unwrap_or(f64::NAN),
-        nonce: field(value, "nonce").as_string().unwrap_or_default(),
+        now_ms: field(value, Name::NowMs).as_f64().unwrap_or(f64::NAN),
+        nonce: field(value, Name::Nonce).as_string().unwrap_or_default(),
     })
 }
 
@@ -323,16 +390,22 @@ pub fn interpret_send(
         Ok(kind) => kind,
         Err(error) => return error_envelope(error),
     };
-    let url = field(&request, "url").as_string().unwrap_or_default();
-    let timeout_ms = field(&request, "timeoutMs").as_f64().map_or(0, |ms| ms.clamp(0.0, f64::from(u32::MAX)) as u32);
-    // The signed body is read back only when needed (a retry's jitter, or scrubbing an error),
-    // never for a success: it is the largest string of a send.
-    let body = || field(&request, "body").as_string().unwrap_or_default();
-    match settle(kind, attempt, &url, timeout_ms, transport_result(&response)) {
+    let result = transport_result(&response);
+    // The URL and timeout only appear in network errors' messages, and the signed body is read
+    // back only for a retry's jitter or scrubbing an error: a success reads none of them.
+    let (url, timeout_ms) = match result {
+        TransportResult::NetworkError { .. } => (
+            field(&request, Name::Url).as_string().unwrap_or_default(),
+            field(&request, Name::TimeoutMs).as_f64().map_or(0, |ms| ms.clamp(0.0, f64::from(u32::MAX)) as u32),
+        ),
+        TransportResult::Response { .. } => (String::new(), 0),
+    };
+    let body = || field(&request, Name::Body).as_string().unwrap_or_default();
+    match settle(kind, attempt, &url, timeout_ms, result) {
         (_, true) => {
             let step: JsValue = js_sys::Object::new().into();
-            set(&step, "retry", &JsValue::TRUE);
-            set(&step, "afterMs", &JsValue::from_f64(f64::from(backoff_ms(attempt, &body()))));
+            set(&step, Name::Retry, &JsValue::TRUE);
+            set(&step, Name::AfterMs, &JsValue::from_f64(f64::from(backoff_ms(attempt, &body()))));
             step
         }
         (Ok(value), false) => to_js(&envelope(Ok(value), &[])),

@@ -55,6 +55,9 @@ pub struct Planned {
     pub timeout_ms: u32,
 }
 
+/// The content type of every signed request: a POST form body.
+pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
+
 const MS_PER_DAY: i64 = 86_400_000;
 /// 9999-12-31T23:59:59Z: the last instant ISO 8601 with a four-digit year can express.
 const MAX_TIMESTAMP_MS: f64 = 253_402_300_799_000.0;
@@ -149,7 +152,7 @@ impl Planned {
         Ok(HttpRequest {
             method: "POST",
             url: self.url.clone(),
-            headers: vec![("content-type", "application/x-www-form-urlencoded")],
+            headers: vec![("content-type", FORM_CONTENT_TYPE)],
             body,
             timeout_ms: self.timeout_ms,
         })
