@@ -46,12 +46,11 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// Parses the identifier the shim passes (`"aliyun-dm"` or `"aliyun-sms"`).
-    pub fn parse(name: &str) -> Option<Kind> {
-        match name {
-            "aliyun-dm" => Some(Kind::Dm),
-            "aliyun-sms" => Some(Kind::Sms),
-            _ => None,
+    /// The identifier the shim passes for this kind.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Kind::Dm => "aliyun-dm",
+            Kind::Sms => "aliyun-sms",
         }
     }
 }

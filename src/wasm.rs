@@ -116,8 +116,8 @@ const NAMES: [&str; 17] = [
     "afterMs",
     "ok",
     "value",
-    "aliyun-dm",
-    "aliyun-sms",
+    Kind::Dm.name(),
+    Kind::Sms.name(),
     FORM_CONTENT_TYPE,
 ];
 
@@ -308,14 +308,17 @@ fn plan_with_config_text(kind: Kind, text: String, input: &Value, stamp: Option<
             }
         }
         match slot {
-            Some((_, config)) => {
-                let result = plan_attempt_with(config, input, stamp);
-                let secrets = if result.is_err() { config.secrets() } else { Vec::new() };
-                (result, secrets)
-            }
+            Some((_, config)) => plan_with(config, input, stamp),
             None => (Err(Error::Internal { message: "no config".into() }), Vec::new()),
         }
     })
+}
+
+/// Plans with an already validated config; an error comes with the config's secrets to scrub.
+fn plan_with(config: &Validated, input: &Value, stamp: Option<&Stamp>) -> (Result<HttpRequest, Error>, Vec<String>) {
+    let result = plan_attempt_with(config, input, stamp);
+    let secrets = if result.is_err() { config.secrets() } else { Vec::new() };
+    (result, secrets)
 }
 
 /// Plans with the config held for `kind` (the last one [`plan_with_config_text`] accepted).
@@ -326,11 +329,7 @@ fn plan_with_held_config(kind: Kind, input: &Value, stamp: Option<&Stamp>) -> (R
     LAST_CONFIG.with(|cache| {
         let cache = cache.borrow();
         match cache.get(slot_of(kind)) {
-            Some(Some((_, config))) => {
-                let result = plan_attempt_with(config, input, stamp);
-                let secrets = if result.is_err() { config.secrets() } else { Vec::new() };
-                (result, secrets)
-            }
+            Some(Some((_, config))) => plan_with(config, input, stamp),
             _ => (Err(Error::Internal { message: "no config is held for this connector; pass the config text".into() }), Vec::new()),
         }
     })
