@@ -27,14 +27,15 @@ const require = createRequire(import.meta.url);
 // (lib/ next to pkg/).
 const gluePath = require.resolve('../pkg/aliyun_connectors.js');
 
-// Per kind, the config JSON text of the core's last successful plan: the core keeps that
-// config, so a send with the same text passes `null` instead of copying it into the module
-// again. Forgotten whenever the module is (re)instantiated, since the new instance holds none.
-const heldConfigText = new Map();
+// Per kind, the config of the core's last successful plan, as `{ text, data }`: its JSON text
+// and `JSON.parse(text)`. The core keeps that config, so a send whose config is the same data
+// passes `null` instead of copying the text into the module again. Forgotten whenever the
+// module is (re)instantiated, since the new instance holds none.
+const heldConfig = new Map();
 
 /** Requires the glue afresh: out of the require cache, Node runs it (and instantiates) again. */
 const instantiate = () => {
-  heldConfigText.clear();
+  heldConfig.clear();
   delete require.cache[gluePath];
   return require(gluePath);
 };
@@ -132,6 +133,55 @@ const jsonOf = (value) => {
   }
 };
 
+/**
+ * True when `JSON.stringify(value)` is certain to give the text `data` was parsed from: `data`
+ * is what `JSON.parse` made, and `value` holds, in the same order, the same primitives in
+ * plain objects and arrays with nothing that JSON.stringify would call or turn into
+ * something else (a `toJSON`, a Date, a class instance, `NaN`, an `undefined` property). Any
+ * doubt answers false, and the caller stringifies. Logto reads the stored config afresh for
+ * every send (a new object with the same data), so this compares contents, never identity: a
+ * config edited in place is seen as changed.
+ */
+const isSameData = (value, data) => {
+  if (typeof data !== 'object' || data === null) {
+    return value === data;
+  }
+  if (typeof value !== 'object' || value === null || typeof value.toJSON === 'function') {
+    return false;
+  }
+  if (Array.isArray(data)) {
+    if (!Array.isArray(value) || Object.getPrototypeOf(value) !== Array.prototype || value.length !== data.length) {
+      return false;
+    }
+    for (let index = 0; index < data.length; index += 1) {
+      if (!isSameData(value[index], data[index])) return false;
+    }
+    return true;
+  }
+  if (Array.isArray(value) || Object.getPrototypeOf(value) !== Object.prototype) {
+    return false;
+  }
+  const keys = Object.keys(data);
+  const valueKeys = Object.keys(value);
+  if (valueKeys.length !== keys.length) {
+    return false;
+  }
+  for (let index = 0; index < keys.length; index += 1) {
+    const key = keys[index];
+    if (valueKeys[index] !== key || !isSameData(value[key], data[key])) return false;
+  }
+  return true;
+};
+
+/** `isSameData`, where a Proxy's trap or a getter that throws counts as a difference. */
+const isSameConfig = (value, held) => {
+  try {
+    return held !== undefined && isSameData(value, held.data);
+  } catch {
+    return false;
+  }
+};
+
 /** True for planSend's success: `[url, body, timeoutMs, maxResponseBytes, contentType]`. */
 export const isPlannedRequest = (value) =>
   Array.isArray(value) &&
@@ -158,15 +208,38 @@ export const toHttpRequest = ([url, body, timeoutMs, maxResponseBytes, contentTy
  * field by field across the boundary); the object is made here.
  */
 const planSend = (kind, input, stamp, configJson) => {
-  const held = configJson !== undefined && heldConfigText.get(kind) === configJson;
-  const result = callRaw('planSend', kind, input, stamp, held ? null : configJson);
+  const result = callRaw('planSend', kind, input, stamp, configJson);
   if (isPlannedRequest(result)) {
-    if (configJson !== undefined) heldConfigText.set(kind, configJson);
     return { ok: true, value: toHttpRequest(result) };
   }
   // The text may have been refused (the core then holds none for this kind): send it next time.
-  heldConfigText.delete(kind);
+  heldConfig.delete(kind);
   return checked('planSend', kind, result);
+};
+
+/**
+ * What `planSend` takes for `config`: `null` for the config the core holds for `kind` (the
+ * same data as the last one it planned with), else its JSON text, which the core will then
+ * hold; undefined when JSON.stringify refuses it (a cycle, a BigInt), so that the config stays
+ * in the input, where the core reports what is wrong. Comparing the data walks a few dozen
+ * values; stringifying was the shim's largest cost per send (bench/profile.mjs).
+ */
+const configArgument = (kind, config) => {
+  const held = heldConfig.get(kind);
+  if (isSameConfig(config, held)) {
+    return null;
+  }
+  const text = jsonOf(config);
+  if (text === undefined) {
+    heldConfig.delete(kind);
+    return undefined;
+  }
+  if (held !== undefined && held.text === text) {
+    return null;
+  }
+  // Set before the plan; planSend forgets it again if the core refuses the text.
+  heldConfig.set(kind, { text, data: JSON.parse(text) });
+  return text;
 };
 
 /** Longest loop the shim allows; the core itself stops after three attempts. */
@@ -184,10 +257,10 @@ const isStep = (value) =>
  * leaves the send pending forever.
  */
 export const sendMessage = async (kind, input, transport) => {
-  // The config goes across as its own JSON text, so the core can recognise the config it
-  // validated last time instead of parsing and validating it again. A config JSON.stringify
-  // refuses (a cycle, a BigInt) stays in the input, where the core reports what is wrong.
-  const configJson = jsonOf(input?.config);
+  // The config goes across as its own JSON text (or `null` for the one the core holds), so
+  // the core can recognise the config it validated last time instead of parsing and
+  // validating it again.
+  const configJson = configArgument(kind, input?.config);
   const rest = configJson === undefined ? input : { ...input, config: undefined };
   let stamp = null;
   for (let attempt = 0; attempt < maxAttempts; attempt += 1) {
@@ -224,7 +297,7 @@ export const __testing = Object.freeze({
     wasm = instantiate();
   },
   replaceExports: (standIn) => {
-    heldConfigText.clear();
+    heldConfig.clear();
     wasm = standIn;
   },
   exports: () => wasm,

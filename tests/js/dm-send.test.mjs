@@ -221,4 +221,32 @@ describe('the config the core keeps between sends', () => {
     await (await connect(alias('a'))).sendMessage({ to: 'user@example.com', type: 'SignIn', payload: { code: '1' } }, alias('c'));
     assert.equal(lastDelivery(sb).params.AccountName, 'c@mail.example.com');
   });
+
+  test('a config edited in place, or whose JSON is not its plain data, is read afresh', async () => {
+    // One object handed out again and again, as an in-memory cache would: the shim compares
+    // contents with the config it last sent, so every edit below must reach Aliyun.
+    const config = dmConfig(sb.url, { accountName: 'x@mail.example.com', fromAlias: 'X' });
+    const connector = await connect(config);
+    const send = async () => {
+      await connector.sendMessage({ to: 'user@example.com', type: 'SignIn', payload: { code: '1' } });
+      return lastDelivery(sb).params;
+    };
+    assert.equal((await send()).AccountName, 'x@mail.example.com');
+    config.accountName = 'y@mail.example.com';
+    assert.equal((await send()).AccountName, 'y@mail.example.com', 'a top-level edit');
+    config.templates.find(({ usageType }) => usageType === 'SignIn').subject = 'Edited {{code}}';
+    assert.equal((await send()).Subject, 'Edited 1', 'an edit two levels down');
+    config.fromAlias = { toJSON: () => 'Via toJSON' };
+    assert.equal((await send()).FromAlias, 'Via toJSON', 'a toJSON is honoured as JSON.stringify does');
+    config.fromAlias = 'Y';
+    assert.equal((await send()).FromAlias, 'Y', 'back to plain data');
+    const { templates, ...rest } = config;
+    await (await connect({ templates, ...rest, fromAlias: 'Reordered' })).sendMessage({ to: 'user@example.com', type: 'SignIn', payload: { code: '1' } });
+    assert.equal(lastDelivery(sb).params.FromAlias, 'Reordered', 'the same keys in another order');
+    assert.equal((await send()).FromAlias, 'Y');
+    config.accountName = undefined;
+    await rejectsWith(send(), 'invalid_config');
+    config.accountName = 'z@mail.example.com';
+    assert.equal((await send()).AccountName, 'z@mail.example.com', 'after a refused config');
+  });
 });
