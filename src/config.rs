@@ -704,3 +704,20 @@ pub fn region_host<const N: usize>(regions: &[(&str, &'static str, &str); N], re
         .find(|(id, _, _)| *id == region_id)
         .map_or(regions[0].1, |(_, host, _)| host)
 }
+
+/// The URL a request is posted to: the configured `endpoint`, else `https://<regional host>/`.
+pub fn request_url<const N: usize>(common: &Common, regions: &[(&str, &'static str, &str); N], region_id: &str) -> String {
+    match &common.endpoint {
+        Some(endpoint) => endpoint.url.clone(),
+        // Pushed, not `format!`ted: this runs for every send, and the formatting machinery
+        // cost more than the copy (bench/profile.mjs, under load).
+        None => {
+            let host = region_host(regions, region_id);
+            let mut url = String::with_capacity(host.len() + 9);
+            url.push_str("https://");
+            url.push_str(host);
+            url.push('/');
+            url
+        }
+    }
+}

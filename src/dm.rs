@@ -8,7 +8,7 @@
 
 use crate::json::{Map, Value};
 
-use crate::config::{region_host, ContentType, DmConfig, DM_REGIONS};
+use crate::config::{request_url, ContentType, DmConfig, DM_REGIONS};
 use crate::error::Error;
 use crate::pop::request::{Api, Planned};
 use crate::pop::response::{is_success, parse_object, provider_error, string_field};
@@ -124,17 +124,9 @@ pub fn plan(config: &DmConfig, message: &Message<'_>, i18n: Option<&I18nTemplate
     if let Some(reply_to) = reply_to {
         params.push(("ReplyAddress", reply_to.to_string()));
     }
-    let (url, host) = match &config.common.endpoint {
-        Some(endpoint) => (endpoint.url.clone(), endpoint.host.clone()),
-        None => {
-            let host = region_host(&DM_REGIONS, config.region_id);
-            (format!("https://{host}/"), host.to_string())
-        }
-    };
     Ok(Planned {
         api: API,
-        url,
-        host,
+        url: request_url(&config.common, &DM_REGIONS, config.region_id),
         region_id: config.region_id.to_string(),
         params,
         timeout_ms: config.common.timeout_ms,

@@ -5,7 +5,7 @@
 
 use crate::json::{Map, Value};
 
-use crate::config::{region_host, SmsConfig, TemplateCode, SMS_REGIONS, SMS_VERIFICATION_TEMPLATE_TYPE};
+use crate::config::{request_url, SmsConfig, TemplateCode, SMS_REGIONS, SMS_VERIFICATION_TEMPLATE_TYPE};
 use crate::error::Error;
 use crate::pop::request::{Api, Planned};
 use crate::pop::response::{is_success, parse_object, provider_error, string_field};
@@ -93,17 +93,9 @@ pub fn plan(config: &SmsConfig, message: &Message<'_>) -> Result<Planned, Error>
         ("TemplateCode", code.to_string()),
         ("TemplateParam", Value::Object(template_params).to_string()),
     ];
-    let (url, host) = match &config.common.endpoint {
-        Some(endpoint) => (endpoint.url.clone(), endpoint.host.clone()),
-        None => {
-            let host = region_host(&SMS_REGIONS, config.region_id);
-            (format!("https://{host}/"), host.to_string())
-        }
-    };
     Ok(Planned {
         api: API,
-        url,
-        host,
+        url: request_url(&config.common, &SMS_REGIONS, config.region_id),
         region_id: config.region_id.to_string(),
         params,
         timeout_ms: config.common.timeout_ms,

@@ -45,8 +45,6 @@ pub struct Planned {
     pub api: Api,
     /// Absolute URL to post to.
     pub url: String,
-    /// Host part of `url`, for error messages.
-    pub host: String,
     /// `RegionId` parameter.
     pub region_id: String,
     /// The action's own parameters.
