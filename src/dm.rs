@@ -10,6 +10,8 @@ use crate::json::{Map, Value};
 
 use crate::config::{request_url, ContentType, DmConfig, DM_REGIONS};
 use crate::error::Error;
+use std::borrow::Cow;
+
 use crate::pop::request::{Api, Planned};
 use crate::pop::response::{is_success, parse_object, provider_error, string_field};
 use crate::send::Message;
@@ -67,7 +69,7 @@ impl I18nTemplate {
 }
 
 /// Builds the unsigned `SingleSendMail` request for one message.
-pub fn plan(config: &DmConfig, message: &Message<'_>, i18n: Option<&I18nTemplate>) -> Result<Planned, Error> {
+pub fn plan<'a>(config: &'a DmConfig, message: &Message<'a>, i18n: Option<&I18nTemplate>) -> Result<Planned<'a>, Error> {
     message.check_single_recipient("email address")?;
     let payload = message.payload;
     let (subject, content, content_type, reply_to) = match i18n {
@@ -86,9 +88,9 @@ pub fn plan(config: &DmConfig, message: &Message<'_>, i18n: Option<&I18nTemplate
         });
     }
     // As the official connector: an i18n template's sendFrom, when set, replaces fromAlias.
-    let from_alias = match i18n.and_then(|t| t.send_from.as_deref()) {
-        Some(send_from) => Some(render(send_from, payload)),
-        None => config.from_alias.clone(),
+    let from_alias: Option<Cow<'_, str>> = match i18n.and_then(|t| t.send_from.as_deref()) {
+        Some(send_from) => Some(Cow::Owned(render(send_from, payload))),
+        None => config.from_alias.as_deref().map(Cow::Borrowed),
     };
     if let Some(alias) = &from_alias {
         if alias.chars().count() > MAX_FROM_ALIAS_CHARS {
@@ -97,12 +99,12 @@ pub fn plan(config: &DmConfig, message: &Message<'_>, i18n: Option<&I18nTemplate
             });
         }
     }
-    let mut params: Vec<(&'static str, String)> = vec![
-        ("AccountName", config.account_name.clone()),
-        ("AddressType", "1".into()),
-        ("ReplyToAddress", "false".into()),
-        ("ToAddress", message.to.to_string()),
-        ("Subject", subject),
+    let mut params: Vec<(&'static str, Cow<'a, str>)> = vec![
+        ("AccountName", Cow::Borrowed(&config.account_name)),
+        ("AddressType", Cow::Borrowed("1")),
+        ("ReplyToAddress", Cow::Borrowed("false")),
+        ("ToAddress", Cow::Borrowed(message.to)),
+        ("Subject", Cow::Owned(subject)),
     ];
     if let Some(alias) = from_alias {
         params.push(("FromAlias", alias));
@@ -118,16 +120,17 @@ pub fn plan(config: &DmConfig, message: &Message<'_>, i18n: Option<&I18nTemplate
         });
     }
     params.push(match content_type {
-        ContentType::Html => ("HtmlBody", body),
-        ContentType::Plain => ("TextBody", body),
+        ContentType::Html => ("HtmlBody", Cow::Owned(body)),
+        ContentType::Plain => ("TextBody", Cow::Owned(body)),
     });
     if let Some(reply_to) = reply_to {
-        params.push(("ReplyAddress", reply_to.to_string()));
+        // The i18n template is the host's, read for this send only: copied.
+        params.push(("ReplyAddress", Cow::Owned(reply_to.to_string())));
     }
     Ok(Planned {
         api: API,
         url: request_url(&config.common, &DM_REGIONS, config.region_id),
-        region_id: config.region_id.to_string(),
+        region_id: config.region_id,
         params,
         timeout_ms: config.common.timeout_ms,
     })

@@ -134,7 +134,7 @@ impl Validated {
     }
 }
 
-fn plan(config: &Validated, input: &Value) -> Result<Planned, Error> {
+fn plan<'a>(config: &'a Validated, input: &'a Value) -> Result<Planned<'a>, Error> {
     let message = message(input)?;
     match config {
         Validated::Dm(config) => {

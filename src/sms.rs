@@ -7,6 +7,8 @@ use crate::json::{Map, Value};
 
 use crate::config::{request_url, SmsConfig, TemplateCode, SMS_REGIONS, SMS_VERIFICATION_TEMPLATE_TYPE};
 use crate::error::Error;
+use std::borrow::Cow;
+
 use crate::pop::request::{Api, Planned};
 use crate::pop::response::{is_success, parse_object, provider_error, string_field};
 use crate::send::Message;
@@ -77,7 +79,7 @@ fn check_verification_params(params: &Map) -> Result<(), Error> {
 }
 
 /// Builds the unsigned `SendSms` request for one message.
-pub fn plan(config: &SmsConfig, message: &Message<'_>) -> Result<Planned, Error> {
+pub fn plan<'a>(config: &'a SmsConfig, message: &Message<'a>) -> Result<Planned<'a>, Error> {
     message.check_single_recipient("phone number")?;
     let template = select(&config.templates, message.usage_type, message.locale).ok_or_else(|| Error::TemplateNotFound {
         usage_type: message.usage_type.to_string(),
@@ -87,16 +89,16 @@ pub fn plan(config: &SmsConfig, message: &Message<'_>) -> Result<Planned, Error>
     if template.template_type == SMS_VERIFICATION_TEMPLATE_TYPE {
         check_verification_params(&template_params)?;
     }
-    let params: Vec<(&'static str, String)> = vec![
-        ("PhoneNumbers", message.to.to_string()),
-        ("SignName", config.sign_name.clone()),
-        ("TemplateCode", code.to_string()),
-        ("TemplateParam", Value::Object(template_params).to_string()),
+    let params: Vec<(&'static str, Cow<'a, str>)> = vec![
+        ("PhoneNumbers", Cow::Borrowed(message.to)),
+        ("SignName", Cow::Borrowed(&config.sign_name)),
+        ("TemplateCode", Cow::Borrowed(code)),
+        ("TemplateParam", Cow::Owned(Value::Object(template_params).to_string())),
     ];
     Ok(Planned {
         api: API,
         url: request_url(&config.common, &SMS_REGIONS, config.region_id),
-        region_id: config.region_id.to_string(),
+        region_id: config.region_id,
         params,
         timeout_ms: config.common.timeout_ms,
     })

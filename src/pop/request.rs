@@ -4,6 +4,8 @@
 //! `Format` is the lowercase `json` the official Logto connectors send, so the same requests
 //! go out.
 
+use std::borrow::Cow;
+
 use super::sign::signed_form_body;
 use crate::transport::HttpRequest;
 use crate::Error;
@@ -39,16 +41,18 @@ impl std::fmt::Debug for Credentials<'_> {
 }
 
 /// Everything needed to sign one attempt of a planned request.
+/// Values borrow from the config and the message where they can: a send copies only what it
+/// renders.
 #[derive(Debug, Clone)]
-pub struct Planned {
+pub struct Planned<'a> {
     /// The API called.
     pub api: Api,
     /// Absolute URL to post to.
     pub url: String,
     /// `RegionId` parameter.
-    pub region_id: String,
+    pub region_id: &'a str,
     /// The action's own parameters.
-    pub params: Vec<(&'static str, String)>,
+    pub params: Vec<(&'static str, Cow<'a, str>)>,
     /// Per-request timeout.
     pub timeout_ms: u32,
 }
@@ -119,7 +123,7 @@ pub fn check_nonce(nonce: &str) -> Result<(), Error> {
     Ok(())
 }
 
-impl Planned {
+impl Planned<'_> {
     /// Signs one attempt: common parameters with this attempt's time and nonce, plus the
     /// action's parameters, into a POST form body.
     pub fn sign(
@@ -135,7 +139,7 @@ impl Planned {
             ("AccessKeyId", credentials.access_key_id),
             ("Action", self.api.action),
             ("Format", "json"),
-            ("RegionId", self.region_id.as_str()),
+            ("RegionId", self.region_id),
             ("SignatureMethod", "HMAC-SHA1"),
             ("SignatureNonce", nonce),
             ("SignatureVersion", "1.0"),
@@ -145,7 +149,7 @@ impl Planned {
         if let Some(token) = credentials.security_token {
             params.push(("SecurityToken", token));
         }
-        params.extend(self.params.iter().map(|(name, value)| (*name, value.as_str())));
+        params.extend(self.params.iter().map(|(name, value)| (*name, value.as_ref())));
         let body = signed_form_body("POST", &params, credentials.access_key_secret)?;
         Ok(HttpRequest {
             method: "POST",
