@@ -37,11 +37,14 @@ const defaults = {
   full: {
     coldRuns: 15, // cold starts per contender, kind and mode
     sends: 2000, // measured sequential sends per contender and kind
-    latencyRounds: 4, // … split into this many alternating rounds
+    // … split into this many alternating rounds. Short rounds spread a burst of machine noise
+    // over every contender (bench/README.md, "Alternation"): with 4 × 500, six runs of one build
+    // gave DM ratios ours/floor from 1.13 to 1.29; with 20 × 100, from 1.13 to 1.19.
+    latencyRounds: 20,
     warmup: 300, // unmeasured sends before a contender's first latency round (JIT, connections)
     concurrency: 32,
     throughputMs: 5000, // measured time at `concurrency` in flight per contender and kind
-    throughputRounds: 2, // … split into this many alternating rounds
+    throughputRounds: 5, // … split into this many alternating rounds (the same reason)
     memorySends: 20000, // sends between the two memory snapshots (both kinds, alternating)
     memoryWarmup: 2000,
     memoryConcurrency: 1, // sends in flight during the memory phase
@@ -66,11 +69,11 @@ const help = `Usage: node bench/run.mjs [--quick] [--option=value ...]
   --quick                  smaller counts (~1 min); figures are rougher
   --cold-runs=N            cold starts per contender/kind/mode      (BENCH_COLD_RUNS, 15)
   --sends=N                sequential sends per contender/kind      (BENCH_SENDS, 2000)
-  --latency-rounds=N       alternating rounds those are split into  (BENCH_LATENCY_ROUNDS, 4)
+  --latency-rounds=N       alternating rounds those are split into  (BENCH_LATENCY_ROUNDS, 20)
   --warmup=N               unmeasured sends before the first round  (BENCH_WARMUP, 300)
   --concurrency=N          requests in flight for throughput        (BENCH_CONCURRENCY, 32)
   --throughput-ms=N        measured ms per contender/kind           (BENCH_THROUGHPUT_MS, 5000)
-  --throughput-rounds=N    alternating rounds those are split into  (BENCH_THROUGHPUT_ROUNDS, 2)
+  --throughput-rounds=N    alternating rounds those are split into  (BENCH_THROUGHPUT_ROUNDS, 5)
   --memory-sends=N         sends between the memory snapshots       (BENCH_MEMORY_SENDS, 20000)
   --memory-warmup=N        sends before the first snapshot          (BENCH_MEMORY_WARMUP, 2000)
   --memory-concurrency=N   sends in flight in the memory phase      (BENCH_MEMORY_CONCURRENCY, 1)
@@ -378,10 +381,13 @@ const main = async () => {
               samples[contender].push(...r.samples);
               rounds[contender].push(median(r.samples));
             }
-            log(
-              `latency ${shortKind(kind)} round ${round + 1}/${options.latencyRounds} (${count} sends each): median ` +
-                contenders.map((c) => `${c} ${fmt(rounds[c].at(-1), 3)} ms`).join(', '),
-            );
+            // Every fifth round or so: twenty lines per kind would bury the rest.
+            if ((round + 1) % Math.ceil(options.latencyRounds / 4) === 0 || round + 1 === options.latencyRounds) {
+              log(
+                `latency ${shortKind(kind)} round ${round + 1}/${options.latencyRounds} (${count} sends each): median ` +
+                  contenders.map((c) => `${c} ${fmt(rounds[c].at(-1), 3)} ms`).join(', '),
+              );
+            }
           }
           results.latency[kind] = Object.fromEntries(
             contenders.map((c) => [
