@@ -90,15 +90,22 @@ const maxBytesOf = (req) =>
     : defaultMaxResponseBytes;
 
 /**
+ * True when the whole answer may be read at once: it has no body, or declares a length within
+ * the limit (undici stops at the declared length).
+ */
+const fitsAsDeclared = (response, limit) => {
+  if (response.body === null) {
+    return true;
+  }
+  const declared = response.headers.get('content-length');
+  return declared !== null && Number(declared) <= limit;
+};
+
+/**
  * The answer's text, but never more than `limit` + 1 bytes of it: enough for the core to see
  * that it is too large, without holding a hostile or misrouted multi-megabyte body in memory.
- * A declared length within the limit takes the fast path.
  */
-const readBody = async (response, limit) => {
-  const declared = response.headers.get('content-length');
-  if (response.body === null || (declared !== null && Number(declared) <= limit)) {
-    return response.text();
-  }
+const readLimited = async (response, limit) => {
   const reader = response.body.getReader();
   const chunks = [];
   let size = 0;
@@ -120,7 +127,7 @@ const readBody = async (response, limit) => {
  * `{ send, sleep, stamp }` for the core. `fetch` is injectable for tests; by default the global
  * one is looked up per request, so a host that swaps or instruments it later is honoured.
  */
-export const createFetchTransport = ({ fetch = (...args) => globalThis.fetch(...args) } = {}) => ({
+export const createFetchTransport = ({ fetch = (url, init) => globalThis.fetch(url, init) } = {}) => ({
   /** POSTs one request; resolves `{ status, body }` or `{ networkError }`, never rejects. */
   async send(req) {
     // One deadline covers the connection, the headers and the body: the timeout is end to end.
@@ -140,7 +147,9 @@ export const createFetchTransport = ({ fetch = (...args) => globalThis.fetch(...
         // A redirect is an answer to interpret, not something to follow with a signed body.
         redirect: 'manual',
       });
-      const body = await readBody(response, maxBytesOf(req));
+      // The usual answer is small and says so: read it without another async layer.
+      const limit = maxBytesOf(req);
+      const body = fitsAsDeclared(response, limit) ? await response.text() : await readLimited(response, limit);
       return { status: response.status, body };
     } catch (error) {
       return { networkError: classifyNetworkError(error) };
