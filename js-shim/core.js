@@ -218,28 +218,40 @@ const planSend = (kind, input, stamp, configJson) => {
 };
 
 /**
- * What `planSend` takes for `config`: `null` for the config the core holds for `kind` (the
- * same data as the last one it planned with), else its JSON text, which the core will then
- * hold; undefined when JSON.stringify refuses it (a cycle, a BigInt), so that the config stays
- * in the input, where the core reports what is wrong. Comparing the data walks a few dozen
- * values; stringifying was the shim's largest cost per send (bench/profile.mjs).
+ * The `{ text, data }` entry for `config`: the held one when the config holds the same data (or
+ * stringifies to the same text), else a new one; undefined when JSON.stringify refuses the
+ * config (a cycle, a BigInt), which then stays in the input, where the core reports what is
+ * wrong. Comparing the data walks a few dozen values; stringifying was the shim's largest cost
+ * per send (bench/profile.mjs).
  */
-const configArgument = (kind, config) => {
+const configEntry = (kind, config) => {
   const held = heldConfig.get(kind);
   if (isSameConfig(config, held)) {
-    return null;
+    return held;
   }
   const text = jsonOf(config);
   if (text === undefined) {
-    heldConfig.delete(kind);
     return undefined;
   }
-  if (held !== undefined && held.text === text) {
+  return held !== undefined && held.text === text ? held : { text, data: JSON.parse(text) };
+};
+
+/**
+ * What `planSend` takes for the config of `entry`, decided anew for every attempt, just before
+ * the synchronous plan: `null` when the core holds that config, else its text (which the core
+ * then holds; planSend forgets it again if the core refuses it). Another send may have planned
+ * with another config while this one awaited its answer, so a retry cannot reuse the first
+ * attempt's decision.
+ */
+const configArgument = (kind, entry) => {
+  if (entry === undefined) {
+    return undefined;
+  }
+  if (heldConfig.get(kind) === entry) {
     return null;
   }
-  // Set before the plan; planSend forgets it again if the core refuses the text.
-  heldConfig.set(kind, { text, data: JSON.parse(text) });
-  return text;
+  heldConfig.set(kind, entry);
+  return entry.text;
 };
 
 /** Longest loop the shim allows; the core itself stops after three attempts. */
@@ -260,11 +272,11 @@ export const sendMessage = async (kind, input, transport) => {
   // The config goes across as its own JSON text (or `null` for the one the core holds), so
   // the core can recognise the config it validated last time instead of parsing and
   // validating it again.
-  const configJson = configArgument(kind, input?.config);
-  const rest = configJson === undefined ? input : { ...input, config: undefined };
+  const entry = configEntry(kind, input?.config);
+  const rest = entry === undefined ? input : { ...input, config: undefined };
   let stamp = null;
   for (let attempt = 0; attempt < maxAttempts; attempt += 1) {
-    const planned = planSend(kind, rest, stamp, configJson);
+    const planned = planSend(kind, rest, stamp, configArgument(kind, entry));
     if (!planned.ok) {
       return planned;
     }

@@ -222,6 +222,21 @@ describe('the config the core keeps between sends', () => {
     assert.equal(lastDelivery(sb).params.AccountName, 'c@mail.example.com');
   });
 
+  test('a retry signs with its own config, even after another send changed the kept one', async () => {
+    // A is throttled once; while it waits to retry, B plans with another config, which the core
+    // then keeps instead of A's. A's retry must still carry A's config.
+    sb.addFault({ match: { action: 'SingleSendMail', to: 'retry-a@example.com' }, mode: 'error', code: 'Throttling.Api', times: 1 });
+    const a = await connect(dmConfig(sb.url, { accountName: 'a@mail.example.com' }));
+    const b = await connect(dmConfig(sb.url, { accountName: 'b@mail.example.com' }));
+    const data = (to) => ({ to, type: 'SignIn', payload: { code: '1' } });
+    // First A alone, so that A's config is the kept one when its throttled send starts.
+    await a.sendMessage(data('a@example.com'));
+    await Promise.all([a.sendMessage(data('retry-a@example.com')), b.sendMessage(data('b@example.com'))]);
+    const accountOf = (to) => sb.deliveries().filter((d) => d.to === to).map((d) => d.params.AccountName);
+    assert.deepEqual(accountOf('retry-a@example.com'), ['a@mail.example.com']);
+    assert.deepEqual(accountOf('b@example.com'), ['b@mail.example.com']);
+  });
+
   test('a config edited in place, or whose JSON is not its plain data, is read afresh', async () => {
     // One object handed out again and again, as an in-memory cache would: the shim compares
     // contents with the config it last sent, so every edit below must reach Aliyun.
