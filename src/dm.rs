@@ -6,12 +6,12 @@
 //! `FromAlias`, `Subject` and `HtmlBody`; plus `TextBody` instead of `HtmlBody` for plain-text
 //! templates and `ReplyAddress` for an i18n template's `replyTo`.
 
+use std::borrow::Cow;
+
 use crate::json::{Map, Value};
 
 use crate::config::{request_url, ContentType, DmConfig, DM_REGIONS};
 use crate::error::Error;
-use std::borrow::Cow;
-
 use crate::pop::request::{Api, Planned};
 use crate::pop::response::{is_success, parse_object, provider_error, string_field};
 use crate::send::Message;

@@ -3,12 +3,12 @@
 //! API: <https://help.aliyun.com/en/sms/developer-reference/api-dysmsapi-2017-05-25-sendsms>.
 //! Business errors come back as HTTP 200 with `Code != "OK"`; gateway errors as 4xx/5xx.
 
+use std::borrow::Cow;
+
 use crate::json::{Map, Value};
 
 use crate::config::{request_url, SmsConfig, TemplateCode, SMS_REGIONS, SMS_VERIFICATION_TEMPLATE_TYPE};
 use crate::error::Error;
-use std::borrow::Cow;
-
 use crate::pop::request::{Api, Planned};
 use crate::pop::response::{is_success, parse_object, provider_error, string_field};
 use crate::send::Message;
