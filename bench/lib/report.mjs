@@ -158,6 +158,21 @@ export const printTable = (results) => {
   if (measured.length > 0) {
     lines.push(`context (same run) — ${measured.map(([kind]) => official(kind)).join('; ')}`);
   }
+  // The floor plus the abortable timeout and redirect: 'manual' of our transport: a reference,
+  // not a budget; it splits ours/floor into what that safety costs and what the rest costs.
+  const withTimeout = (kind) => {
+    const l = results.latency?.[kind];
+    const t = results.throughput?.[kind];
+    if (!l?.floorTimeout && !t?.floorTimeout) return null;
+    return (
+      `${kind}: floorTimeout/floor latency ${fmt(ratio(l?.floorTimeout?.median, l?.floor.median), 2)}×, throughput ${fmt(ratio(t?.floorTimeout?.perSecond, t?.floor.perSecond), 2)}×; ` +
+      `ours/floorTimeout latency ${fmt(ratio(l?.ours.median, l?.floorTimeout?.median), 2)}×, throughput ${fmt(ratio(t?.ours.perSecond, t?.floorTimeout?.perSecond), 2)}×`
+    );
+  };
+  const timeoutLines = measured.map(([kind]) => withTimeout(kind)).filter(Boolean);
+  if (timeoutLines.length > 0) {
+    lines.push(`floorTimeout = the floor + an AbortController deadline (10 s) + redirect: 'manual', as our transport — ${timeoutLines.join('; ')}`);
+  }
   lines.push('', 'budgets (ratios from this run):');
   for (const b of results.budgets) {
     const verdict = b.met === null ? 'not measured' : b.met ? 'MET' : 'NOT MET';

@@ -77,9 +77,12 @@ const loadConnectors = async ({ connectorsDir, packageDirs, configs, sendData })
   return senders;
 };
 
+// Our transport's default timeout (js-shim/transport.js), for the floorTimeout reference.
+const abortTimeoutMs = 10_000;
+
 // The floor's requests: the parameters the official connectors send (the same template text,
 // rendered), signed with a fresh nonce and timestamp each.
-const floorRequests = ({ configs, sendData }) => {
+const floorRequests = ({ configs, sendData }, { abortable = false } = {}) => {
   const timestamp = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   const common = { Format: 'json', SignatureMethod: 'HMAC-SHA1', SignatureVersion: '1.0' };
   const dm = configs['aliyun-dm'];
@@ -144,12 +147,28 @@ const floorRequests = ({ configs, sendData }) => {
             signedLate += 1;
             body = sign(kind);
           }
-          const response = await fetch(urls[kind], { method: 'POST', headers, body });
-          const text = await response.text();
-          if (response.status !== 200) {
-            throw new Error(`floor: HTTP ${response.status} ${text.slice(0, 200)}`);
+          if (!abortable) {
+            const response = await fetch(urls[kind], { method: 'POST', headers, body });
+            const text = await response.text();
+            if (response.status !== 200) {
+              throw new Error(`floor: HTTP ${response.status} ${text.slice(0, 200)}`);
+            }
+            return text;
           }
-          return text;
+          // floorTimeout: the same, plus what our transport adds to fetch for safety (an
+          // end-to-end deadline that aborts the request, and no redirect following).
+          const controller = new AbortController();
+          const timer = setTimeout(() => controller.abort(), abortTimeoutMs);
+          try {
+            const response = await fetch(urls[kind], { method: 'POST', headers, body, signal: controller.signal, redirect: 'manual' });
+            const text = await response.text();
+            if (response.status !== 200) {
+              throw new Error(`floorTimeout: HTTP ${response.status} ${text.slice(0, 200)}`);
+            }
+            return text;
+          } finally {
+            clearTimeout(timer);
+          }
         },
       ]),
     ),
@@ -315,8 +334,8 @@ const handlers = {
   async init(message) {
     contender = message.contender;
     const start = performance.now();
-    if (contender === 'floor') {
-      floor = floorRequests(message);
+    if (contender === 'floor' || contender === 'floorTimeout') {
+      floor = floorRequests(message, { abortable: contender === 'floorTimeout' });
       senders = floor.senders;
     } else {
       packageDirs = message.packageDirs;
