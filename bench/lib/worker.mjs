@@ -124,6 +124,15 @@ const floorRequests = ({ configs, sendData }, { abortable = false } = {}) => {
   const secrets = { 'aliyun-dm': dm.accessKeySecret, 'aliyun-sms': sms.accessKeySecret };
   const headers = { 'content-type': 'application/x-www-form-urlencoded' };
 
+  // The answer's text, or a throw for anything but 200 (synchronous: no extra await in the
+  // timed path).
+  const accepted = (response, text) => {
+    if (response.status !== 200) {
+      throw new Error(`${abortable ? 'floorTimeout' : 'floor'}: HTTP ${response.status} ${text.slice(0, 200)}`);
+    }
+    return text;
+  };
+
   const pools = { 'aliyun-dm': [], 'aliyun-sms': [] };
   let signedLate = 0;
   const sign = (kind) => signedForm('POST', params[kind](), secrets[kind]);
@@ -149,11 +158,7 @@ const floorRequests = ({ configs, sendData }, { abortable = false } = {}) => {
           }
           if (!abortable) {
             const response = await fetch(urls[kind], { method: 'POST', headers, body });
-            const text = await response.text();
-            if (response.status !== 200) {
-              throw new Error(`floor: HTTP ${response.status} ${text.slice(0, 200)}`);
-            }
-            return text;
+            return accepted(response, await response.text());
           }
           // floorTimeout: the same, plus what our transport adds to fetch for safety (an
           // end-to-end deadline that aborts the request, and no redirect following).
@@ -161,11 +166,7 @@ const floorRequests = ({ configs, sendData }, { abortable = false } = {}) => {
           const timer = setTimeout(() => controller.abort(), abortTimeoutMs);
           try {
             const response = await fetch(urls[kind], { method: 'POST', headers, body, signal: controller.signal, redirect: 'manual' });
-            const text = await response.text();
-            if (response.status !== 200) {
-              throw new Error(`floorTimeout: HTTP ${response.status} ${text.slice(0, 200)}`);
-            }
-            return text;
+            return accepted(response, await response.text());
           } finally {
             clearTimeout(timer);
           }
