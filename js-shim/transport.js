@@ -38,6 +38,9 @@ const causeMessages = (error, depth = 0) =>
     ? [String(error.message), ...causeMessages(error.cause, depth + 1)]
     : [];
 
+const redirectMessage =
+  'the server answered with a redirect, which is not followed: a signed request is valid for its own URL only; check the endpoint';
+
 const errorName = (error) => (typeof error === 'object' && error !== null ? error.name : undefined);
 
 /** One line for error data: the message, and its cause's message when that says more. */
@@ -69,10 +72,15 @@ export const classifyNetworkError = (error) => {
   if (codes.some((code) => resetCodes.has(code))) {
     return { kind: 'reset', message, sent: true };
   }
+  const causes = causeMessages(error);
   // Refused before any socket opened: an unparsable URL, or a port fetch blocks ("bad port",
   // a cause without a code, e.g. 6000 or 1).
-  if (codes.includes('ERR_INVALID_URL') || causeMessages(error).includes('bad port')) {
+  if (codes.includes('ERR_INVALID_URL') || causes.includes('bad port')) {
     return { kind: 'other', message, sent: false };
+  }
+  // `redirect: 'error'` (see send): the server took the request and answered with a redirect.
+  if (causes.includes('unexpected redirect')) {
+    return { kind: 'other', message: redirectMessage, sent: true };
   }
   return { kind: 'other', message, sent: true };
 };
@@ -144,8 +152,11 @@ export const createFetchTransport = ({ fetch = (url, init) => globalThis.fetch(u
         headers: req.headers,
         body: req.body,
         signal: controller.signal,
-        // A redirect is an answer to interpret, not something to follow with a signed body.
-        redirect: 'manual',
+        // A signed body is never replayed to another URL. 'error' rather than 'manual': with
+        // any other mode undici copies every request first (a tee of the body stream, two more
+        // streams) in case it must follow, which cost about a tenth of the send rate under
+        // load (bench/README.md, "Redirect mode"); a redirect then arrives as a network error.
+        redirect: 'error',
       });
       // The usual answer is small and says so: read it without another async layer.
       const limit = maxBytesOf(req);

@@ -2,6 +2,7 @@
 // in the host's node_modules), with the right code, Aliyun's message and ids in data, and never
 // the access key secret.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import net from 'node:net';
 import { describe, test } from 'node:test';
 
@@ -185,6 +186,27 @@ describe('broken answers and broken connections', () => {
     });
     assert.equal(sb.requests().length, 1, 'sent once');
     assert.equal(sb.deliveries().length, 1, 'delivered exactly once');
+  });
+
+  test('a redirect → general that names it; not followed (even to a server that would accept), not resent', async () => {
+    let hits = 0;
+    const server = http.createServer((req, res) => {
+      hits += 1;
+      req.resume();
+      res.writeHead(307, { location: sb.url }).end();
+    });
+    server.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const connector = await host.connect('aliyun-dm', { config: dmConfig(`http://127.0.0.1:${server.address().port}/`) });
+      const error = await rejectsWith(email(connector), ConnectorErrorCodes.General);
+      assert.match(error.data.errorDescription, /redirect, which is not followed/);
+      assert.equal(hits, 1, 'sent once');
+      assert.equal(sb.requests().length, 0, 'the redirect target got nothing');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   test('connection refused → general after bounded retries', async () => {

@@ -83,9 +83,13 @@ describe('answers', () => {
     assert.deepEqual(await transport.send(request(`${url}error`)), { status: 500, body: '{"Code":"InternalError"}' });
   });
 
-  test('a redirect is returned, not followed (a signed body is never replayed elsewhere)', async () => {
+  test('a redirect is not followed (a signed body is never replayed elsewhere): a sent network error that says so', async () => {
     const before = seen.length;
-    assert.deepEqual(await transport.send(request(`${url}redirect`)), { status: 302, body: 'moved' });
+    const result = await transport.send(request(`${url}redirect`));
+    assert.deepEqual(Object.keys(result), ['networkError']);
+    assert.equal(result.networkError.kind, 'other');
+    assert.equal(result.networkError.sent, true, 'the server took the request, so it is never resent');
+    assert.match(result.networkError.message, /redirect, which is not followed/);
     assert.equal(seen.length, before + 1, 'the redirect target was not requested');
   });
 });
@@ -215,7 +219,7 @@ test('the default fetch is the global one at request time, so a host can instrum
     return new Response('{"ok":1}', { status: 201 });
   });
   assert.deepEqual(await late.send(request('https://dm.aliyuncs.com/')), { status: 201, body: '{"ok":1}' });
-  assert.deepEqual(calls, [['https://dm.aliyuncs.com/', 'POST', 'manual']]);
+  assert.deepEqual(calls, [['https://dm.aliyuncs.com/', 'POST', 'error']]);
 });
 
 describe('classifyNetworkError', () => {
@@ -232,6 +236,7 @@ describe('classifyNetworkError', () => {
     ['AbortError', new DOMException('aborted', 'AbortError'), 'timeout', true],
     ['ETIMEDOUT (connect or read: cannot tell)', fetchFailed(coded('ETIMEDOUT')), 'other', true],
     ['no cause', new TypeError('fetch failed'), 'other', true],
+    ['a redirect under redirect: error', fetchFailed(new Error('unexpected redirect')), 'other', true],
   ];
   for (const [name, error, kind, sent] of cases) {
     test(`${name} → ${kind}, sent: ${sent}`, () => {
