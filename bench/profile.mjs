@@ -103,10 +103,11 @@ try {
       ['connector.sendMessage, real fetch (ours, as Logto calls it)', 'connectorReal'],
       ['core.sendMessage with the shim transport (real)', 'coreReal'],
       ['  … of which inside transport.send', 'coreRealInTransport'],
-      ['transport.send alone (fetch + AbortSignal.timeout + redirect: manual)', 'transportReal'],
+      ['transport.send alone (fetch + cleared abort timer + redirect: error)', 'transportReal'],
       ['plain fetch of a pre-signed request (the floor)', 'fetchPlain'],
       ['fetch + AbortSignal.timeout(10 s)', 'fetchTimeout'],
       ['fetch + redirect: manual', 'fetchRedirectManual'],
+      ['fetch + redirect: error (no copy of the request)', 'fetchRedirectError'],
     ];
     console.log(`\n${'piece (median µs per send, variants interleaved)'.padEnd(84)}${'DM'.padStart(8)}  ${'SMS'.padStart(8)}`);
     for (const [label, key, key2] of lines) {
@@ -124,7 +125,7 @@ try {
       console.log(
         `${kind}: ours − floor = ${(r.connectorReal - r.fetchPlain).toFixed(0)} µs ≈ core ${r.coreStub.toFixed(0)} ` +
           `(plan ${r.coreStubBeforeTransport.toFixed(0)} + interpret ${r.coreStubAfterTransport.toFixed(0)}) + connector/shim JS ${js.toFixed(0)} ` +
-          `+ transport extras ${(r.transportReal - r.fetchPlain).toFixed(0)} (AbortSignal.timeout ${(r.fetchTimeout - r.fetchPlain).toFixed(0)}, redirect:manual ${(r.fetchRedirectManual - r.fetchPlain).toFixed(0)})`,
+          `+ transport extras ${(r.transportReal - r.fetchPlain).toFixed(0)} (AbortSignal.timeout ${(r.fetchTimeout - r.fetchPlain).toFixed(0)}, redirect:manual ${(r.fetchRedirectManual - r.fetchPlain).toFixed(0)}, redirect:error ${(r.fetchRedirectError - r.fetchPlain).toFixed(0)})`,
       );
     }
     console.log('');

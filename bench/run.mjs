@@ -131,7 +131,7 @@ const parseOptions = (argv, env) => {
 // ---- helpers ---------------------------------------------------------------------------------
 const contenders = ['ours', 'official', 'floor'];
 // The send phases (latency, throughput) also run a reference that is not a contender: the floor
-// plus the abortable timeout and `redirect: 'manual'` our transport adds to fetch, to show what
+// plus the abortable timeout and `redirect: 'error'` our transport adds to fetch, to show what
 // that safety costs apart from the core. No budget is judged against it.
 const sendContenders = [...contenders, 'floorTimeout'];
 /** The contenders in a different order each round, so none always runs first (or last). */

@@ -284,6 +284,7 @@ const breakdown = async () => {
         fetchPlain: { prepare: fill, run: () => postFetch({}) },
         fetchTimeout: { prepare: fill, run: () => postFetch({ signal: AbortSignal.timeout(10_000) }) },
         fetchRedirectManual: { prepare: fill, run: () => postFetch({ redirect: 'manual' }) },
+        fetchRedirectError: { prepare: fill, run: () => postFetch({ redirect: 'error' }) },
       },
       n,
       warmup,

@@ -158,7 +158,7 @@ export const printTable = (results) => {
   if (measured.length > 0) {
     lines.push(`context (same run) — ${measured.map(([kind]) => official(kind)).join('; ')}`);
   }
-  // The floor plus the abortable timeout and redirect: 'manual' of our transport: a reference,
+  // The floor plus the abortable timeout and redirect: 'error' of our transport: a reference,
   // not a budget; it splits ours/floor into what that safety costs and what the rest costs.
   const withTimeout = (kind) => {
     const l = results.latency?.[kind];
@@ -171,7 +171,7 @@ export const printTable = (results) => {
   };
   const timeoutLines = measured.map(([kind]) => withTimeout(kind)).filter(Boolean);
   if (timeoutLines.length > 0) {
-    lines.push(`floorTimeout = the floor + an AbortController deadline (10 s) + redirect: 'manual', as our transport — ${timeoutLines.join('; ')}`);
+    lines.push(`floorTimeout = the floor + an AbortController deadline (10 s) + redirect: 'error', as our transport — ${timeoutLines.join('; ')}`);
   }
   lines.push('', 'budgets (ratios from this run):');
   for (const b of results.budgets) {

@@ -165,7 +165,7 @@ const floorRequests = ({ configs, sendData }, { abortable = false } = {}) => {
           const controller = new AbortController();
           const timer = setTimeout(() => controller.abort(), abortTimeoutMs);
           try {
-            const response = await fetch(urls[kind], { method: 'POST', headers, body, signal: controller.signal, redirect: 'manual' });
+            const response = await fetch(urls[kind], { method: 'POST', headers, body, signal: controller.signal, redirect: 'error' });
             return accepted(response, await response.text());
           } finally {
             clearTimeout(timer);
