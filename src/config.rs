@@ -112,10 +112,9 @@ impl fmt::Debug for Secret {
 /// A validated base URL that replaces the Aliyun host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
-    /// The URL requests are posted to (a path of `/` added when none was given).
+    /// The URL requests are posted to (a path of `/` added when none was given). Error
+    /// messages name its host from this URL, as they do for the default endpoints.
     pub url: String,
-    /// Host (and port) part, for error messages.
-    pub host: String,
 }
 
 /// Keys both connectors share beyond the official ones.
@@ -503,7 +502,6 @@ pub fn parse_endpoint(text: &str) -> Result<Endpoint, String> {
     }
     Ok(Endpoint {
         url: format!("{scheme}://{authority}{path}"),
-        host: authority.to_string(),
     })
 }
 
