@@ -14,8 +14,7 @@
 //   4. cpu        --cpu-prof of a send loop (ours, and plain fetch for reference), self time by
 //                 category (Wasm, glue, shim, undici, TLS/net, GC, …) and the top functions
 //
-// Options: --quick, --phases=breakdown,throughput,cold,memory,cpu, --n=N (breakdown samples),
-// --memory-sends=N, --memory-variants=a,b, --memory-concurrency=N (1), --cpu-sends=N, --out=FILE.
+// Options: `node bench/profile.mjs --help`; an unknown one is refused before anything runs.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -37,13 +36,29 @@ import { median } from './lib/stats.mjs';
 
 const execFileAsync = promisify(execFile);
 
+const help = `Usage: node bench/profile.mjs [--quick] [--option=value ...]
+  --quick                      smaller counts, rougher figures
+  --phases=a,b                 of breakdown,throughput,cold,memory,cpu (default: all)
+  --n=N                        breakdown samples per variant (2000; --quick 500)
+  --memory-sends=N             sends per memory variant (20000; --quick 8000)
+  --memory-variants=a,b        which memory variants to run (default: all)
+  --memory-concurrency=N       sends in flight in the memory phase (1)
+  --cpu-sends=N                sends per CPU-profiled loop (5000; --quick 1500)
+  --out=FILE                   where the JSON goes (default: bench/results/profile-<timestamp>.json)
+  --help                       this text
+`;
+const known = new Set(['quick', 'phases', 'n', 'memory-sends', 'memory-variants', 'memory-concurrency', 'cpu-sends', 'out', 'help']);
 const args = new Map(
   process.argv.slice(2).map((arg) => {
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!m) throw new Error(`unknown argument ${arg}`);
+    if (!m || !known.has(m[1])) throw new Error(`unknown argument ${arg}\n\n${help}`);
     return [m[1], m[2] ?? true];
   }),
 );
+if (args.has('help')) {
+  process.stdout.write(help);
+  process.exit(0);
+}
 const quick = args.has('quick');
 const phases = new Set(String(args.get('phases') ?? 'breakdown,throughput,cold,memory,cpu').split(','));
 const n = Number(args.get('n') ?? (quick ? 500 : 2000));
