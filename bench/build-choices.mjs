@@ -5,7 +5,7 @@
 // all builds in one process, alternating). `npm run build` first: the builds reuse dist/'s
 // package files and the cargo and wasm-bindgen of the real build.
 //
-//   node bench/build-choices.mjs            # about 6 minutes on 2 cores
+//   node bench/build-choices.mjs            # about 4 minutes on 2 cores
 //   node bench/build-choices.mjs base opt-s # only these builds
 //
 // Every build happens in a scratch copy of src/, Cargo.toml, Cargo.lock and build.rs, with its
