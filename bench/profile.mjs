@@ -7,8 +7,8 @@
 //   1. breakdown  per-send medians (µs) of each piece: JSON.stringify of the input, the core with
 //                 an instant stub transport (split before/after the transport call), the real
 //                 connector, the transport alone, plain fetch, fetch + AbortSignal.timeout, …
-//   1b. throughput sends/s at 32 in flight: ours, the core with the shim's transport and with a
-//                 cleared-timer transport (R1), plain fetch, fetch + AbortSignal.timeout, …
+//   1b. throughput sends/s at 32 in flight: ours, the core with the shim's transport, plain
+//                 fetch, fetch + AbortSignal.timeout, fetch + a cleared abort timer
 //   2. cold       our marginal cold start piece by piece (fresh processes)
 //   3. memory     RSS / heap / Wasm memory every few thousand sends, per variant, to find what grows
 //   4. cpu        --cpu-prof of a send loop (ours, and plain fetch for reference), self time by
@@ -152,7 +152,7 @@ try {
   // bench/README.md), so they are kept apart.
   if (phases.has('throughput')) {
     report.throughput = {};
-    const variantsToRun = ['ours', 'coreShimTransport', 'coreClearedTimer', 'fetchPlain', 'fetchTimeout', 'fetchClearedTimer'];
+    const variantsToRun = ['ours', 'coreShimTransport', 'fetchPlain', 'fetchTimeout', 'fetchClearedTimer'];
     const rounds = quick ? 1 : 3;
     for (const kind of ['aliyun-dm', 'aliyun-sms']) {
       const rates = Object.fromEntries(variantsToRun.map((v) => [v, []]));
@@ -194,7 +194,7 @@ try {
   if (phases.has('memory')) {
     report.memory = {};
     const step = Math.max(1000, Math.round(memorySends / 10));
-    const memoryVariants = String(args.get('memory-variants') ?? 'coreStub,ours,coreShimTransport,coreClearedTimer,fetchPlain,fetchTimeout').split(',');
+    const memoryVariants = String(args.get('memory-variants') ?? 'coreStub,ours,coreShimTransport,fetchPlain,fetchTimeout').split(',');
     const memoryConcurrency = Number(args.get('memory-concurrency') ?? 1);
     for (const variant of memoryVariants) {
       let r;

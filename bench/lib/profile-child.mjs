@@ -89,30 +89,11 @@ const variants = async (kind) => {
     sleep: async () => {},
     stamp: () => ({ nowMs: Date.now(), nonce: randomUUID() }),
   };
-  // What the shim's transport would be with R1 (a cleared timer instead of AbortSignal.timeout):
-  // same request, same classification input, the timer gone as soon as the answer is read.
-  const clearedTimerTransport = {
-    ...realTransport,
-    async send(req) {
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), req.timeoutMs);
-      try {
-        const response = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal: controller.signal, redirect: 'manual' });
-        return { status: response.status, body: await response.text() };
-      } catch (error) {
-        return { networkError: { kind: 'other', message: String(error), sent: true } };
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-  };
   return {
     core,
     connector,
     /** The core with the shim's transport (what the connector runs, minus the connector). */
     coreShimTransport: async () => core.unwrap(await core.sendMessage(kind, inputOf(kind), realTransport)),
-    /** The same with R1's transport. */
-    coreClearedTimer: async () => core.unwrap(await core.sendMessage(kind, inputOf(kind), clearedTimerTransport)),
     fetchClearedTimer: async () => {
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), 10_000);
