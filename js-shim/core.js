@@ -288,7 +288,7 @@ export const sendMessage = async (kind, input, transport) => {
       // not leave, so it counts as sent and is not retried.
       response = { networkError: { kind: 'other', message: 'the transport threw', sent: true } };
     }
-    const step = callRaw('interpretSend', kind, planned.value, attempt, response);
+    const step = callRaw('interpretSend', kind, planned.value, attempt, response, rest);
     if (!isStep(step)) {
       return checked('interpretSend', kind, step);
     }

@@ -5,8 +5,17 @@
 // checked, nonce recorded), before the message is validated and delivered. Authentication
 // first means a connector that retries with a reused nonce is still caught.
 import { codeFitsProduct, findCodeInsensitive, lookupCode } from './errors.mjs';
+import { canonicalQuery, stringToSign } from './signature.mjs';
 
-export const MODES = ['error', 'html502', 'truncated', 'nonjson', 'empty500', 'reset', 'hang', 'slow'];
+export const MODES = ['error', 'html502', 'truncated', 'nonjson', 'empty500', 'echo', 'reset', 'hang', 'slow'];
+
+/**
+ * How a fault may quote the request back (`echo`), as servers do in their error messages: the
+ * raw form body, the decoded parameters, their JSON, the canonical query, or the string to
+ * sign (as SignatureDoesNotMatch does). With mode 'error' the quote is appended to Aliyun's
+ * message; mode 'echo' answers HTTP 500 with a plain-text body that is only the quote.
+ */
+export const ECHO_FORMS = ['form', 'decoded', 'json', 'canonical', 'stringToSign'];
 export const ACTIONS = { SingleSendMail: 'dm', SendSms: 'sms' };
 const DEFAULT_SLOW_MS = 2000;
 
@@ -53,6 +62,23 @@ export const PHONE_TRIGGERS = {
   46: { mode: 'error', code: 'isp.SYSTEM_ERROR' },
 };
 
+/** The request quoted in the form `echo` names (see ECHO_FORMS). */
+export function echoOf(echo, { method, params, rawBody }) {
+  const { Signature, ...signed } = params;
+  switch (echo) {
+    case 'decoded':
+      return Object.entries(params).map(([key, value]) => `${key}: ${value}`).join('; ');
+    case 'json':
+      return JSON.stringify(params);
+    case 'canonical':
+      return canonicalQuery(signed);
+    case 'stringToSign':
+      return stringToSign(method, signed);
+    default:
+      return rawBody;
+  }
+}
+
 /**
  * Validate a fault description and return its normal form. Throws TypeError on a mistake
  * (unknown mode or code, a code of the other product, bad counts): a wrong fault is a bug in
@@ -84,11 +110,14 @@ export function normalizeFault(spec) {
   }
   const delayMs = spec.delayMs ?? (mode === 'slow' ? DEFAULT_SLOW_MS : 0);
   if (!Number.isFinite(delayMs) || delayMs < 0) throw new TypeError('fault.delayMs must be a number ≥ 0');
+  const echo = spec.echo ?? (mode === 'echo' ? 'form' : null);
+  if (echo !== null && !ECHO_FORMS.includes(echo)) throw new TypeError(`fault.echo must be one of ${ECHO_FORMS.join(', ')}`);
+  if (echo !== null && mode !== 'error' && mode !== 'echo') throw new TypeError("fault.echo is only meaningful with mode 'error' or 'echo'");
   const times = spec.times ?? Infinity;
   if (times !== Infinity && (!Number.isInteger(times) || times < 1)) {
     throw new TypeError('fault.times must be a positive integer');
   }
-  return { match: { action: action ?? null, to: to ?? null }, mode, code, delayMs, times };
+  return { match: { action: action ?? null, to: to ?? null }, mode, code, echo, delayMs, times };
 }
 
 function toMatches(pattern, recipients) {
@@ -148,9 +177,9 @@ export class FaultSet {
 function faultFromName(name, delay) {
   const lower = name.toLowerCase();
   const mode = MODES.find((m) => m !== 'error' && m === lower);
-  if (mode) return { mode, code: null, delayMs: delay ?? (mode === 'slow' ? DEFAULT_SLOW_MS : 0) };
+  if (mode) return { mode, code: null, echo: mode === 'echo' ? 'form' : null, delayMs: delay ?? (mode === 'slow' ? DEFAULT_SLOW_MS : 0) };
   const row = findCodeInsensitive(name);
-  if (row) return { mode: 'error', code: row.code, delayMs: delay ?? 0 };
+  if (row) return { mode: 'error', code: row.code, echo: null, delayMs: delay ?? 0 };
   return undefined;
 }
 
@@ -174,7 +203,7 @@ export function recipientFault(action, recipients) {
     if (!fault && product === 'sms') {
       const digits = PHONE_TRIGGER.exec(r);
       const row = digits && PHONE_TRIGGERS[digits[1]];
-      if (row) fault = { ...row, code: row.code ?? null, delayMs: row.mode === 'slow' ? DEFAULT_SLOW_MS : 0 };
+      if (row) fault = { ...row, code: row.code ?? null, echo: null, delayMs: row.mode === 'slow' ? DEFAULT_SLOW_MS : 0 };
     }
     if (fault && (!fault.code || codeFitsProduct(fault.code, product))) {
       return { id: null, match: { action, to: r }, times: 1, ...fault, source: 'recipient' };

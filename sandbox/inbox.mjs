@@ -63,7 +63,7 @@ export const INBOX_HTML = `<!doctype html>
 <details id="help">
   <summary>Fault triggers</summary>
   <p>Send to <code>fault-&lt;mode or code&gt;@any.domain</code> (or <code>you+fault-&lt;…&gt;@…</code>) for email,
-  or a phone number containing <code>+fault-&lt;…&gt;</code>. Modes: reset, hang, slow, html502, truncated, nonjson, empty500.
+  or a phone number containing <code>+fault-&lt;…&gt;</code>. Modes: reset, hang, slow, html502, truncated, nonjson, empty500, echo.
   Codes: any Aliyun code, e.g. <code>fault-Throttling.User@sandbox.test</code>. Append <code>-&lt;ms&gt;</code> to delay the answer.</p>
   <p>Digit-only phone numbers (Logto accepts only digits): <code>999</code> + two digits + anything:</p>
   <table id="phone-triggers"><thead><tr><th>prefix</th><th>fault</th></tr></thead><tbody>

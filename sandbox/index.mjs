@@ -7,8 +7,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import { createAliyun, newRequestId, splitList } from './aliyun.mjs';
-import { errorResponse } from './errors.mjs';
-import { FaultSet, recipientFault } from './faults.mjs';
+import { errorResponse, lookupCode } from './errors.mjs';
+import { echoOf, FaultSet, recipientFault } from './faults.mjs';
 import { parseForm } from './form.mjs';
 import { INBOX_CSS, INBOX_HTML, INBOX_JS, PAGE_CSP, summarize } from './inbox.mjs';
 import { Store } from './store.mjs';
@@ -129,7 +129,7 @@ export async function startSandbox(options = {}) {
     if (fault && fault.mode !== 'slow') {
       // Other modes may also be delayed (e.g. a reset after 2 s).
       if (fault.delayMs > 0 && !(await delay(fault.delayMs))) return; // sandbox closed meanwhile
-      applyFault(fault, { req, res, entry, auth });
+      applyFault(fault, { req, res, entry, auth, method, params, rawBody });
       return;
     }
 
@@ -170,11 +170,13 @@ export async function startSandbox(options = {}) {
     log?.(`${entry.at} ${entry.method} ${entry.action ?? '-'} ${outcome} ${status ?? '-'} ${entry.code ?? ''}`.trimEnd());
   }
 
-  function applyFault(fault, { req, res, entry, auth }) {
+  function applyFault(fault, { req, res, entry, auth, method, params, rawBody }) {
     const code = fault.code ?? fault.mode;
+    const quote = () => echoOf(fault.echo, { method, params, rawBody });
     switch (fault.mode) {
       case 'error': {
-        const r = errorResponse(fault.code, { requestId: auth.requestId, hostId: auth.hostId, productKind: auth.product });
+        const message = fault.echo ? `${lookupCode(fault.code).message} The request was: ${quote()}` : undefined;
+        const r = errorResponse(fault.code, { requestId: auth.requestId, hostId: auth.hostId, productKind: auth.product, message });
         finish(entry, 'fault', r, fault);
         sendJson(res, r.status, r.body, { 'x-acs-request-id': auth.requestId });
         return;
@@ -201,6 +203,11 @@ export async function startSandbox(options = {}) {
       case 'empty500': {
         finish(entry, 'fault', { status: 500, code }, fault);
         send(res, 500, 'application/json', '');
+        return;
+      }
+      case 'echo': {
+        finish(entry, 'fault', { status: 500, code }, fault);
+        send(res, 500, 'text/plain;charset=utf-8', quote());
         return;
       }
       case 'reset': {

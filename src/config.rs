@@ -62,6 +62,11 @@ pub const SMS_REGIONS: [(&str, &str, &str); 7] = [
     ("us-east-1", "dysmsapi.us-east-1.aliyuncs.com", "US (Virginia)"),
 ];
 
+/// An `endpoint` each connector's messages give as an example: a host of its own service.
+pub const DM_ENDPOINT_EXAMPLE: &str = "https://dm-vpc.cn-hangzhou.aliyuncs.com";
+/// See [`DM_ENDPOINT_EXAMPLE`].
+pub const SMS_ENDPOINT_EXAMPLE: &str = "https://dysmsapi.ap-southeast-1.aliyuncs.com";
+
 /// The region both connectors default to.
 pub const DEFAULT_REGION: &str = "cn-hangzhou";
 
@@ -311,9 +316,9 @@ impl Walk {
         }
     }
 
-    fn common(&mut self, object: &Map) -> Common {
+    fn common(&mut self, object: &Map, endpoint_example: &str) -> Common {
         let endpoint = self.added_string(object, "", "endpoint").and_then(|text| {
-            parse_endpoint(&text)
+            parse_endpoint(&text, endpoint_example)
                 .map_err(|message| self.issue("endpoint", message))
                 .ok()
         });
@@ -464,16 +469,17 @@ pub fn is_language_tag(tag: &str) -> bool {
 
 /// Parses and checks an `endpoint`: `https://host[:port][/path]`, or `http://` for a loopback
 /// host only (the local sandbox), because the request carries the AccessKey ID and a signed
-/// message that must not cross a network in clear text.
-pub fn parse_endpoint(text: &str) -> Result<Endpoint, String> {
-    const SHAPE: &str = "must be a URL like https://dm-vpc.cn-hangzhou.aliyuncs.com (http:// is allowed only for loopback hosts such as 127.0.0.1 or localhost)";
-    let (scheme, rest) = text.split_once("://").ok_or_else(|| SHAPE.to_string())?;
+/// message that must not cross a network in clear text. `example` is the URL messages suggest.
+pub fn parse_endpoint(text: &str, example: &str) -> Result<Endpoint, String> {
+    let shape = format!("must be a URL like {example} (http:// is allowed only for loopback hosts such as 127.0.0.1 or localhost)");
+    let shape = shape.as_str();
+    let (scheme, rest) = text.split_once("://").ok_or_else(|| shape.to_string())?;
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "https" && scheme != "http" {
-        return Err(SHAPE.into());
+        return Err(shape.into());
     }
     if text.chars().any(|c| c.is_whitespace() || c.is_control()) || rest.contains(['?', '#']) {
-        return Err(format!("{SHAPE}; no spaces, query or fragment"));
+        return Err(format!("{shape}; no spaces, query or fragment"));
     }
     let (authority, path) = match rest.find('/') {
         Some(slash) => rest.split_at(slash),
@@ -482,7 +488,7 @@ pub fn parse_endpoint(text: &str) -> Result<Endpoint, String> {
     if authority.contains('@') {
         return Err("must not contain user credentials".into());
     }
-    let (host, port) = split_host_port(authority).ok_or_else(|| SHAPE.to_string())?;
+    let (host, port) = split_host_port(authority).ok_or_else(|| shape.to_string())?;
     if let Some(port) = port {
         if port.is_empty() || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()) || port.parse::<u32>().map_or(true, |p| p == 0 || p > 65_535) {
             return Err("has an invalid port".into());
@@ -493,7 +499,7 @@ pub fn parse_endpoint(text: &str) -> Result<Endpoint, String> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
     if !host_ok {
-        return Err(SHAPE.into());
+        return Err(shape.into());
     }
     if scheme == "http" && !is_loopback(host) {
         return Err(format!(
@@ -599,7 +605,7 @@ pub fn validate_dm(value: &Value) -> Result<DmConfig, Error> {
             })
         },
     );
-    let common = walk.common(object);
+    let common = walk.common(object, DM_ENDPOINT_EXAMPLE);
     let config = (|| {
         Some(DmConfig {
             access_key_id: access_key_id?,
@@ -677,7 +683,7 @@ pub fn validate_sms(value: &Value) -> Result<SmsConfig, Error> {
         }
     };
     let region_id = region(&mut walk, object, &SMS_REGIONS, false);
-    let common = walk.common(object);
+    let common = walk.common(object, SMS_ENDPOINT_EXAMPLE);
     let config = (|| {
         Some(SmsConfig {
             access_key_id: access_key_id?,

@@ -23,6 +23,10 @@ pub const API: Api = Api {
     version: "2015-11-23",
 };
 
+/// The parameters that carry the message itself (rendered from the templates and the
+/// payload): never let out in an error.
+pub const CONTENT_PARAMS: [&str; 4] = ["Subject", "HtmlBody", "TextBody", "FromAlias"];
+
 /// Longest `Subject` Direct Mail accepts, in characters (`InvalidSubject.Malformed` beyond).
 pub const MAX_SUBJECT_CHARS: usize = 100;
 /// Longest `FromAlias` Direct Mail accepts, in characters (`InvalidFromAlias.Malformed`).
@@ -148,6 +152,7 @@ pub fn interpret(status: u16, body: &str) -> Result<Value, Error> {
         _ => Err(Error::InvalidResponse {
             status,
             reason: "a success answer must have EnvId and RequestId strings".into(),
+            body: None,
         }),
     }
 }

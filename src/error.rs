@@ -8,6 +8,23 @@
 use crate::json::{Map, Value};
 
 use crate::codes::Class;
+use crate::redact::Redactor;
+
+/// Longest piece of an unexpected body quoted back in an error.
+const EXCERPT_CHARS: usize = 120;
+
+/// The start of an unexpected body, quoted.
+fn excerpt(body: &str) -> String {
+    let trimmed = body.trim();
+    if trimmed.is_empty() {
+        return "an empty body".into();
+    }
+    let mut out: String = trimmed.chars().take(EXCERPT_CHARS).collect();
+    if trimmed.chars().nth(EXCERPT_CHARS).is_some() {
+        out.push('…');
+    }
+    format!("\"{out}\"")
+}
 
 /// One problem found in a config, named by its JSON path (`templates[2].usageType`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +102,9 @@ pub enum Error {
         status: u16,
         /// What was wrong with it.
         reason: String,
+        /// The answer itself, when quoting its start helps (a proxy's error page); only a
+        /// short, redacted excerpt of it is ever shown.
+        body: Option<String>,
     },
     /// Aliyun answered with an error code.
     Provider(Box<ProviderError>),
@@ -147,9 +167,10 @@ impl Error {
             Error::TemplateNotFound { usage_type } => format!(
                 "Cannot find template for type: {usage_type}. Add a template with this usageType or a Generic one."
             ),
-            Error::InvalidResponse { status, reason } => {
-                format!("Aliyun answered HTTP {status} with an unexpected body: {reason}")
-            }
+            Error::InvalidResponse { status, reason, body } => match body {
+                Some(body) => format!("Aliyun answered HTTP {status} with an unexpected body: {reason}, got {}", excerpt(body)),
+                None => format!("Aliyun answered HTTP {status} with an unexpected body: {reason}"),
+            },
             Error::Provider(p) => format!("{} (Aliyun {}: {})", p.hint, p.code, p.message),
             Error::Network {
                 kind,
@@ -216,6 +237,24 @@ impl Error {
             _ => {}
         }
         Value::Object(data)
+    }
+
+    /// Redacts, in every text that came from outside (Aliyun's fields, an unexpected body, the
+    /// transport's message), the values `redactor` knows: what the request carried.
+    pub fn redact(&mut self, redactor: &Redactor) {
+        match self {
+            Error::Provider(p) => {
+                for text in [&mut p.code, &mut p.message] {
+                    redactor.redact_in_place(text);
+                }
+                for text in [&mut p.request_id, &mut p.host_id, &mut p.recommend].into_iter().flatten() {
+                    redactor.redact_in_place(text);
+                }
+            }
+            Error::InvalidResponse { body: Some(body), .. } => redactor.redact_in_place(body),
+            Error::Network { message, .. } => redactor.redact_in_place(message),
+            _ => {}
+        }
     }
 
     /// Shorthand for a config error with a single issue.

@@ -26,6 +26,7 @@ pub mod error;
 pub mod json;
 pub mod metadata;
 pub mod pop;
+pub mod redact;
 pub mod send;
 pub mod sms;
 pub mod template;

@@ -2,7 +2,8 @@
 //! provably did not take the message. The only `async fn` of the core.
 
 use crate::json::{Map, Value};
-use crate::pop::encode::percent_encode;
+use crate::pop::encode::{form_pairs, percent_encode};
+use crate::redact::Redactor;
 
 use crate::codes::proves_not_taken;
 use crate::config::{validate_dm, validate_sms};
@@ -244,6 +245,54 @@ pub fn settle(kind: Kind, attempt: u32, url: &str, timeout_ms: u32, result: Tran
     (outcome, retry)
 }
 
+/// Deepest payload nesting and most payload strings read for redaction: Logto's payloads are
+/// a few flat fields and small context objects.
+const MAX_PAYLOAD_DEPTH: usize = 32;
+const MAX_PAYLOAD_STRINGS: usize = 256;
+
+/// A redactor for the errors of one attempt: it knows the values of `signed_body` that carry
+/// the message (rendered subject and body, `TemplateParam` and each of its values, the alias),
+/// the STS token, and every string in the payload (the verification code among them), so that
+/// an answer echoing any of them lets nothing out.
+pub fn redactor_for(kind: Kind, signed_body: &str, payload: Option<&Value>) -> Redactor {
+    let content: &[&str] = match kind {
+        Kind::Dm => &dm::CONTENT_PARAMS,
+        Kind::Sms => &sms::CONTENT_PARAMS,
+    };
+    let mut redactor = Redactor::new();
+    for (name, value) in form_pairs(signed_body) {
+        if name == "SecurityToken" {
+            redactor.add_secret(&value);
+        } else if content.contains(&name) {
+            redactor.add(&value);
+            if name == "TemplateParam" {
+                if let Ok(params) = crate::json::parse(&value) {
+                    add_strings(&mut redactor, &params, 0, &mut 0);
+                }
+            }
+        }
+    }
+    if let Some(payload) = payload {
+        add_strings(&mut redactor, payload, 0, &mut 0);
+    }
+    redactor
+}
+
+fn add_strings(redactor: &mut Redactor, value: &Value, depth: usize, count: &mut usize) {
+    if depth > MAX_PAYLOAD_DEPTH || *count >= MAX_PAYLOAD_STRINGS {
+        return;
+    }
+    match value {
+        Value::String(text) => {
+            *count += 1;
+            redactor.add(text);
+        }
+        Value::Array(items) => items.iter().for_each(|item| add_strings(redactor, item, depth + 1, count)),
+        Value::Object(map) => map.iter().for_each(|(_, item)| add_strings(redactor, item, depth + 1, count)),
+        _ => {}
+    }
+}
+
 /// Sends one message and returns Aliyun's success body, or the classified error: the
 /// [`plan_attempt`] → send → [`next_step`] loop, which the JS shim runs the same way over the
 /// synchronous Wasm exports (a trap in a synchronous export is catchable; one inside an
@@ -255,7 +304,12 @@ pub async fn send_message<T: Transport>(kind: Kind, input: &Value, transport: &T
         let request = plan_attempt(kind, input, stamp.as_ref())?;
         let result = transport.send(&request).await;
         match next_step(kind, attempt, &request, result) {
-            Next::Done(outcome) => return outcome,
+            Next::Done(outcome) => {
+                return outcome.map_err(|mut error| {
+                    error.redact(&redactor_for(kind, &request.body, input.get("payload")));
+                    error
+                })
+            }
             Next::Retry { after_ms } => {
                 transport.sleep(after_ms).await;
                 stamp = Some(transport.stamp());

@@ -20,6 +20,10 @@ pub const API: Api = Api {
     version: "2017-05-25",
 };
 
+/// The parameter that carries the message itself (the payload's values): never let out in an
+/// error.
+pub const CONTENT_PARAMS: [&str; 1] = ["TemplateParam"];
+
 /// Payload keys that describe the request rather than fill the template. Aliyun refuses
 /// verification-code sends whose TemplateParam has any value outside `[a-zA-Z0-9]`, and
 /// `zh-CN` or `fr-CA fr` are such values (Logto issue #7121).
@@ -114,6 +118,7 @@ pub fn interpret(status: u16, body: &str) -> Result<Value, Error> {
         return Err(Error::InvalidResponse {
             status,
             reason: "a success answer must have Message and RequestId strings".into(),
+            body: None,
         });
     };
     let mut result = Map::new();

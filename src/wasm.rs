@@ -17,9 +17,8 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::{Error, Issue, NetworkErrorKind};
 use crate::metadata::metadata_json;
-use crate::pop::encode::form_value;
 use crate::pop::request::FORM_CONTENT_TYPE;
-use crate::send::{backoff_ms, envelope, plan_attempt, plan_attempt_with, secrets, settle, Validated};
+use crate::send::{backoff_ms, envelope, plan_attempt, plan_attempt_with, redactor_for, secrets, settle, Validated};
 use crate::transport::{HttpRequest, Stamp, TransportResult};
 use crate::Kind;
 
@@ -99,9 +98,10 @@ enum Name {
     Dm,
     Sms,
     FormContentType,
+    Payload,
 }
 
-const NAMES: [&str; 17] = [
+const NAMES: [&str; 18] = [
     "status",
     "body",
     "url",
@@ -119,6 +119,7 @@ const NAMES: [&str; 17] = [
     Kind::Dm.name(),
     Kind::Sms.name(),
     FORM_CONTENT_TYPE,
+    "payload",
 ];
 
 thread_local! {
@@ -377,13 +378,15 @@ pub fn plan_send(
 }
 
 /// Decides what follows attempt `attempt` (0-based) of `request` given the transport's
-/// `response`: the final envelope, or `{retry: true, afterMs}`.
+/// `response`: the final envelope, or `{retry: true, afterMs}`. `input` is the send's input,
+/// read only for an error: the payload's values are redacted from it.
 #[wasm_bindgen(js_name = interpretSend, unchecked_return_type = "Step<Record<string, unknown>>")]
 pub fn interpret_send(
     #[wasm_bindgen(unchecked_param_type = "Kind")] kind: JsValue,
     #[wasm_bindgen(unchecked_param_type = "HttpRequest")] request: JsValue,
     attempt: u32,
     #[wasm_bindgen(unchecked_param_type = "TransportResult")] response: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "SendInput")] input: JsValue,
 ) -> JsValue {
     let kind = match kind_of(&kind) {
         Ok(kind) => kind,
@@ -408,11 +411,13 @@ pub fn interpret_send(
             step
         }
         (Ok(value), false) => to_js(&envelope(Ok(value), &[])),
-        (outcome, false) => {
-            // The STS token travels in the body, so a server could echo it back; the secret
-            // itself never leaves the core.
-            let token: Vec<String> = form_value(&body(), "SecurityToken").into_iter().collect();
-            to_js(&envelope(outcome, &token))
+        (Err(mut error), false) => {
+            // Whatever the request carried (the rendered message, the payload's values, the STS
+            // token) may come back in Aliyun's answer; the secret itself never leaves the core.
+            let payload = field(&input, Name::Payload);
+            let payload = if payload.is_object() { from_js(&payload, "The payload").ok() } else { None };
+            error.redact(&redactor_for(kind, &body(), payload.as_ref()));
+            to_js(&envelope(Err(error), &[]))
         }
     }
 }

@@ -373,14 +373,14 @@ fn official_configs_stay_valid() {
 
 #[test]
 fn endpoints_are_https_or_loopback_http() {
-    use aliyun_connectors::config::parse_endpoint;
+    use aliyun_connectors::config::{parse_endpoint, DM_ENDPOINT_EXAMPLE};
     for good in ["https://dm-vpc.cn-hangzhou.aliyuncs.com", "https://x.example.com:8443/base/", "http://127.0.0.1:8787/", "http://localhost:1", "http://[::1]:9000", "HTTP://127.1.2.3"] {
-        assert!(parse_endpoint(good).is_ok(), "{good}");
+        assert!(parse_endpoint(good, DM_ENDPOINT_EXAMPLE).is_ok(), "{good}");
     }
     for bad in ["http://10.0.0.1/", "http://example.com", "ftp://x", "dm.aliyuncs.com", "https://", "https://a b", "https://u:p@host/", "https://h/?q=1", "https://h:0/", "https://h:99999/", "http://127.0.0.1.evil.com/", "http://sandbox.localhost/", "http://a.b.localhost:8787/"] {
-        assert!(parse_endpoint(bad).is_err(), "{bad}");
+        assert!(parse_endpoint(bad, DM_ENDPOINT_EXAMPLE).is_err(), "{bad}");
     }
-    assert_eq!(parse_endpoint("https://h.example.com").map(|e| e.url), Ok("https://h.example.com/".to_string()));
+    assert_eq!(parse_endpoint("https://h.example.com", DM_ENDPOINT_EXAMPLE).map(|e| e.url), Ok("https://h.example.com/".to_string()));
 }
 
 #[test]
@@ -463,4 +463,66 @@ fn verification_templates_refuse_values_aliyun_would_refuse() {
     let fake = Fake::new(vec![Fake::ok(200, SMS_OK)]);
     assert!(send(Kind::Sms, input(config, "13912345678", "Register", json!({ "code": "123456", "link": "https://x.example/a" })), &fake).is_ok());
     assert_eq!(param(&fake.bodies()[0], "TemplateParam").as_deref(), Some("%7B%22code%22%3A%22123456%22%2C%22link%22%3A%22https%3A%2F%2Fx.example%2Fa%22%7D"));
+}
+
+/// Each encoding a server may quote a request value in (what `src/redact.rs` covers).
+fn quoted_forms(value: &str) -> Vec<String> {
+    let once = aliyun_connectors::pop::encode::percent_encode(value);
+    let twice = aliyun_connectors::pop::encode::percent_encode(&once);
+    let json = serde_json::Value::from(value).to_string();
+    vec![value.to_string(), once, twice, json.trim_matches('"').to_string()]
+}
+
+/// Aliyun's answer to a wrong secret quotes its string to sign, which holds every parameter;
+/// a server may echo the request in other messages and fields too. None of it comes back.
+#[test]
+fn what_the_request_carried_never_comes_back_in_an_error() {
+    let dm_payload = json!({ "code": "Q123456X", "extra": { "name": "CTXVALUE7" } });
+    let sms_payload = json!({ "code": "Q123456X", "extraField": "EXTRAVAL9" });
+    let mut dm_cfg = dm_config();
+    dm_cfg["templates"][0]["content"] = json!("<p>MARKERWORD {{code}} {{extra.name}}</p>");
+    dm_cfg["templates"][0]["subject"] = json!("SUBJECTMARK {{code}}");
+    for (kind, input) in [
+        (Kind::Dm, input(dm_cfg, "user@example.com", "SignIn", dm_payload)),
+        (Kind::Sms, input(sms_config(), "13912345678", "SignIn", sms_payload)),
+    ] {
+        let probe = Fake::new(vec![Fake::ok(200, "{}")]);
+        let _ = send(kind, input.clone(), &probe);
+        let body = probe.bodies()[0].clone();
+        let canonical = body.split("&Signature=").next().unwrap().to_string();
+        let string_to_sign = format!("POST&%2F&{}", aliyun_connectors::pop::encode::percent_encode(&canonical));
+        let echo = format!("server string to sign is:{string_to_sign}");
+        let answers = [
+            Fake::ok(400, &json!({ "Code": "SignatureDoesNotMatch", "Message": format!("Specified signature is not matched with our calculation. {echo}"), "RequestId": "R-1" }).to_string()),
+            Fake::ok(400, &json!({ "Code": "InvalidParameter", "Message": format!("bad request {body} / {canonical}"), "RequestId": "R-2", "HostId": body, "Recommend": canonical }).to_string()),
+            Fake::ok(200, &json!({ "Code": "isv.INVALID_PARAMETERS", "Message": format!("{:?}", aliyun_connectors::pop::encode::form_pairs(&body).collect::<Vec<_>>()), "RequestId": "R-3" }).to_string()),
+            Fake::ok(502, &format!("<html>echo {body}</html>")),
+            Fake::ok(500, &json!({ "echo": aliyun_connectors::pop::encode::form_pairs(&body).map(|(_, v)| v).collect::<Vec<_>>() }).to_string()),
+        ];
+        for answer in answers {
+            let fake = Fake::new(vec![answer.clone()]);
+            let error = send(kind, input.clone(), &fake).unwrap_err();
+            let shown = envelope(Err(error), &[]).to_string();
+            for needle in ["Q123456X", "MARKERWORD", "SUBJECTMARK", "CTXVALUE7", "EXTRAVAL9"] {
+                for form in quoted_forms(needle) {
+                    assert!(!shown.contains(&form), "{kind:?} {answer:?}: {form} in {shown}");
+                }
+            }
+            assert!(!shown.contains("string to sign"), "{shown}");
+        }
+    }
+}
+
+/// Each connector's endpoint messages name a host of its own service.
+#[test]
+fn endpoint_messages_give_an_example_of_their_own_service() {
+    use aliyun_connectors::config::{validate_dm, validate_sms};
+    let mut dm = dm_config();
+    dm["endpoint"] = json!("ftp://x");
+    let mut sms = sms_config();
+    sms["endpoint"] = json!("ftp://x");
+    let dm_error = validate_dm(&v(dm)).unwrap_err().description();
+    let sms_error = validate_sms(&v(sms)).unwrap_err().description();
+    assert!(dm_error.contains("https://dm-vpc.cn-hangzhou.aliyuncs.com"), "{dm_error}");
+    assert!(sms_error.contains("https://dysmsapi.") && !sms_error.contains("dm-vpc"), "{sms_error}");
 }

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use aliyun_connectors::config::{parse_endpoint, validate_dm, validate_sms, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS};
+use aliyun_connectors::config::{parse_endpoint, validate_dm, DM_ENDPOINT_EXAMPLE, validate_sms, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS};
 use aliyun_connectors::error::NetworkErrorKind;
 use aliyun_connectors::json::{self as cjson, ParseError, Value as CValue, MAX_DEPTH};
 use aliyun_connectors::pop::encode::percent_encode;
@@ -733,7 +733,7 @@ fn config_validation_of_mutated_valid_configs() {
 }
 
 fn check_endpoint(text: &str) -> Result<(), TestCaseError> {
-    match parse_endpoint(text) {
+    match parse_endpoint(text, DM_ENDPOINT_EXAMPLE) {
         Ok(endpoint) => {
             prop_assert!(endpoint.url.starts_with("https://") || is_loopback_url(&endpoint.url), "accepted {text:?} as {}", endpoint.url);
             let authority = endpoint.url.split_once("://").map_or("", |(_, rest)| rest.split('/').next().unwrap_or_default());

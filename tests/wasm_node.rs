@@ -100,26 +100,44 @@ fn plan_send_gives_a_signed_request() {
 #[wasm_bindgen_test]
 fn interpret_send_answers_with_envelopes_and_retry_steps() {
     let request = planned();
-    let ok = interpret_send(dm(), request.clone(), 0, js(r#"{ status: 200, body: '{"EnvId":"1","RequestId":"R"}' }"#));
+    let ok = interpret_send(dm(), request.clone(), 0, js(r#"{ status: 200, body: '{"EnvId":"1","RequestId":"R"}' }"#), JsValue::UNDEFINED);
     assert_eq!(text(&ok), r#"{"ok":true,"value":{"EnvId":"1","RequestId":"R"}}"#);
     let refused = js("{ networkError: { kind: 'refused', message: 'ECONNREFUSED', sent: false } }");
-    let step = interpret_send(dm(), request.clone(), 0, refused.clone());
+    let step = interpret_send(dm(), request.clone(), 0, refused.clone(), JsValue::UNDEFINED);
     assert_eq!(get(&step, "retry"), JsValue::TRUE);
     assert!(get(&step, "afterMs").as_f64().is_some_and(|ms| (200.0..400.0).contains(&ms)));
-    let last = interpret_send(dm(), request.clone(), 2, refused);
+    let last = interpret_send(dm(), request.clone(), 2, refused, JsValue::UNDEFINED);
     assert_eq!(code(&last).as_deref(), Some("general"), "no third retry");
-    let throttled = interpret_send(dm(), request.clone(), 0, js(r#"{ status: 400, body: '{"Code":"Throttling.User","Message":"m","RequestId":"R"}' }"#));
+    let throttled = interpret_send(dm(), request.clone(), 0, js(r#"{ status: 400, body: '{"Code":"Throttling.User","Message":"m","RequestId":"R"}' }"#), JsValue::UNDEFINED);
     assert_eq!(code(&throttled).as_deref(), Some("rate_limit_exceeded"));
     // A server echoing the STS token back does not get it into the error.
-    let echo = interpret_send(dm(), request, 0, js(r#"{ status: 400, body: '{"Code":"InvalidSecurityToken.Expired","Message":"token sts-token-value expired","RequestId":"R"}' }"#));
+    let echo = interpret_send(dm(), request, 0, js(r#"{ status: 400, body: '{"Code":"InvalidSecurityToken.Expired","Message":"token sts-token-value expired","RequestId":"R"}' }"#), JsValue::UNDEFINED);
     assert_eq!(code(&echo).as_deref(), Some("invalid_config"));
     assert!(!text(&echo).contains("sts-token-value"), "{}", text(&echo));
 }
 
 #[wasm_bindgen_test]
+fn what_the_request_carried_never_comes_back_in_an_error() {
+    let send = input("{}");
+    let request = as_request(&plan_send(dm(), send.clone(), JsValue::NULL, JsValue::UNDEFINED));
+    let body = get(&request, "body").as_string().unwrap_or_default();
+    let message = format!("Specified signature is not matched with our calculation. server string to sign is:POST&%2F&{body}");
+    let answer = js_sys::Object::new();
+    js_sys::Reflect::set(&answer, &"status".into(), &JsValue::from(400)).ok();
+    let aliyun = format!(r#"{{"Code":"SignatureDoesNotMatch","Message":{},"RequestId":"R","Recommend":"{body}"}}"#, serde_json::Value::from(message));
+    js_sys::Reflect::set(&answer, &"body".into(), &JsValue::from_str(&aliyun)).ok();
+    let error = interpret_send(dm(), request, 0, answer.into(), send);
+    assert_eq!(code(&error).as_deref(), Some("invalid_config"));
+    let shown = text(&error);
+    assert!(!shown.contains("123456"), "{shown}");
+    assert!(shown.contains("Specified signature is not matched with our calculation."), "{shown}");
+    assert!(!shown.contains("string to sign"), "{shown}");
+}
+
+#[wasm_bindgen_test]
 fn malformed_transport_results_are_network_errors_that_count_as_sent() {
     for source in ["undefined", "null", "42", "'text'", "{}", "{ status: 'x', body: 'y' }", "{ status: 200 }", "{ status: 1.5, body: '' }", "{ networkError: 'x' }", "{ networkError: { kind: 'refused' } }"] {
-        let step = interpret_send(dm(), planned(), 0, js(source));
+        let step = interpret_send(dm(), planned(), 0, js(source), JsValue::UNDEFINED);
         assert_eq!(get(&step, "retry"), JsValue::UNDEFINED, "{source}: unproven, so no retry");
         assert_eq!(code(&step).as_deref(), Some("general"), "{source}: {}", text(&step));
         assert!(get(&step, "error.data.errorDescription").is_string(), "{source}");
@@ -147,7 +165,7 @@ fn hostile_inputs_give_envelopes() {
         assert!(!text(&envelope).contains("very-secret-value"));
     }
     assert_eq!(get(&plan_send(JsValue::from_str("nope"), input("{}"), JsValue::NULL, JsValue::UNDEFINED), "ok"), JsValue::FALSE);
-    assert_eq!(get(&interpret_send(JsValue::UNDEFINED, JsValue::NULL, 0, JsValue::NULL), "ok"), JsValue::FALSE);
+    assert_eq!(get(&interpret_send(JsValue::UNDEFINED, JsValue::NULL, 0, JsValue::NULL, JsValue::UNDEFINED), "ok"), JsValue::FALSE);
 }
 
 #[wasm_bindgen_test]

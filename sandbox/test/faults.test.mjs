@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startSandbox } from '../index.mjs';
 import { allCodes } from '../errors.mjs';
-import { PHONE_TRIGGERS, normalizeFault, recipientFault } from '../faults.mjs';
+import { PHONE_TRIGGERS, echoOf, normalizeFault, recipientFault } from '../faults.mjs';
 import { CREDENTIALS, dmParams, formBody, request, smsParams } from './helpers.mjs';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -225,8 +225,26 @@ describe('addFault validation', () => {
   }
 
   it('defaults: times Infinity, slow 2000 ms, mode error when only a code is given', () => {
-    assert.deepEqual(normalizeFault({ mode: 'slow' }), { match: { action: null, to: null }, mode: 'slow', code: null, delayMs: 2000, times: Infinity });
+    assert.deepEqual(normalizeFault({ mode: 'slow' }), { match: { action: null, to: null }, mode: 'slow', code: null, echo: null, delayMs: 2000, times: Infinity });
     assert.equal(normalizeFault({ code: 'Throttling' }).mode, 'error');
+    assert.equal(normalizeFault({ mode: 'echo' }).echo, 'form');
+  });
+
+  for (const [spec, message] of [
+    [{ mode: 'error', code: 'Throttling', echo: 'xml' }, /fault.echo must be one of/],
+    [{ mode: 'reset', echo: 'form' }, /only meaningful with mode 'error' or 'echo'/],
+  ]) {
+    it(`rejects ${JSON.stringify(spec)}`, () => assert.throws(() => normalizeFault(spec), message));
+  }
+
+  it('echoOf quotes the request in each form, the string to sign as SignatureDoesNotMatch does', () => {
+    const params = { Action: 'SendSms', TemplateParam: '{"code":"Q1 2"}', Signature: 'sig=' };
+    const rawBody = 'Action=SendSms&TemplateParam=%7B%22code%22%3A%22Q1%202%22%7D&Signature=sig%3D';
+    assert.equal(echoOf('form', { method: 'POST', params, rawBody }), rawBody);
+    assert.equal(echoOf('decoded', { method: 'POST', params, rawBody }), 'Action: SendSms; TemplateParam: {"code":"Q1 2"}; Signature: sig=');
+    assert.equal(echoOf('json', { method: 'POST', params, rawBody }), JSON.stringify(params));
+    assert.equal(echoOf('canonical', { method: 'POST', params, rawBody }), 'Action=SendSms&TemplateParam=%7B%22code%22%3A%22Q1%202%22%7D');
+    assert.equal(echoOf('stringToSign', { method: 'POST', params, rawBody }), 'POST&%2F&Action%3DSendSms%26TemplateParam%3D%257B%2522code%2522%253A%2522Q1%25202%2522%257D');
   });
 
   it('every code in the table has a status and a message', () => {

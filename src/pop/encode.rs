@@ -140,9 +140,15 @@ pub fn percent_decode(text: &str) -> Option<String> {
 
 /// The decoded value of parameter `name` in a form body built by this module.
 pub fn form_value(body: &str, name: &str) -> Option<String> {
-    body.split('&').find_map(|pair| {
+    form_pairs(body).find_map(|(key, value)| (key == name).then_some(value))
+}
+
+/// Every parameter of a form body built by this module, names as written and values decoded
+/// (a value that does not decode is left out).
+pub fn form_pairs(body: &str) -> impl Iterator<Item = (&str, String)> {
+    body.split('&').filter_map(|pair| {
         let (key, value) = pair.split_once('=')?;
-        (key == name).then(|| percent_decode(value)).flatten()
+        Some((key, percent_decode(value)?))
     })
 }
 

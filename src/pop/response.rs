@@ -8,25 +8,11 @@ use crate::json::{parse, Map, Value};
 
 use crate::codes::classify;
 use crate::error::{Error, ProviderError};
+use crate::redact::cut_string_to_sign;
 
 /// Largest answer read as JSON. Aliyun's answers are a few hundred bytes; anything far larger
 /// is not Aliyun, and parsing it would only spend time and Wasm memory (which never shrinks).
 pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
-
-/// Longest piece of an unexpected body quoted back in an error.
-const SNIPPET_CHARS: usize = 120;
-
-fn snippet(body: &str) -> String {
-    let trimmed = body.trim();
-    if trimmed.is_empty() {
-        return "an empty body".into();
-    }
-    let mut out: String = trimmed.chars().take(SNIPPET_CHARS).collect();
-    if trimmed.chars().nth(SNIPPET_CHARS).is_some() {
-        out.push('…');
-    }
-    format!("\"{out}\"")
-}
 
 /// Parses a body that must be a JSON object.
 pub fn parse_object(status: u16, body: &str) -> Result<Map, Error> {
@@ -34,13 +20,15 @@ pub fn parse_object(status: u16, body: &str) -> Result<Map, Error> {
         return Err(Error::InvalidResponse {
             status,
             reason: format!("the answer is over {} KB, far larger than any Aliyun answer, so it was not read", MAX_ANSWER_BYTES / 1024),
+            body: None,
         });
     }
     match parse(body) {
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(Error::InvalidResponse {
             status,
-            reason: format!("expected a JSON object, got {}", snippet(body)),
+            reason: "expected a JSON object".into(),
+            body: Some(body.to_string()),
         }),
     }
 }
@@ -57,6 +45,7 @@ pub fn provider_error(action: &'static str, status: u16, map: &Map) -> Error {
         return Error::InvalidResponse {
             status,
             reason: "the answer has no Code and Message".into(),
+            body: None,
         };
     };
     let (class, hint) = classify(&code);
@@ -64,7 +53,7 @@ pub fn provider_error(action: &'static str, status: u16, map: &Map) -> Error {
         action,
         status,
         code,
-        message,
+        message: cut_string_to_sign(&message).to_string(),
         request_id: string_field(map, "RequestId"),
         host_id: string_field(map, "HostId"),
         recommend: string_field(map, "Recommend"),
