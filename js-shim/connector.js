@@ -7,6 +7,7 @@
 // plain values reach the core.
 import { randomUUID } from 'node:crypto';
 import { ConnectorError, ConnectorErrorCodes, ConnectorType } from '@logto/connector-kit';
+import { toHostConfigError } from './config-error.js';
 import * as core from './core.js';
 import { createFetchTransport } from './transport.js';
 
@@ -30,7 +31,8 @@ const metadataOf = (kind) => {
 
 /**
  * The `configGuard` Logto expects, as an adapter over the core's validation: Logto only calls
- * `safeParse`, and the config rules live in Rust alone.
+ * `safeParse`, and the config rules live in Rust alone. Its error is a ZodError of the host's
+ * zod, as a zod guard's would be, so Logto's console lists each path (config-error.js).
  */
 const makeConfigGuard = (kind) =>
   Object.freeze({
@@ -38,7 +40,7 @@ const makeConfigGuard = (kind) =>
       const result = core.validateConfig(kind, config);
       return result.ok
         ? { success: true, data: result.value }
-        : { success: false, error: result.error.data };
+        : { success: false, error: toHostConfigError(result.error.data) };
     },
   });
 

@@ -12,6 +12,7 @@
 import { createRequire } from 'node:module';
 import v8 from 'node:v8';
 import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
+import { toHostConfigError } from './config-error.js';
 
 // Node 20 and 22 (V8 11.3 and 12.4) abort the whole process (SIGTRAP in
 // Deoptimizer::DoComputeBuiltinContinuation) when TurboFan has inlined a call into one of our
@@ -53,12 +54,19 @@ export const isEnvelope = (value) =>
       typeof value.error.code === 'string' &&
       isObject(value.error.data)));
 
-/** The value of an ok envelope; otherwise throws the host's ConnectorError with the core's code and data. */
+/**
+ * The value of an ok envelope; otherwise throws the host's ConnectorError with the core's code
+ * and data, config issues as the error Logto's console can list (config-error.js).
+ */
 export const unwrap = (envelope) => {
   if (envelope.ok) {
     return envelope.value;
   }
-  throw new ConnectorError(envelope.error.code, envelope.error.data);
+  const { code, data } = envelope.error;
+  throw new ConnectorError(
+    code,
+    code === ConnectorErrorCodes.InvalidConfig ? toHostConfigError(data) : data,
+  );
 };
 
 // Only names reach the log: a thrown value's message could echo input, and input holds the

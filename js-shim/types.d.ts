@@ -17,7 +17,18 @@ export type Envelope<T> =
   | { ok: true; value: T }
   | { ok: false; error: { code: string; data: ErrorData } };
 
+/** A config issue as the core reports it: `templates[2].usageType`; `''` is the whole config. */
 export type ConfigIssue = { path: string; message: string };
+
+/** The same as a zod `custom` issue: `['templates', 2, 'usageType']`; `[]` is the whole config. */
+export type HostConfigIssue = { code: 'custom'; path: Array<string | number>; message: string };
+
+/**
+ * The data of an `invalid_config` error from the config rules, and the configGuard's error: a
+ * ZodError of the host's zod (a SyntaxError when zod cannot be resolved), with these own
+ * properties.
+ */
+export type HostConfigError = Error & { errorDescription: string; issues: HostConfigIssue[] };
 
 export type SendInput = {
   /** The raw stored config; the core validates it. */
@@ -64,7 +75,7 @@ export type ProviderResult =
 export type ConfigGuard = {
   safeParse(
     config: unknown,
-  ): { success: true; data: Record<string, unknown> } | { success: false; error: ErrorData };
+  ): { success: true; data: Record<string, unknown> } | { success: false; error: HostConfigError };
 };
 
 export type AliyunConnector<Type extends ConnectorType.Email | ConnectorType.Sms> = {

@@ -104,6 +104,10 @@ const connectorFailure = (error) => {
   return new CliError(`${error.code}: ${errorDescription ?? error.message}`, { exitCode: exitCodes.failed, details });
 };
 
+/** An issue's path as the connector's messages write it: `templates[0].subject`. */
+const pathText = (parts) =>
+  parts.map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? part : `.${part}`)).join('');
+
 const validate = (factory, config, file, kind) => {
   const verdict = factory.configGuard.safeParse(config);
   if (verdict.success) {
@@ -112,7 +116,7 @@ const validate = (factory, config, file, kind) => {
   const issues = verdict.error?.issues ?? [];
   throw usage(
     `${file} is not a valid ${kind} config (${issues.length} issue${issues.length === 1 ? '' : 's'}):`,
-    issues.map(({ path: where, message }) => `${where || '(the whole config)'}: ${message}`),
+    issues.map(({ path: where, message }) => `${pathText(where) || '(the whole config)'}: ${message}`),
   );
 };
 

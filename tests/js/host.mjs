@@ -11,11 +11,14 @@
 // not-implemented getConfig, validateConnectorModule, parseMetadata), and per request
 // `buildRawConnector`. loadConnectorFactories caches its result per process, and node --test
 // runs each test file in its own process, so `logtoHost()` builds one host per file.
+// `requestErrorOf` then does to a thrown error what Logto core does before answering: its
+// koaConnectorErrorHandler mapping and RequestError's `details` and `toBody`, with the zod and
+// the kit that resolve from <tmp>/packages/core, as core's own imports do.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { addConnectorsToPath } from '@logto/cli/lib/commands/connector/utils.js';
 import { buildRawConnector, loadConnectorFactories } from '@logto/cli/lib/connector/index.js';
@@ -67,9 +70,77 @@ export const createInstance = async (tarballs) => {
   return { instance, connectorsDir };
 };
 
+// koaConnectorErrorHandler's statuses (packages/core/src/middleware/koa-connector-error-handler.ts);
+// any other code answers 400 with errorDescription interpolated into the message.
+const statusOfCode = Object.freeze({
+  invalid_metadata: 400,
+  invalid_config_guard: 400,
+  invalid_request_parameters: 400,
+  insufficient_request_parameters: 400,
+  invalid_config: 400,
+  invalid_certificate: 400,
+  invalid_response: 400,
+  social_auth_code_invalid: 401,
+  social_invalid_access_token: 401,
+  social_invalid_id_token: 401,
+  authorization_failed: 401,
+  template_not_found: 400,
+  not_implemented: 501,
+  rate_limit_exceeded: 429,
+  usage_limit_exceeded: 429,
+});
+
+/** Logto's `formatZodError` (packages/core/src/errors/RequestError/index.ts), line for line. */
+export const formatZodError = ({ issues }) =>
+  issues.map((issue) => {
+    const base = `Error in key path "${issue.path.map(String).join('.')}": (${issue.code}) `;
+    if (issue.code === 'invalid_type') {
+      return base + `Expected ${issue.expected} but received ${issue.received}.`;
+    }
+    return base + issue.message;
+  });
+
+/**
+ * What Logto core makes of an error thrown while it handles a request, given the ZodError,
+ * ConnectorError and English phrases core itself imports. A ConnectorError becomes a
+ * RequestError (`connector.<code>`, its status, `data` as is); its `details` are the
+ * SyntaxError's message or the ZodError's formatted issues, else none; `body` is `toBody`
+ * through JSON, as the HTTP answer carries it. Anything else Logto rethrows, and so does this.
+ */
+export const makeRequestErrorOf = ({ ZodError, ConnectorError, phrases }) => (error) => {
+  if (!(error instanceof ConnectorError)) {
+    throw error;
+  }
+  const { code, data } = error;
+  // Logto: z.object({ errorDescription: z.string() }) parsed from data, else JSON.stringify(data).
+  const errorDescription =
+    typeof data?.errorDescription === 'string' ? data.errorDescription : JSON.stringify(data);
+  const status = statusOfCode[code] ?? 400;
+  const interpolation = code in statusOfCode ? {} : { errorDescription };
+  const phrase = phrases.errors.connector[code] ?? `connector.${code}`;
+  const message = phrase.replaceAll(/{{(\w+)}}/g, (whole, name) => interpolation[name] ?? whole);
+  // `conditional(x)`: x when truthy, else undefined.
+  const details =
+    (data instanceof SyntaxError
+      ? data.message
+      : data instanceof ZodError && formatZodError(data).join('\n')) || undefined;
+  const body = JSON.parse(JSON.stringify({ code: `connector.${code}`, data, details, message }));
+  return { code: `connector.${code}`, status, data, details, message, body };
+};
+
+// Logto core's own imports, resolved from <tmp>/packages/core as core's modules resolve them.
+const coreImports = `export { ZodError } from 'zod';
+export { ConnectorError } from '@logto/connector-kit';
+export { default as phrases } from '@logto/phrases';
+`;
+
 const buildHost = async () => {
   const tarballs = await Promise.all(Object.values(kinds).map(({ packageName }) => tarballOf(packageName)));
   const { instance, connectorsDir } = await createInstance(tarballs);
+  const coreImportsFile = path.join(instance, 'packages', 'core', 'core-imports.mjs');
+  await fs.writeFile(coreImportsFile, coreImports);
+  const { ZodError, ConnectorError, phrases } = await import(pathToFileURL(coreImportsFile).href);
+  const requestErrorOf = makeRequestErrorOf({ ZodError, ConnectorError, phrases: phrases.en });
   const packages = await getConnectorPackagesFromDirectory(connectorsDir);
   // false: the version gate is on, as in production.
   const factories = await loadConnectorFactories(packages, false);
@@ -90,6 +161,9 @@ const buildHost = async () => {
     factories,
     dirOf,
     factoryOf,
+    /** Logto core's ZodError class: the one RequestError's `details` checks against. */
+    ZodError,
+    requestErrorOf,
     /**
      * What Logto core does per request: `buildRawConnector(factory, getConfig, undefined,
      * getI18nEmailTemplate)`. `config` is shorthand for a getConfig returning it.

@@ -143,6 +143,12 @@ const keepError = (label, error) => {
   keep(`${label} data`, error?.data ?? null);
   keep(`${label} JSON`, error);
   keep(`${label} String`, String(error));
+  // What Logto makes of it: its details and the HTTP body an end user may read.
+  if (error instanceof ConnectorError) {
+    const { details, body } = host.requestErrorOf(error);
+    keep(`${label} Logto details`, String(details));
+    keep(`${label} Logto body`, body);
+  }
 };
 
 test('every error path, with recognisable secrets: nothing that comes out contains them', async () => {
@@ -191,6 +197,7 @@ test('every error path, with recognisable secrets: nothing that comes out contai
       // (A config that passes comes back as data, secrets and all: that is what Logto stores.)
       const guard = host.factoryOf(p.kind).configGuard.safeParse(config);
       keep(`${p.name} safeParse`, guard.success ? { success: true } : guard);
+      if (!guard.success) keepError(`${p.name} save`, new ConnectorError(InvalidConfig, guard.error));
     }
     // A trap on this config: one log line and a general error, neither with a secret.
     const core = await import(pathToFileURL(path.join(host.dirOf('aliyun-dm'), 'lib', 'core.js')).href);
@@ -242,7 +249,7 @@ test('plain http:// to a host that is not loopback is refused with invalid_confi
     for (const endpoint of refused) {
       sb.reset();
       const guard = configGuard.safeParse(config({ endpoint }));
-      const issue = guard.error?.issues?.find((i) => i.path === 'endpoint');
+      const issue = guard.error?.issues?.find((i) => i.path.join('.') === 'endpoint');
       if (guard.success !== false || !/http/i.test(issue?.message ?? '') || !/loopback/.test(issue?.message ?? '')) {
         problems.push(`${kind} safeParse ${endpoint}: ${JSON.stringify(guard.error ?? guard.success)}`);
       }

@@ -1,0 +1,274 @@
+// What Logto's console shows for a config the connector refuses. Logto answers the
+// invalid_config ConnectorError with a RequestError whose `details`, the lines under "The
+// connector's config is invalid.", exist only for a ZodError of core's own zod or a SyntaxError.
+// Each bad config goes through the save path (connector-kit's validateConfig over configGuard,
+// as POST /api/connectors does) and the send path (the stored config through getConfig, and the
+// Test button's config), and the thrown error through Logto's own mapping (host.requestErrorOf).
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+
+import { ConnectorError, ConnectorErrorCodes, validateConfig } from '@logto/connector-kit';
+
+import { accessKeySecret, dmConfig, dmTemplate, requiredTypes, smsConfig, smsTemplate } from './fixtures.mjs';
+import { withHostAndSandbox } from './host.mjs';
+
+let host;
+let sb;
+withHostAndSandbox((started) => ({ host, sb } = started));
+
+const send = {
+  'aliyun-dm': { to: 'user@example.com', type: 'SignIn', payload: { code: '123456' } },
+  'aliyun-sms': { to: '13912345678', type: 'SignIn', payload: { code: '123456' } },
+};
+const configOf = {
+  'aliyun-dm': (overrides) => dmConfig(sb.url, overrides),
+  'aliyun-sms': (overrides) => smsConfig(sb.url, overrides),
+};
+const templateOf = { 'aliyun-dm': dmTemplate, 'aliyun-sms': (usageType) => smsTemplate(usageType) };
+
+const usageTypesRule = 'needs a template for each of the usage types Register, SignIn, ForgotPassword, Generic';
+
+/** The thrown error, which must be the host's ConnectorError; fails if nothing was thrown. */
+const caught = async (action) => {
+  try {
+    await action();
+  } catch (error) {
+    assert.ok(error instanceof ConnectorError, `the host's ConnectorError, not ${error?.constructor?.name}`);
+    return error;
+  }
+  assert.fail('the config was accepted');
+};
+
+/** Fails if the access key secret is in anything Logto logs or answers for this error. */
+const assertNoSecret = (error, seen) => {
+  for (const [what, text] of [
+    ['ConnectorError message', error.message],
+    ['details', seen.details],
+    ['message', seen.message],
+    ['JSON.stringify(data)', JSON.stringify(seen.data)],
+    ['the HTTP body', JSON.stringify(seen.body)],
+  ]) {
+    assert.ok(!String(text).includes(accessKeySecret), `the secret is in ${what}`);
+  }
+};
+
+/**
+ * What Logto makes of `config` on the save path and on both send paths: the same invalid_config
+ * RequestError each time, with a ZodError of core's zod as data and non-empty details, nothing
+ * sent, no secret. Returns the details.
+ */
+const detailsOf = async (kind, config, { viaInput = config !== null && config !== undefined } = {}) => {
+  const { configGuard } = host.factoryOf(kind);
+  const paths = {
+    save: () => validateConfig(config, configGuard),
+    getConfig: async () => (await host.connect(kind, { getConfig: async () => config })).sendMessage(send[kind]),
+  };
+  if (viaInput) {
+    // The Test button: Logto hands the form's config to sendMessage.
+    paths.inputConfig = async () => (await host.connect(kind, {})).sendMessage(send[kind], config);
+  }
+  const seen = {};
+  for (const [how, action] of Object.entries(paths)) {
+    const error = await caught(action);
+    assert.equal(error.code, ConnectorErrorCodes.InvalidConfig, `${how}: ${error.message}`);
+    const mapped = host.requestErrorOf(error);
+    assert.equal(mapped.status, 400, how);
+    assert.equal(mapped.code, 'connector.invalid_config', how);
+    assert.equal(mapped.message, "The connector's config is invalid.", how);
+    assert.ok(mapped.data instanceof host.ZodError, `${how}: data is a ZodError of core's zod`);
+    assert.ok(typeof mapped.details === 'string' && mapped.details.length > 0, `${how}: details are shown`);
+    assert.equal(mapped.body.details, mapped.details, `${how}: the HTTP body carries the details`);
+    assert.match(mapped.data.errorDescription, /^Invalid connector config\. /, how);
+    assert.deepEqual(mapped.body.data.issues, mapped.data.issues, `${how}: the HTTP body carries the issues`);
+    assertNoSecret(error, mapped);
+    seen[how] = mapped.details;
+  }
+  assert.equal(sb.requests().length, 0, 'nothing was sent');
+  assert.equal(new Set(Object.values(seen)).size, 1, `the same details on every path: ${JSON.stringify(seen)}`);
+  return seen.save;
+};
+
+for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+  const config = configOf[kind];
+  const templates = (usageTypes) => usageTypes.map(templateOf[kind]);
+
+  describe(`${kind}: Logto's details for a refused config`, () => {
+    test('a missing required key', async () => {
+      const key = kind === 'aliyun-dm' ? 'accountName' : 'signName';
+      assert.equal(
+        await detailsOf(kind, config({ [key]: undefined })),
+        `Error in key path "${key}": (custom) is required (a string)`,
+      );
+    });
+
+    test('a value of the wrong type', async () => {
+      assert.equal(
+        await detailsOf(kind, config({ accessKeyId: 42 })),
+        'Error in key path "accessKeyId": (custom) must be a string, not a number',
+      );
+    });
+
+    test('templates missing a usage type', async () => {
+      assert.equal(
+        await detailsOf(kind, config({ templates: templates(['Register', 'SignIn', 'ForgotPassword']) })),
+        `Error in key path "templates": (custom) ${usageTypesRule}; missing: Generic`,
+      );
+    });
+
+    test('templates missing several usage types: every one is listed', async () => {
+      assert.equal(
+        await detailsOf(kind, config({ templates: [] })),
+        `Error in key path "templates": (custom) ${usageTypesRule}; missing: Register, SignIn, ForgotPassword, Generic`,
+      );
+      assert.equal(
+        await detailsOf(kind, config({ templates: templates(['SignIn', 'Generic']) })),
+        `Error in key path "templates": (custom) ${usageTypesRule}; missing: Register, ForgotPassword`,
+      );
+    });
+
+    test('a near-miss usage type: the suggestion is shown', async () => {
+      const usageTypes = requiredTypes.map((type) => (type === 'ForgotPassword' ? 'forgot_password' : type));
+      const index = usageTypes.indexOf('forgot_password');
+      assert.equal(
+        await detailsOf(kind, config({ templates: templates(usageTypes) })),
+        `Error in key path "templates": (custom) ${usageTypesRule}; missing: ForgotPassword; ` +
+          `templates[${index}].usageType is "forgot_password", did you mean "ForgotPassword"?`,
+      );
+    });
+
+    test('a nested path becomes zod path segments, array indexes as numbers', async () => {
+      const [first, second, ...rest] = templates(requiredTypes);
+      const broken =
+        kind === 'aliyun-dm'
+          ? { ...second, subject: 7 }
+          : { ...second, templateCode: { overseas: 'SMS_INT_1' } };
+      const field = kind === 'aliyun-dm' ? ['subject'] : ['templateCode', 'china'];
+      const problem = kind === 'aliyun-dm' ? 'must be a string, not a number' : 'is required (a string)';
+      assert.equal(
+        await detailsOf(kind, config({ templates: [first, broken, ...rest] })),
+        `Error in key path "${['templates', 1, ...field].join('.')}": (custom) ${problem}`,
+      );
+      const error = await caught(() => validateConfig(config({ templates: [first, broken, ...rest] }), host.factoryOf(kind).configGuard));
+      assert.deepEqual(error.data.issues, [{ code: 'custom', path: ['templates', 1, ...field], message: problem }]);
+    });
+
+    test('a config that is not an object: one line for the root path', async () => {
+      assert.equal(
+        await detailsOf(kind, null),
+        'Error in key path "": (custom) The config must be a JSON object, not null.',
+      );
+      for (const [value, name] of [[[], 'an array'], ['{}', 'a string'], [42, 'a number'], [false, 'a boolean']]) {
+        assert.equal(
+          await detailsOf(kind, value),
+          `Error in key path "": (custom) The config must be a JSON object, not ${name}.`,
+        );
+      }
+    });
+
+    test('several problems: one line per issue, in order, each naming its path', async () => {
+      const bad = config({ accessKeyId: 42, accessKeySecret: undefined, templates: 'none', timeoutMs: 5 });
+      const details = await detailsOf(kind, bad);
+      const error = await caught(() => validateConfig(bad, host.factoryOf(kind).configGuard));
+      const lines = details.split('\n');
+      assert.equal(lines.length, error.data.issues.length);
+      assert.deepEqual(
+        lines.map((line) => line.match(/^Error in key path "([^"]*)": \(custom\) /)?.[1]),
+        ['accessKeyId', 'accessKeySecret', 'templates', 'timeoutMs'],
+      );
+      assert.deepEqual(
+        lines,
+        error.data.issues.map(({ path: at, message }) => `Error in key path "${at.join('.')}": (custom) ${message}`),
+      );
+    });
+
+    test('the secret in the wrong fields is in no details, message or data', async () => {
+      const details = await detailsOf(
+        kind,
+        config({
+          regionId: accessKeySecret,
+          endpoint: `http://${accessKeySecret}.example.com/`,
+          timeoutMs: accessKeySecret,
+          securityToken: 7,
+          templates: [{ usageType: accessKeySecret }],
+        }),
+      );
+      for (const key of ['regionId', 'endpoint', 'timeoutMs', 'securityToken', 'templates']) {
+        assert.ok(details.includes(`Error in key path "${key}`), `${key} is named:\n${details}`);
+      }
+    });
+  });
+}
+
+describe('when zod cannot be resolved', () => {
+  let dir;
+  let shipped;
+  let core;
+  before(async () => {
+    shipped = path.join(host.dirOf('aliyun-dm'), 'lib', 'config-error.js');
+    core = await import(pathToFileURL(path.join(host.dirOf('aliyun-dm'), 'lib', 'core.js')).href);
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'no-zod-'));
+  });
+  after(() => dir && fs.rm(dir, { recursive: true, force: true }));
+
+  /** The core's own invalid_config data for a DM config. */
+  const coreData = (config) => {
+    const result = core.validateConfig('aliyun-dm', config);
+    assert.equal(result.ok, false);
+    return result.error.data;
+  };
+
+  test('the shipped helper, alone where no zod resolves: a SyntaxError that shows every issue', async () => {
+    // The premise: from this directory `import('zod')` fails as it would in a host without zod.
+    await fs.writeFile(path.join(dir, 'probe.mjs'), "export default () => import('zod');\n");
+    const { default: probe } = await import(pathToFileURL(path.join(dir, 'probe.mjs')).href);
+    await assert.rejects(probe(), { code: 'ERR_MODULE_NOT_FOUND' });
+
+    await fs.copyFile(shipped, path.join(dir, 'config-error.js'));
+    const { toHostConfigError } = await import(pathToFileURL(path.join(dir, 'config-error.js')).href);
+    const raw = coreData(dmConfig('https://dm.aliyuncs.com', { accessKeyId: 42, accountName: undefined }));
+    const data = toHostConfigError(raw);
+    assert.ok(data instanceof SyntaxError);
+    assert.ok(!(data instanceof host.ZodError));
+    const mapped = host.requestErrorOf(new ConnectorError(ConnectorErrorCodes.InvalidConfig, data));
+    assert.equal(mapped.details, 'accessKeyId: must be a string, not a number\naccountName: is required (a string)');
+    assert.equal(mapped.body.details, mapped.details);
+    assert.equal(data.errorDescription, raw.errorDescription);
+    assert.deepEqual(data.issues, [
+      { code: 'custom', path: ['accessKeyId'], message: 'must be a string, not a number' },
+      { code: 'custom', path: ['accountName'], message: 'is required (a string)' },
+    ]);
+    assert.deepEqual(JSON.parse(JSON.stringify(data)), { errorDescription: raw.errorDescription, issues: data.issues });
+    assertNoSecret(new ConnectorError(ConnectorErrorCodes.InvalidConfig, data), mapped);
+
+    const root = toHostConfigError(coreData(null));
+    assert.equal(
+      host.requestErrorOf(new ConnectorError(ConnectorErrorCodes.InvalidConfig, root)).details,
+      'The config must be a JSON object, not null.',
+    );
+  });
+
+  test('a ZodError that cannot be constructed also falls back to the SyntaxError', async () => {
+    const { toHostConfigError } = await import(pathToFileURL(shipped).href);
+    const refusing = class {
+      constructor() {
+        throw new TypeError('not this zod');
+      }
+    };
+    const data = toHostConfigError(coreData({}), refusing);
+    assert.ok(data instanceof SyntaxError);
+    assert.match(data.message, /^accessKeyId: is required \(a string\)\naccessKeySecret: is required/);
+  });
+
+  test('pathOf, and data that holds no issues passes through untouched', async () => {
+    const { pathOf, toHostConfigError } = await import(pathToFileURL(shipped).href);
+    assert.deepEqual(pathOf('templates[12].templateCode.china'), ['templates', 12, 'templateCode', 'china']);
+    assert.deepEqual(pathOf('accessKeyId'), ['accessKeyId']);
+    assert.deepEqual(pathOf(''), []);
+    const provider = { errorDescription: 'Wrong AccessKey secret', Code: 'SignatureDoesNotMatch' };
+    assert.equal(toHostConfigError(provider), provider);
+  });
+});
