@@ -61,6 +61,95 @@ export const CONNECTORS = {
 
 const read = (connector, file) => readFileSync(join(here, connector, file));
 
+// The official connectors these replace: factory id (`metadata.id`) and `target`, as in Logto's
+// packages/connectors/connector-aliyun-{dm,sms}/src/constant.ts. A test below checks them
+// against the official packages installed as devDependencies.
+export const OFFICIAL = {
+  'aliyun-dm': { pkg: '@logto/connector-aliyun-dm', id: 'aliyun-direct-mail', target: 'aliyun-dm' },
+  'aliyun-sms': {
+    pkg: '@logto/connector-aliyun-sms',
+    id: 'aliyun-short-message-service',
+    target: 'aliyun-sms',
+  },
+};
+
+const metadataOf = (connector) =>
+  JSON.parse(readFileSync(join(here, '..', 'src', 'metadata', `${connector}.json`), 'utf8'));
+const METADATA_LANGUAGES = ['en', 'zh-CN', 'fr', 'ko', 'tr-TR'];
+
+// ---------------------------------------------------------------------------
+// What fits in Logto's admin console (packages/console/src), for a window 1280 px wide.
+
+/** Columns a string takes in a monospace font: CJK, Hangul and fullwidth characters take two. */
+export function columns(text) {
+  let n = 0;
+  for (const ch of text) {
+    const c = ch.codePointAt(0);
+    const wide =
+      (c >= 0x1100 && c <= 0x115f) ||
+      (c >= 0x2e80 && c <= 0xa4cf) ||
+      (c >= 0xac00 && c <= 0xd7a3) ||
+      (c >= 0xf900 && c <= 0xfaff) ||
+      (c >= 0xfe30 && c <= 0xfe4f) ||
+      (c >= 0xff00 && c <= 0xff60) ||
+      (c >= 0xffe0 && c <= 0xffe6) ||
+      (c >= 0x20000 && c <= 0x3fffd);
+    n += wide ? 2 : 1;
+  }
+  return n;
+}
+
+// The guide page (pages/Connectors/Guide/index.module.scss) puts the README and the form side by
+// side: `.content` has 24 px padding on each side and scrolls vertically beside the long form (a
+// 16 px scrollbar, scss/normalized.scss); `.readme` keeps 24 px to its right; both columns are
+// `flex: 1`. `.content` has `min-width: min-content`, so anything that does not wrap and is wider
+// than its column widens the whole page, pushing the form's right edge off-screen.
+const WINDOW = 1280;
+const COLUMN = (WINDOW - 16 - 2 * 24 - 24) / 2; // 596 px each
+const README_TEXT = COLUMN - 2 * 1.5 - 2 * 24; // .readme border, .readmeContent padding: 545 px
+const FORM_TEXT = COLUMN - 2 * 24; // .setup .block padding: 548 px
+// Code blocks of the README (components/Markdown) and JSON form fields (ConfigFormFields) are
+// ds-components/CodeEditor: 16 px + 24 px inline padding, line numbers `digits ch + 20px` wide, and
+// 'Roboto Mono' 14 px, which the console bundles (@fontsource/roboto-mono): 0.6 em a character.
+// Its lines never wrap (`white-space: pre`); a CJK or Hangul character is 1 em, counted as two.
+const MONO = 14 * 0.6;
+/** The longest line (columns) a code editor `textWidth` px wide shows without widening the page. */
+export const codeColumns = (textWidth, lineCount) =>
+  Math.floor((textWidth - (16 + 24) - (String(lineCount).length * MONO + 20)) / MONO);
+// 55 columns for a README code block of 10 to 99 lines (56 below 10 lines), 56 for the form.
+
+// The connector picker (components/CreateConnectorForm, ConnectorRadio) shows email and SMS
+// connectors as three cards in a row of a `large` modal: 784 px less 2 × 24 px padding and two
+// 16 px gaps; in a card, 2 × 12 px padding, 2 × 1 px border, the 40 px logo and a 12 px gap leave
+// 156.67 px for the text. The name (500 14px) is cut to one line, and on the selected card the
+// 21 px check mark covers its end: 135 px. DejaVu Sans, the widest system font the console may
+// get, takes about 8 px a Latin character at that size and 14 px a CJK or Hangul one (two columns).
+export const NAME_COLUMNS = 17;
+// The description (400 12px/16px) is cut after four lines of 156.67 px: 19 to 26 Latin characters
+// a line, depending on the font and where words break. The word that tells ours from the official
+// connector ("Wasm") must be on the first line; about 100 columns fill four lines in DejaVu Sans
+// (6.3 px a character) when words break well, so a text near that should be checked in a browser.
+export const DESCRIPTION_FIRST_LINE_COLUMNS = 19;
+export const DESCRIPTION_COLUMNS = 100;
+
+/** Fenced code blocks of a Markdown text: `{ lang, lines, start }`, start the fence's line (1-based). */
+export function codeBlocks(text) {
+  const blocks = [];
+  let open = null;
+  for (const [i, line] of text.split('\n').entries()) {
+    const m = /^\s*(`{3,}|~{3,})\s*([^\s`]*)/.exec(line);
+    if (open === null) {
+      if (m) open = { fence: m[1], lang: m[2], lines: [], start: i + 1 };
+    } else if (m && m[1][0] === open.fence[0] && m[1].length >= open.fence.length && m[2] === '') {
+      blocks.push(open);
+      open = null;
+    } else {
+      open.lines.push(line);
+    }
+  }
+  return blocks;
+}
+
 // ---------------------------------------------------------------------------
 // Markdown helpers
 
@@ -214,11 +303,100 @@ for (const connector of Object.keys(CONNECTORS)) {
       assert.deepEqual(findMojibake(text), []);
     });
 
-    test(`${connector}/${file}: links to its three siblings at the top`, () => {
-      const head = text.split('\n').slice(0, 5).join('\n');
-      for (const sibling of LANGUAGES.filter((f) => f !== file)) {
-        assert.ok(head.includes(`(./${sibling})`), `no link to ./${sibling} in the first lines`);
+    if (file === 'README.md') {
+      // The console shows README.md (metadata.readme) inside its page: a relative link there opens
+      // /console/connectors/passwordless/README.zh-CN.md, a 404 that leaves the half-filled form.
+      test(`${connector}/${file}: names its three translations as files near the top`, () => {
+        const head = text.split('\n').slice(0, 6).join('\n');
+        for (const sibling of LANGUAGES.filter((f) => f !== file)) {
+          assert.ok(head.includes(`\`${sibling}\``), `\`${sibling}\` is not named in the first lines`);
+        }
+      });
+
+      test(`${connector}/${file}: reads well inside the console (absolute links, no images)`, () => {
+        for (const target of links(text)) {
+          assert.match(target, /^https:\/\//, `link ${target}: the console resolves it against its page`);
+        }
+        const prose = proseLines(text).map((line) => line.replace(/`[^`]*`/g, ''));
+        for (const line of prose) {
+          // components/Markdown prefixes every image with raw.githubusercontent.com/logto-io/logto.
+          assert.doesNotMatch(line, /!\[[^\]]*\]\(/, `image in: ${line}`);
+          assert.doesNotMatch(line, /<(a|img)\b/i, `raw HTML in: ${line}`);
+          assert.doesNotMatch(line, /^\s*\[[^\]]+\]:\s*\S/, `reference link definition: ${line}`);
+        }
+      });
+    } else {
+      test(`${connector}/${file}: links to its three siblings at the top`, () => {
+        const head = text.split('\n').slice(0, 5).join('\n');
+        for (const sibling of LANGUAGES.filter((f) => f !== file)) {
+          assert.ok(head.includes(`(./${sibling})`), `no link to ./${sibling} in the first lines`);
+        }
+      });
+    }
+
+    // Kept in every language so that the four stay in step with the one the console shows.
+    test(`${connector}/${file}: no in-page anchors (they do nothing in the console)`, () => {
+      for (const target of links(text)) assert.ok(!target.includes('#'), `anchor link ${target}`);
+    });
+
+    test(`${connector}/${file}: code blocks name their language and fit the code editor`, () => {
+      const blocks = codeBlocks(text);
+      assert.ok(blocks.length > 0);
+      for (const { lang, lines, start } of blocks) {
+        // Only a block with a language becomes a CodeEditor; a bare one is unstyled and unwrapped.
+        assert.ok(lang, `the block at line ${start} names no language`);
+        const limit = codeColumns(README_TEXT, lines.length);
+        for (const [i, line] of lines.entries()) {
+          assert.ok(
+            columns(line) <= limit,
+            `line ${start + 1 + i} is ${columns(line)} columns, over ${limit}: ${line}`,
+          );
+        }
       }
+    });
+
+    test(`${connector}/${file}: no unbreakable run of text wider than the README column`, () => {
+      const limit = codeColumns(README_TEXT, 99);
+      for (const line of proseLines(text)) {
+        const shown = line.replace(/\]\([^)]*\)/g, ']');
+        // Runs of characters with no break opportunity: CJK and Hangul break anywhere, spaces too.
+        const breaks = /[\s\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uff00-\uff60]+/u;
+        for (const run of shown.split(breaks)) {
+          assert.ok(columns(run) <= limit, `${columns(run)} columns without a break: ${run}`);
+        }
+      }
+    });
+
+    test(`${connector}/${file}: the official factory id is ${OFFICIAL[connector].id}`, () => {
+      const { id, target } = OFFICIAL[connector];
+      assert.ok(text.includes(`\`${id}\``), `\`${id}\` is not named`);
+      for (const line of text.split('\n')) {
+        if (!line.includes(`\`${target}\``)) continue;
+        assert.match(line, /`target`/, `\`${target}\` named without saying it is the target: ${line}`);
+      }
+    });
+
+    test(`${connector}/${file}: shows the Docker install (compose volume and derived image)`, () => {
+      assert.ok(text.includes('/etc/logto/packages/core/connectors/'));
+      // Lines joined where a YAML value or a Dockerfile instruction continues on the next one.
+      const blocks = codeBlocks(text).map(({ lang, lines }) => ({
+        lang,
+        code: lines
+          .join('\n')
+          .replace(/:\n\s+\//g, ': /')
+          .replace(/\s*\\\n\s*/g, ' '),
+      }));
+      const target = /\/etc\/logto\/packages\/core\/connectors\/[\w-]+/;
+      const compose = blocks.find(({ lang, code }) => lang === 'yaml' && /^\s*volumes:/m.test(code));
+      assert.ok(compose, 'no compose volume');
+      assert.match(compose.code, new RegExp(`^\\s*target: ${target.source}$`, 'm'));
+      const image = blocks.find(({ lang }) => lang === 'dockerfile');
+      assert.ok(image, 'no derived image');
+      const instructions = image.code.split('\n').filter((line) => line.trim() !== '');
+      assert.equal(instructions.length, 2, image.code);
+      assert.match(instructions[0], /^FROM svhd\/logto:/);
+      assert.match(instructions[1], new RegExp(`^COPY connector-${connector} ${target.source}$`));
+      assert.match(text, /Alpine/, 'does not say that nothing is compiled on Alpine');
     });
 
     test(`${connector}/${file}: every relative link and anchor resolves`, () => {
@@ -276,6 +454,84 @@ for (const connector of Object.keys(CONNECTORS)) {
     }
   });
 
+  const metadata = metadataOf(connector);
+
+  test(`${connector}: metadata names fit the connector picker's card and say Wasm`, () => {
+    for (const lang of METADATA_LANGUAGES) {
+      const name = metadata.name[lang];
+      assert.equal(typeof name, 'string', `name.${lang}`);
+      assert.ok(columns(name) <= NAME_COLUMNS, `name.${lang} "${name}": ${columns(name)} columns`);
+      assert.match(name, /\(Wasm\)$/, `name.${lang}`);
+      assert.deepEqual(findMojibake(name), []);
+    }
+  });
+
+  test(`${connector}: metadata descriptions say Wasm on their first line, fit four lines`, () => {
+    for (const lang of METADATA_LANGUAGES) {
+      const description = metadata.description[lang];
+      assert.equal(typeof description, 'string', `description.${lang}`);
+      const at = description.indexOf('Wasm');
+      assert.ok(at >= 0, `description.${lang} does not say Wasm`);
+      const end = columns(description.slice(0, at + 'Wasm'.length));
+      assert.ok(end <= DESCRIPTION_FIRST_LINE_COLUMNS, `description.${lang}: "Wasm" ends at ${end}`);
+      assert.ok(
+        columns(description) <= DESCRIPTION_COLUMNS,
+        `description.${lang} is ${columns(description)} columns, over ${DESCRIPTION_COLUMNS}`,
+      );
+      assert.deepEqual(findMojibake(description), []);
+    }
+  });
+
+  test(`${connector}: every form item has a description, and no label says optional`, () => {
+    assert.ok(metadata.formItems.length > 0);
+    for (const item of metadata.formItems) {
+      const { description } = item;
+      assert.ok(typeof description === 'string' && description.trim() !== '', `${item.key}: no description`);
+      // The console marks required fields itself ("Required"), from `required`.
+      assert.doesNotMatch(item.label, /optional/i, `${item.key}: label "${item.label}"`);
+      assert.deepEqual(findMojibake(`${item.label} ${item.description}`), []);
+    }
+  });
+
+  // A connector with formItems gets this form; docs/config-template.json is shown only to one
+  // without (console: utils/connector-form.ts, ConnectorForm/ConfigForm), so it has no limit here.
+  test(`${connector}: the JSON the form shows by default fits the form's code editor`, () => {
+    const jsonItems = metadata.formItems.filter((item) => item.type === 'Json');
+    assert.ok(jsonItems.length > 0);
+    for (const item of jsonItems) {
+      // As the console writes it into the editor (utils/connector-form.ts, initFormData).
+      const lines = JSON.stringify(item.defaultValue, null, 2).split('\n');
+      const limit = codeColumns(FORM_TEXT, lines.length);
+      for (const line of lines) {
+        assert.ok(columns(line) <= limit, `${item.key}: ${columns(line)} columns, over ${limit}: ${line}`);
+      }
+    }
+  });
+
+  test(`${connector}: OFFICIAL matches the installed ${OFFICIAL[connector].pkg}`, async (t) => {
+    const { pkg, id, target } = OFFICIAL[connector];
+    let createConnector;
+    try {
+      ({ default: createConnector } = await import(pkg));
+    } catch (error) {
+      t.skip(`${pkg} is not installed (npm ci): ${error.message}`);
+      return;
+    }
+    const official = await createConnector({
+      getConfig: () => {
+        throw new Error('not_implemented');
+      },
+    });
+    assert.equal(official.metadata.id, id);
+    assert.equal(official.metadata.target, target);
+    assert.equal(metadata.target, target, 'ours keeps the official target');
+    assert.notEqual(metadata.id, id, 'ours has its own factory id');
+    for (const lang of METADATA_LANGUAGES) {
+      const officialName = official.metadata.name[lang];
+      if (officialName) assert.notEqual(metadata.name[lang], officialName, lang);
+    }
+  });
+
   test(`${connector}: logo.svg is a small SVG`, () => {
     const bytes = read(connector, 'logo.svg');
     assert.ok(bytes.length < 2048, `logo.svg is ${bytes.length} bytes`);
@@ -284,3 +540,28 @@ for (const connector of Object.keys(CONNECTORS)) {
     assert.match(svg.trim(), /<\/svg>$/);
   });
 }
+
+test('the repository docs spell the official factory ids right', () => {
+  const root = join(here, '..');
+  const files = [join(root, 'README.md'), join(root, 'CHANGELOG.md')];
+  for (const { target } of Object.values(OFFICIAL)) {
+    for (const file of files) {
+      for (const line of readFileSync(file, 'utf8').split('\n')) {
+        if (!line.includes(`\`${target}\``)) continue;
+        assert.match(line, /`target`/, `${file}: \`${target}\` not called the target: ${line}`);
+      }
+    }
+  }
+});
+
+test('the console layout gives the limits the comments state', () => {
+  assert.equal(COLUMN, 596);
+  assert.equal(codeColumns(README_TEXT, 9), 56);
+  assert.equal(codeColumns(README_TEXT, 99), 55);
+  assert.equal(codeColumns(FORM_TEXT, 99), 56);
+  assert.equal(columns('阿里云短信 (Wasm)'), 17);
+  assert.deepEqual(
+    codeBlocks('a\n```json\n{}\n```\n````md\n```\nx\n````\n').map((b) => [b.lang, b.lines.length]),
+    [['json', 1], ['md', 2]],
+  );
+});

@@ -7,6 +7,7 @@
 //   dist/connector-aliyun-*.tgz   `npm pack` of each, checked to contain the .wasm
 //
 // Usage: node scripts/build.mjs [--force]   (--force rebuilds the Wasm even when pkg/ is fresh)
+// Run as a script, it first installs what the build needs and is missing (scripts/ensure-tools.sh).
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -287,6 +288,8 @@ export const ensureBuilt = async () => {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   try {
+    // A fresh clone has no node_modules: install what is missing, as npm start and npm test do.
+    run('bash', [path.join('scripts', 'ensure-tools.sh'), '--build']);
     await build({ force: process.argv.includes('--force') });
     step('done');
   } catch (error) {

@@ -2,8 +2,9 @@
 # Installs what the build and the tests need, and nothing that is already there. Safe to run
 # again and again; fast when everything is present. One line of progress per step.
 #
-#   bash scripts/ensure-tools.sh      # install
-#   source scripts/ensure-tools.sh    # install, and keep the PATH additions in this shell
+#   bash scripts/ensure-tools.sh          # install
+#   bash scripts/ensure-tools.sh --build  # only what `npm run build` needs (no Node 22, no Chromium)
+#   source scripts/ensure-tools.sh        # install, and keep the PATH additions in this shell
 #
 # Tools: npm dependencies (node_modules), the wasm32-unknown-unknown Rust target, wasm-pack,
 # wasm-opt (from the npm package binaryen, via node_modules/.bin), and Node 22 from the npm
@@ -64,6 +65,8 @@ _ensure_tools() {
     return 1
   fi
 
+  if [ "${1:-}" = "--build" ]; then return 0; fi
+
   node22_bin="$root/.tools/node22/node_modules/$node22_pkg/bin/node"
   if [ -x "$node22_bin" ] && [ "$("$node22_bin" --version)" = "v$node22_version" ]; then
     echo "[tools] node 22: present ($node22_bin)"
@@ -97,4 +100,4 @@ _ensure_tools() {
   fi
 }
 
-_ensure_tools
+_ensure_tools "$@"
