@@ -3,7 +3,7 @@
 # runs the same suites briefly (256 proptest cases per property, a few hundred boundary
 # iterations); this runs them for longer and prints the figures.
 #
-#   PROPTEST_CASES=100000     cases per property of tests/proptest_core.rs (default here 100 000)
+#   PROPTEST_CASES=100000     cases per property of tests/properties/ (default here 100 000)
 #   FUZZ_ITERATIONS=20000     iterations of tests/robustness/boundary-fuzz.test.mjs (default here 20 000)
 #   FUZZ_SEED=<n>             replay one boundary run (printed by every run; default random)
 #   FUZZ_NODE22=0             skip the Node 22 pass of the boundary fuzz
@@ -46,7 +46,7 @@ step() {
 echo "[fuzz] PROPTEST_CASES=$PROPTEST_CASES FUZZ_ITERATIONS=$FUZZ_ITERATIONS FUZZ_SEED=$FUZZ_SEED"
 
 # The pure core, natively; release mode for speed (tests still unwind on panic).
-step proptest cargo test --release --test proptest_core -- --test-threads="$(nproc 2>/dev/null || echo 2)"
+step proptest cargo test --release --test properties -- --test-threads="$(nproc 2>/dev/null || echo 2)"
 
 # The boundary needs the built packages; the build is a no-op when they are fresh.
 if node scripts/build.mjs >/dev/null; then

@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use crate::json::{Map, Value};
+use serde_json::{Map, Value};
 
 use crate::error::{Error, Issue};
 
@@ -255,7 +255,7 @@ impl Walk {
     }
 
     /// A string the official guard requires.
-    fn required_string(&mut self, object: &Map, prefix: &str, key: &str) -> Option<String> {
+    fn required_string(&mut self, object: &Map<String, Value>, prefix: &str, key: &str) -> Option<String> {
         match object.get(key) {
             Some(Value::String(text)) => Some(text.clone()),
             Some(other) => {
@@ -270,7 +270,7 @@ impl Walk {
     }
 
     /// An optional string of the official guard: absent is fine, `null` is not.
-    fn official_optional_string(&mut self, object: &Map, prefix: &str, key: &str) -> Option<String> {
+    fn official_optional_string(&mut self, object: &Map<String, Value>, prefix: &str, key: &str) -> Option<String> {
         match object.get(key) {
             None => None,
             Some(Value::String(text)) => Some(text.clone()),
@@ -285,7 +285,7 @@ impl Walk {
     }
 
     /// One of our optional keys: absent, `null` and `""` all mean unset.
-    fn added_value<'v>(&mut self, object: &'v Map, key: &str) -> Option<&'v Value> {
+    fn added_value<'v>(&mut self, object: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
         match object.get(key) {
             None | Some(Value::Null) => None,
             Some(Value::String(text)) if text.is_empty() => None,
@@ -293,7 +293,7 @@ impl Walk {
         }
     }
 
-    fn added_string(&mut self, object: &Map, prefix: &str, key: &str) -> Option<String> {
+    fn added_string(&mut self, object: &Map<String, Value>, prefix: &str, key: &str) -> Option<String> {
         match self.added_value(object, key)? {
             Value::String(text) => Some(text.clone()),
             other => {
@@ -303,7 +303,7 @@ impl Walk {
         }
     }
 
-    fn locale(&mut self, object: &Map, prefix: &str) -> Option<String> {
+    fn locale(&mut self, object: &Map<String, Value>, prefix: &str) -> Option<String> {
         let tag = self.added_string(object, prefix, "locale")?;
         if is_language_tag(&tag) {
             Some(tag)
@@ -316,7 +316,7 @@ impl Walk {
         }
     }
 
-    fn common(&mut self, object: &Map, endpoint_example: &str) -> Common {
+    fn common(&mut self, object: &Map<String, Value>, endpoint_example: &str) -> Common {
         let endpoint = self.added_string(object, "", "endpoint").and_then(|text| {
             parse_endpoint(&text, endpoint_example)
                 .map_err(|message| self.issue("endpoint", message))
@@ -375,8 +375,8 @@ impl Walk {
     /// type when it has one.
     fn templates<T>(
         &mut self,
-        object: &Map,
-        mut element: impl FnMut(&mut Walk, &Map, &str) -> Option<T>,
+        object: &Map<String, Value>,
+        mut element: impl FnMut(&mut Walk, &Map<String, Value>, &str) -> Option<T>,
     ) -> Vec<T> {
         let items = match object.get("templates") {
             Some(Value::Array(items)) => items,
@@ -542,14 +542,14 @@ fn is_loopback(host: &str) -> bool {
         && octets.iter().all(|o| !o.is_empty() && o.len() <= 3 && o.bytes().all(|b| b.is_ascii_digit()) && o.parse::<u16>().is_ok_and(|n| n <= 255))
 }
 
-fn root(value: &Value) -> Result<&Map, Error> {
+fn root(value: &Value) -> Result<&Map<String, Value>, Error> {
     match value {
         Value::Object(object) => Ok(object),
         other => Err(Error::config("", format!("The config must be a JSON object, not {}.", type_name(other)))),
     }
 }
 
-fn region<const N: usize>(walk: &mut Walk, object: &Map, regions: &[(&'static str, &str, &str); N], official: bool) -> &'static str {
+fn region<const N: usize>(walk: &mut Walk, object: &Map<String, Value>, regions: &[(&'static str, &str, &str); N], official: bool) -> &'static str {
     let value = if official {
         object.get("regionId")
     } else {
@@ -570,6 +570,15 @@ fn region<const N: usize>(walk: &mut Walk, object: &Map, regions: &[(&'static st
             DEFAULT_REGION
         }
     }
+}
+
+/// The credentials in a config that may not have passed validation, to redact from its
+/// errors: `accessKeySecret` and `securityToken`, wherever they are strings.
+pub fn secrets_of(config: &Value) -> Vec<&str> {
+    ["accessKeySecret", "securityToken"]
+        .iter()
+        .filter_map(|key| config.get(key).and_then(Value::as_str))
+        .collect()
 }
 
 /// Validates a Direct Mail config (the official `aliyunDmConfigGuard` plus our keys).

@@ -8,13 +8,13 @@
 
 use std::borrow::Cow;
 
-use crate::json::{Map, Value};
+use serde::Serialize;
 
 use crate::config::{request_url, ContentType, DmConfig, DM_REGIONS};
 use crate::error::Error;
+use crate::message::Message;
 use crate::pop::request::{Api, Planned};
-use crate::pop::response::{is_success, parse_object, provider_error, string_field};
-use crate::send::Message;
+use crate::pop::response::{is_success, parse_answer, provider_error};
 use crate::template::{render, select};
 
 /// The API called.
@@ -37,50 +37,26 @@ pub const MAX_FROM_ALIAS_CHARS: usize = 15;
 /// so it is refused here before a form body several times that size is encoded and signed.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
-/// An email template from Logto's i18n email templates (`getI18nEmailTemplate`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct I18nTemplate {
-    /// Subject with handlebars.
-    pub subject: String,
-    /// Body with handlebars.
-    pub content: String,
-    /// `contentType`, if given.
-    pub content_type: Option<ContentType>,
-    /// `replyTo`: a reply-to address.
-    pub reply_to: Option<String>,
-    /// `sendFrom`: a sender alias.
-    pub send_from: Option<String>,
-}
-
-impl I18nTemplate {
-    /// Reads the host's template; one without a string subject and content is treated as
-    /// absent, so the config templates apply, as when Logto finds none.
-    pub fn from_json(value: &Value) -> Option<I18nTemplate> {
-        let map = value.as_object()?;
-        let text = |key: &str| map.get(key).and_then(Value::as_str).map(str::to_string);
-        Some(I18nTemplate {
-            subject: text("subject")?,
-            content: text("content")?,
-            content_type: match map.get("contentType").and_then(Value::as_str) {
-                Some("text/plain") => Some(ContentType::Plain),
-                Some("text/html") => Some(ContentType::Html),
-                _ => None,
-            },
-            reply_to: text("replyTo").filter(|s| !s.is_empty()),
-            send_from: text("sendFrom").filter(|s| !s.is_empty()),
-        })
-    }
+/// What Direct Mail answers when it took the message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Sent {
+    /// The envelope id.
+    pub env_id: String,
+    /// Aliyun's request id.
+    pub request_id: String,
 }
 
 /// Builds the unsigned `SingleSendMail` request for one message.
-pub fn plan<'a>(config: &'a DmConfig, message: &Message<'a>, i18n: Option<&I18nTemplate>) -> Result<Planned<'a>, Error> {
+pub fn plan<'a>(config: &'a DmConfig, message: &'a Message) -> Result<Planned<'a>, Error> {
     message.check_single_recipient("email address")?;
-    let payload = message.payload;
+    let payload = &message.payload;
+    let i18n = message.template.as_ref();
     let (subject, content, content_type, reply_to) = match i18n {
         Some(t) => (t.subject.as_str(), t.content.as_str(), t.content_type.unwrap_or(ContentType::Html), t.reply_to.as_deref()),
         None => {
-            let t = select(&config.templates, message.usage_type, message.locale).ok_or_else(|| Error::TemplateNotFound {
-                usage_type: message.usage_type.to_string(),
+            let t = select(&config.templates, &message.usage_type, message.locale()).ok_or_else(|| Error::TemplateNotFound {
+                usage_type: message.usage_type.clone(),
             })?;
             (t.subject.as_str(), t.content.as_str(), t.content_type, None)
         }
@@ -107,7 +83,7 @@ pub fn plan<'a>(config: &'a DmConfig, message: &Message<'a>, i18n: Option<&I18nT
         ("AccountName", Cow::Borrowed(&config.account_name)),
         ("AddressType", Cow::Borrowed("1")),
         ("ReplyToAddress", Cow::Borrowed("false")),
-        ("ToAddress", Cow::Borrowed(message.to)),
+        ("ToAddress", Cow::Borrowed(message.to.as_str())),
         ("Subject", Cow::Owned(subject)),
     ];
     if let Some(alias) = from_alias {
@@ -128,8 +104,7 @@ pub fn plan<'a>(config: &'a DmConfig, message: &Message<'a>, i18n: Option<&I18nT
         ContentType::Plain => ("TextBody", Cow::Owned(body)),
     });
     if let Some(reply_to) = reply_to {
-        // The i18n template is the host's, read for this send only: copied.
-        params.push(("ReplyAddress", Cow::Owned(reply_to.to_string())));
+        params.push(("ReplyAddress", Cow::Borrowed(reply_to)));
     }
     Ok(Planned {
         api: API,
@@ -142,13 +117,13 @@ pub fn plan<'a>(config: &'a DmConfig, message: &Message<'a>, i18n: Option<&I18nT
 
 /// Interprets Aliyun's answer: 2xx with `EnvId` and `RequestId` is success; any other status
 /// carries an error body.
-pub fn interpret(status: u16, body: &str) -> Result<Value, Error> {
-    let map: Map = parse_object(status, body)?;
+pub fn interpret(status: u16, body: &str) -> Result<Sent, Error> {
+    let answer = parse_answer(status, body)?;
     if !is_success(status) {
-        return Err(provider_error(API.action, status, &map));
+        return Err(provider_error(API.action, status, answer));
     }
-    match (string_field(&map, "EnvId"), string_field(&map, "RequestId")) {
-        (Some(env_id), Some(request_id)) => Ok(Value::object([("EnvId", Value::from(env_id)), ("RequestId", Value::from(request_id))])),
+    match (answer.env_id, answer.request_id) {
+        (Some(env_id), Some(request_id)) => Ok(Sent { env_id, request_id }),
         _ => Err(Error::InvalidResponse {
             status,
             reason: "a success answer must have EnvId and RequestId strings".into(),

@@ -5,7 +5,7 @@
 //! contains the access key secret or the security token: config issues name paths, never
 //! values, and provider text is Aliyun's own.
 
-use crate::json::{Map, Value};
+use serde::Serialize;
 
 use crate::codes::Class;
 use crate::redact::Redactor;
@@ -27,7 +27,7 @@ fn excerpt(body: &str) -> String {
 }
 
 /// One problem found in a config, named by its JSON path (`templates[2].usageType`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Issue {
     /// JSON path of the offending value; empty for the config as a whole.
     pub path: String,
@@ -71,6 +71,118 @@ pub enum NetworkErrorKind {
     Reset,
     /// Anything else.
     Other,
+}
+
+impl NetworkErrorKind {
+    /// The name the transport and the error data use.
+    pub fn name(self) -> &'static str {
+        match self {
+            NetworkErrorKind::Timeout => "timeout",
+            NetworkErrorKind::Refused => "refused",
+            NetworkErrorKind::Dns => "dns",
+            NetworkErrorKind::Reset => "reset",
+            NetworkErrorKind::Other => "other",
+        }
+    }
+}
+
+/// The data of a `ConnectorError`, as Logto returns it to whoever asked: the sentence to
+/// show, and only the fields that help an operator act.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorData {
+    /// What Logto shows: what went wrong and what to do.
+    pub error_description: String,
+    /// Every config problem, by path (`invalid_config` from validation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issues: Option<Vec<Issue>>,
+    /// Aliyun's `Code`.
+    #[serde(rename = "Code", skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Aliyun's `Message`, up to any string to sign it quotes.
+    #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Aliyun's `RequestId`, to quote to Aliyun support.
+    #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Aliyun's `HostId`.
+    #[serde(rename = "HostId", skip_serializing_if = "Option::is_none")]
+    pub host_id: Option<String>,
+    /// Aliyun's `Recommend` troubleshooting link.
+    #[serde(rename = "Recommend", skip_serializing_if = "Option::is_none")]
+    pub recommend: Option<String>,
+    /// HTTP status of Aliyun's answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// How the network failed (`timeout`, `refused`, `dns`, `reset`, `other`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<&'static str>,
+}
+
+impl ErrorData {
+    /// Redacts every text field (a second guard against credentials: no error is built from
+    /// one in the first place).
+    pub fn redact(&mut self, redactor: &Redactor) {
+        if redactor.is_empty() {
+            return;
+        }
+        redactor.redact_in_place(&mut self.error_description);
+        for issue in self.issues.iter_mut().flatten() {
+            redactor.redact_in_place(&mut issue.path);
+            redactor.redact_in_place(&mut issue.message);
+        }
+        for text in [&mut self.code, &mut self.message, &mut self.request_id, &mut self.host_id, &mut self.recommend].into_iter().flatten() {
+            redactor.redact_in_place(text);
+        }
+    }
+}
+
+/// What every export answers: `{ ok: true, value }` or `{ ok: false, error: { code, data } }`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Envelope<T> {
+    /// Success.
+    Ok {
+        /// Always `true`.
+        ok: bool,
+        /// The result.
+        value: T,
+    },
+    /// Failure, as the shim hands it to `ConnectorError`.
+    Err {
+        /// Always `false`.
+        ok: bool,
+        /// Logto's error code and the data.
+        error: Box<EnvelopeError>,
+    },
+}
+
+/// The `error` of a failed envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnvelopeError {
+    /// Logto's `ConnectorErrorCodes` value.
+    pub code: &'static str,
+    /// The `ConnectorError` data.
+    pub data: ErrorData,
+}
+
+impl<T> Envelope<T> {
+    /// The envelope of `result`, with the given credentials redacted from the error data.
+    pub fn of(result: Result<T, Error>, secrets: &[&str]) -> Envelope<T> {
+        match result {
+            Ok(value) => Envelope::Ok { ok: true, value },
+            Err(error) => {
+                let mut data = error.data();
+                let mut redactor = Redactor::new();
+                secrets.iter().for_each(|secret| redactor.add_secret(secret));
+                data.redact(&redactor);
+                Envelope::Err {
+                    ok: false,
+                    error: Box::new(EnvelopeError { code: error.code(), data }),
+                }
+            }
+        }
+    }
 }
 
 /// Everything that can go wrong in a call, in one enum.
@@ -195,48 +307,27 @@ impl Error {
         }
     }
 
-    /// The `ConnectorError` data: always an object with `errorDescription`, JSON-safe.
-    pub fn data(&self) -> Value {
-        let mut data = Map::new();
-        data.insert("errorDescription", Value::String(self.description()));
+    /// The `ConnectorError` data: `errorDescription` and the fields an operator acts on.
+    pub fn data(&self) -> ErrorData {
+        let mut data = ErrorData {
+            error_description: self.description(),
+            ..ErrorData::default()
+        };
         match self {
-            Error::InvalidConfig { issues } => {
-                let list: Vec<Value> = issues
-                    .iter()
-                    .map(|issue| Value::object([("path", Value::string(issue.path.as_str())), ("message", Value::string(issue.message.as_str()))]))
-                    .collect();
-                data.insert("issues", Value::Array(list));
-            }
-            Error::InvalidResponse { status, .. } => {
-                data.insert("status", Value::from(*status));
-            }
+            Error::InvalidConfig { issues } => data.issues = Some(issues.clone()),
+            Error::InvalidResponse { status, .. } => data.status = Some(*status),
             Error::Provider(p) => {
-                data.insert("Code", Value::String(p.code.clone()));
-                data.insert("Message", Value::String(p.message.clone()));
-                if let Some(id) = &p.request_id {
-                    data.insert("RequestId", Value::String(id.clone()));
-                }
-                if let Some(id) = &p.host_id {
-                    data.insert("HostId", Value::String(id.clone()));
-                }
-                if let Some(link) = &p.recommend {
-                    data.insert("Recommend", Value::String(link.clone()));
-                }
-                data.insert("status", Value::from(p.status));
+                data.code = Some(p.code.clone());
+                data.message = Some(p.message.clone());
+                data.request_id.clone_from(&p.request_id);
+                data.host_id.clone_from(&p.host_id);
+                data.recommend.clone_from(&p.recommend);
+                data.status = Some(p.status);
             }
-            Error::Network { kind, .. } => {
-                let name = match kind {
-                    NetworkErrorKind::Timeout => "timeout",
-                    NetworkErrorKind::Refused => "refused",
-                    NetworkErrorKind::Dns => "dns",
-                    NetworkErrorKind::Reset => "reset",
-                    NetworkErrorKind::Other => "other",
-                };
-                data.insert("network", Value::String(name.into()));
-            }
+            Error::Network { kind, .. } => data.network = Some(kind.name()),
             _ => {}
         }
-        Value::Object(data)
+        data
     }
 
     /// Redacts, in every text that came from outside (Aliyun's fields, an unexpected body, the

@@ -23,7 +23,7 @@ pub mod codes;
 pub mod config;
 pub mod dm;
 pub mod error;
-pub mod json;
+pub mod message;
 pub mod metadata;
 pub mod pop;
 pub mod redact;

@@ -5,13 +5,14 @@
 
 use std::borrow::Cow;
 
-use crate::json::{Map, Value};
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::config::{request_url, SmsConfig, TemplateCode, SMS_REGIONS, SMS_VERIFICATION_TEMPLATE_TYPE};
 use crate::error::Error;
+use crate::message::Message;
 use crate::pop::request::{Api, Planned};
-use crate::pop::response::{is_success, parse_object, provider_error, string_field};
-use crate::send::Message;
+use crate::pop::response::{is_success, parse_answer, provider_error};
 use crate::template::select;
 
 /// The API called.
@@ -56,7 +57,7 @@ pub fn template_code<'c>(code: &'c TemplateCode, to: &str, strict: bool) -> &'c 
 /// `TemplateParam`'s fields: the payload's string-valued top-level fields, in the caller's
 /// order, without the request-describing keys. Aliyun wants every value as a JSON string
 /// (`isv.INVALID_JSON_PARAM` otherwise), so non-string values are left out too.
-pub fn template_params(payload: &Map) -> Map {
+pub fn template_params(payload: &Map<String, Value>) -> Map<String, Value> {
     payload
         .iter()
         .filter(|(key, value)| value.is_string() && !NOT_TEMPLATE_PARAMS.contains(&key.as_str()))
@@ -68,7 +69,7 @@ pub fn template_params(payload: &Map) -> Map {
 /// `[a-zA-Z0-9]` ("params must be [a-zA-Z0-9] for verification sms"); refusing it here says
 /// which field and what to do instead of spending a request on it.
 /// <https://help.aliyun.com/en/sms/templaterule-template-variable-parameter-filling-example>
-fn check_verification_params(params: &Map) -> Result<(), Error> {
+fn check_verification_params(params: &Map<String, Value>) -> Result<(), Error> {
     let bad = params
         .iter()
         .find(|(_, value)| !value.as_str().is_some_and(|text| !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric())));
@@ -83,18 +84,18 @@ fn check_verification_params(params: &Map) -> Result<(), Error> {
 }
 
 /// Builds the unsigned `SendSms` request for one message.
-pub fn plan<'a>(config: &'a SmsConfig, message: &Message<'a>) -> Result<Planned<'a>, Error> {
+pub fn plan<'a>(config: &'a SmsConfig, message: &'a Message) -> Result<Planned<'a>, Error> {
     message.check_single_recipient("phone number")?;
-    let template = select(&config.templates, message.usage_type, message.locale).ok_or_else(|| Error::TemplateNotFound {
-        usage_type: message.usage_type.to_string(),
+    let template = select(&config.templates, &message.usage_type, message.locale()).ok_or_else(|| Error::TemplateNotFound {
+        usage_type: message.usage_type.clone(),
     })?;
-    let code = template_code(&template.template_code, message.to, config.strict_phone_region_number_check);
-    let template_params = template_params(message.payload);
+    let code = template_code(&template.template_code, &message.to, config.strict_phone_region_number_check);
+    let template_params = template_params(&message.payload);
     if template.template_type == SMS_VERIFICATION_TEMPLATE_TYPE {
         check_verification_params(&template_params)?;
     }
     let params: Vec<(&'static str, Cow<'a, str>)> = vec![
-        ("PhoneNumbers", Cow::Borrowed(message.to)),
+        ("PhoneNumbers", Cow::Borrowed(message.to.as_str())),
         ("SignName", Cow::Borrowed(&config.sign_name)),
         ("TemplateCode", Cow::Borrowed(code)),
         ("TemplateParam", Cow::Owned(Value::Object(template_params).to_string())),
@@ -108,27 +109,40 @@ pub fn plan<'a>(config: &'a SmsConfig, message: &Message<'a>) -> Result<Planned<
     })
 }
 
+/// What SMS answers when it took the message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Sent {
+    /// Always `OK`.
+    pub code: String,
+    /// Aliyun's message (`OK`).
+    pub message: String,
+    /// Aliyun's request id.
+    pub request_id: String,
+    /// The receipt id, to look the message up in the console.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub biz_id: Option<String>,
+}
+
 /// Interprets Aliyun's answer: success is `Code == "OK"`, whatever the status says.
-pub fn interpret(status: u16, body: &str) -> Result<Value, Error> {
-    let map = parse_object(status, body)?;
-    if !is_success(status) || string_field(&map, "Code").as_deref() != Some("OK") {
-        return Err(provider_error(API.action, status, &map));
+pub fn interpret(status: u16, body: &str) -> Result<Sent, Error> {
+    let answer = parse_answer(status, body)?;
+    if !is_success(status) || answer.code.as_deref() != Some("OK") {
+        return Err(provider_error(API.action, status, answer));
     }
-    let (Some(message), Some(request_id)) = (string_field(&map, "Message"), string_field(&map, "RequestId")) else {
+    let (Some(message), Some(request_id)) = (answer.message, answer.request_id) else {
         return Err(Error::InvalidResponse {
             status,
             reason: "a success answer must have Message and RequestId strings".into(),
             body: None,
         });
     };
-    let mut result = Map::new();
-    result.insert("Code", Value::from("OK"));
-    result.insert("Message", Value::from(message));
-    result.insert("RequestId", Value::from(request_id));
-    if let Some(biz_id) = string_field(&map, "BizId") {
-        result.insert("BizId", Value::from(biz_id));
-    }
-    Ok(Value::Object(result))
+    Ok(Sent {
+        code: "OK".into(),
+        message,
+        request_id,
+        biz_id: answer.biz_id,
+    })
 }
 
 #[cfg(test)]
@@ -161,7 +175,7 @@ mod tests {
 
     #[test]
     fn template_params_keep_only_string_fields_in_order() {
-        let parsed = crate::json::parse(
+        let parsed: Result<Value, _> = serde_json::from_str(
             r#"{"code":"123456","locale":"zh-CN","uiLocales":"fr-CA fr","n":1,"obj":{"a":"b"},"link":"x"}"#,
         );
         let payload = parsed.ok().and_then(|v| v.as_object().cloned()).unwrap_or_default();

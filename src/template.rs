@@ -10,7 +10,7 @@
 //! payload stays as written; a missing nested key renders as empty; values render as JS
 //! `String(value)` would.
 
-use crate::json::{Map, Value};
+use serde_json::{Map, Number, Value};
 
 use crate::config::{DmTemplate, SmsTemplate, GENERIC};
 
@@ -100,7 +100,7 @@ fn placeholder(text: &str) -> Option<(&str, usize)> {
 }
 
 /// Fills the placeholders of `template` from `payload`.
-pub fn render(template: &str, payload: &Map) -> String {
+pub fn render(template: &str, payload: &Map<String, Value>) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(start) = rest.find("{{") {
@@ -123,7 +123,7 @@ pub fn render(template: &str, payload: &Map) -> String {
     out
 }
 
-fn replacement(key: &str, whole: &str, payload: &Map) -> String {
+fn replacement(key: &str, whole: &str, payload: &Map<String, Value>) -> String {
     let mut parts = key.split('.');
     let root = parts.next().unwrap_or_default();
     // connector-kit keeps the placeholder when the root key is empty or absent. It tests
@@ -162,8 +162,7 @@ pub fn js_string(value: &Value) -> String {
     match value {
         Value::Null => String::new(),
         Value::Bool(flag) => flag.to_string(),
-        // The text JSON.stringify wrote is JS's own String(number).
-        Value::Number(number) => number.as_text().to_string(),
+        Value::Number(number) => js_number(number),
         Value::String(text) => text.clone(),
         Value::Array(items) => items
             .iter()
@@ -177,11 +176,50 @@ pub fn js_string(value: &Value) -> String {
     }
 }
 
+/// `String(number)` as ECMAScript's Number::toString writes it, from the shortest digits that
+/// round-trip (which Rust's `{:e}` gives): `1e+21`, `1.5e-7`, `123456789012345680000`.
+pub fn js_number(number: &Number) -> String {
+    let Some(value) = number.as_f64() else {
+        return number.to_string();
+    };
+    if value == 0.0 {
+        return "0".into();
+    }
+    if !value.is_finite() {
+        return if value.is_nan() { "NaN".into() } else if value > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+    }
+    let sign = if value < 0.0 { "-" } else { "" };
+    let scientific = format!("{:e}", value.abs());
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((scientific.as_str(), "0"));
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let k = digits.len() as i32;
+    // The value is 0.<digits> × 10^n.
+    let n = exponent.parse::<i32>().unwrap_or(0) + 1;
+    let body = if k <= n && n <= 21 {
+        format!("{digits}{}", "0".repeat((n - k) as usize))
+    } else if 0 < n && n <= 21 {
+        let (int, frac) = digits.split_at(n as usize);
+        format!("{int}.{frac}")
+    } else if -6 < n && n <= 0 {
+        format!("0.{}{digits}", "0".repeat((-n) as usize))
+    } else {
+        let e = n - 1;
+        let e_sign = if e >= 0 { '+' } else { '-' };
+        let (first, rest) = digits.split_at(1);
+        if rest.is_empty() {
+            format!("{first}e{e_sign}{}", e.abs())
+        } else {
+            format!("{first}.{rest}e{e_sign}{}", e.abs())
+        }
+    };
+    format!("{sign}{body}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     
-    fn payload(value: Value) -> Map {
+    fn payload(value: Value) -> Map<String, Value> {
         match value {
             Value::Object(map) => map,
             _ => Map::new(),
@@ -192,7 +230,7 @@ mod tests {
     #[test]
     fn rendering_matches_connector_kit() {
         // Parsed from text, as the payload arrives from JSON.stringify in JS.
-        let parsed: Value = crate::json::parse(
+        let parsed: Value = serde_json::from_str(
             r#"{"code":"123456","application":{"name":"Logto","nested":{"deep":1.5}},
                 "items":["a",null,3],"empty":{},"flag":true,"nothing":null,"big":1e+21}"#,
         )
@@ -231,6 +269,34 @@ mod tests {
         for (template, expected) in cases {
             assert_eq!(render(template, &p), expected, "{template:?}");
         }
+    }
+
+    #[test]
+    fn numbers_render_as_js_string_does() {
+        let cases = [
+            (0.0, "0"),
+            (-0.0, "0"),
+            (1.0, "1"),
+            (-42.0, "-42"),
+            (1.5, "1.5"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (100.0, "100"),
+            (1e21, "1e+21"),
+            (1.2345678901234568e20, "123456789012345680000"),
+            (1e-6, "0.000001"),
+            (1.5e-7, "1.5e-7"),
+            (1e-7, "1e-7"),
+            (123.456, "123.456"),
+            (5e-324, "5e-324"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (9007199254740993.0, "9007199254740992"),
+        ];
+        for (value, expected) in cases {
+            let number = Number::from_f64(value).unwrap();
+            assert_eq!(js_number(&number), expected, "{value}");
+        }
+        assert_eq!(js_number(&Number::from(12345_u64)), "12345");
+        assert_eq!(js_number(&Number::from(-7_i64)), "-7");
     }
 
     #[test]

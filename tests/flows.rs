@@ -3,71 +3,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::cell::RefCell;
-use std::collections::VecDeque;
+mod common;
 
-use aliyun_connectors::error::NetworkErrorKind;
-use aliyun_connectors::send::{envelope, secrets, send_message, MAX_ATTEMPTS};
-use aliyun_connectors::transport::{HttpRequest, Stamp, Transport, TransportResult};
+use aliyun_connectors::error::{Envelope, NetworkErrorKind};
+use aliyun_connectors::send::MAX_ATTEMPTS;
+use aliyun_connectors::transport::TransportResult;
 use aliyun_connectors::{Error, Kind};
-use futures_executor::block_on;
-use aliyun_connectors::json::{parse, Value};
-use serde_json::json;
-
-/// Test inputs are written with serde_json's `json!` and handed over as JSON text, the way
-/// they cross the boundary.
-fn v(value: serde_json::Value) -> Value {
-    parse(&value.to_string()).unwrap()
-}
-
-const NOW_MS: f64 = 1_476_944_876_000.0; // 2016-10-20T06:27:56Z
-const NONCE: &str = "c1b2c332-4cfb-4a0f-b8cc-ebe622aa0a5c";
-
-/// Records every request and answers from a script.
-struct Fake {
-    requests: RefCell<Vec<HttpRequest>>,
-    answers: RefCell<VecDeque<TransportResult>>,
-    sleeps: RefCell<Vec<u32>>,
-    stamps: RefCell<u32>,
-}
-
-impl Fake {
-    fn new(answers: Vec<TransportResult>) -> Fake {
-        Fake {
-            requests: RefCell::new(Vec::new()),
-            answers: RefCell::new(answers.into()),
-            sleeps: RefCell::new(Vec::new()),
-            stamps: RefCell::new(0),
-        }
-    }
-    fn ok(status: u16, body: &str) -> TransportResult {
-        TransportResult::Response { status, body: body.to_string() }
-    }
-    fn net(kind: NetworkErrorKind, sent: bool) -> TransportResult {
-        TransportResult::NetworkError { kind, message: "boom".into(), sent }
-    }
-    fn bodies(&self) -> Vec<String> {
-        self.requests.borrow().iter().map(|r| r.body.clone()).collect()
-    }
-}
-
-impl Transport for Fake {
-    async fn send(&self, request: &HttpRequest) -> TransportResult {
-        self.requests.borrow_mut().push(request.clone());
-        self.answers
-            .borrow_mut()
-            .pop_front()
-            .unwrap_or_else(|| Fake::net(NetworkErrorKind::Other, true))
-    }
-    async fn sleep(&self, ms: u32) {
-        self.sleeps.borrow_mut().push(ms);
-    }
-    fn stamp(&self) -> Stamp {
-        let mut n = self.stamps.borrow_mut();
-        *n += 1;
-        Stamp { now_ms: NOW_MS + f64::from(*n) * 1000.0, nonce: format!("retry-nonce-{n}") }
-    }
-}
+use common::{send_envelope, Fake};
+use serde_json::{json, Value};
 
 const DM_OK: &str = r#"{"EnvId":"600000123","RequestId":"REQ-1"}"#;
 const SMS_OK: &str = r#"{"Code":"OK","Message":"OK","BizId":"900^1","RequestId":"REQ-2"}"#;
@@ -102,12 +45,12 @@ fn sms_config() -> serde_json::Value {
     })
 }
 
-fn input(config: serde_json::Value, to: &str, kind: &str, payload: serde_json::Value) -> serde_json::Value {
-    json!({ "config": config, "to": to, "type": kind, "payload": payload, "template": null, "nowMs": NOW_MS as u64, "nonce": NONCE })
+fn input(config: Value, to: &str, kind: &str, payload: Value) -> Value {
+    json!({ "config": config, "to": to, "type": kind, "payload": payload, "template": null })
 }
 
-fn send(kind: Kind, input: serde_json::Value, fake: &Fake) -> Result<String, Error> {
-    block_on(send_message(kind, &v(input), fake)).map(|value| value.to_string())
+fn send(kind: Kind, input: Value, fake: &Fake) -> Result<String, Error> {
+    common::send(kind, &input, fake).map(|value| serde_json::to_string(&value).unwrap())
 }
 
 fn param(body: &str, name: &str) -> Option<String> {
@@ -283,7 +226,7 @@ fn errors_are_classified_by_code() {
         let error = result.err();
         assert_eq!(error.as_ref().map(Error::code), Some(code), "{status} {body}");
         assert_eq!(fake.requests.borrow().len(), 1, "no retry for {body}");
-        let data = error.map(|e| e.data()).unwrap_or_default();
+        let data = error.map(|e| serde_json::to_value(e.data()).unwrap()).unwrap_or_default();
         assert!(data["errorDescription"].as_str().is_some_and(|d| !d.is_empty()));
         if body.contains("\"Message\"") && status != 200 || body.contains("isv.") {
             assert!(data["Code"].is_string() && data["Message"].is_string() && data["RequestId"] == "R", "{data}");
@@ -339,7 +282,7 @@ fn invalid_configs_list_every_issue_by_path() {
     for (kind, config, paths) in cases {
         let fake = Fake::new(vec![]);
         let error = send(kind, input(config, "a@b.co", "SignIn", json!({})), &fake).err();
-        let data = error.as_ref().map(Error::data).unwrap_or_default();
+        let data = error.as_ref().map(|e| serde_json::to_value(e.data()).unwrap()).unwrap_or_default();
         assert_eq!(error.as_ref().map(Error::code), Some("invalid_config"));
         let found: Vec<&str> = data["issues"].as_array().map(|a| a.iter().filter_map(|i| i["path"].as_str()).collect()).unwrap_or_default();
         assert_eq!(found, paths, "{data}");
@@ -351,7 +294,7 @@ fn invalid_configs_list_every_issue_by_path() {
 fn missing_usage_types_are_listed_at_once_with_a_suggestion() {
     let config = json!({ "accessKeyId": "i", "accessKeySecret": "s", "accountName": "a",
         "templates": [{ "usageType": "Signin", "subject": "s", "content": "c" }, { "usageType": "Generic", "subject": "s", "content": "c" }] });
-    let error = aliyun_connectors::config::validate_dm(&v(config)).err();
+    let error = aliyun_connectors::config::validate_dm(&config).err();
     let description = error.map(|e| e.description()).unwrap_or_default();
     assert!(description.contains("missing: Register, SignIn, ForgotPassword"), "{description}");
     assert!(description.contains("did you mean \"SignIn\""), "{description}");
@@ -364,11 +307,11 @@ fn official_configs_stay_valid() {
         "templates": [ { "usageType": "SignIn", "subject": "", "content": "", "extra": true },
             { "usageType": "Register", "subject": "s", "content": "c" }, { "usageType": "ForgotPassword", "subject": "s", "content": "c" },
             { "usageType": "Generic", "subject": "s", "content": "c" }, { "usageType": "AnythingElse", "subject": "s", "content": "c" } ] });
-    assert!(aliyun_connectors::config::validate_dm(&v(dm)).is_ok());
+    assert!(aliyun_connectors::config::validate_dm(&dm).is_ok());
     let sms = json!({ "accessKeyId": "i", "accessKeySecret": "s", "signName": "n", "strictPhoneRegionNumberCheck": true,
         "templates": [ { "usageType": "SignIn", "templateCode": "A", "type": 0 }, { "usageType": "Register", "templateCode": { "china": "B", "overseas": "C", "x": 1 }, "type": 7 },
             { "usageType": "ForgotPassword", "templateCode": "D", "type": 6 }, { "usageType": "Generic", "templateCode": "E", "type": 1 } ] });
-    assert!(aliyun_connectors::config::validate_sms(&v(sms)).is_ok());
+    assert!(aliyun_connectors::config::validate_sms(&sms).is_ok());
 }
 
 #[test]
@@ -421,9 +364,7 @@ fn secrets_never_reach_error_data() {
     for answer in answers {
         let request = input(config.clone(), "13912345678", "SignIn", json!({ "code": "1" }));
         let fake = Fake::new(vec![answer]);
-        let request = v(request);
-        let result = block_on(send_message(Kind::Sms, &request, &fake));
-        let shown = envelope(result, &secrets(&request)).to_string();
+        let shown = send_envelope(Kind::Sms, &request, &fake);
         assert!(shown.contains("\"ok\":false"));
         assert!(!shown.contains(secret) && !shown.contains(token), "{shown}");
     }
@@ -434,16 +375,16 @@ fn secrets_never_reach_error_data() {
     let once = aliyun_connectors::pop::encode::percent_encode(token);
     let twice = aliyun_connectors::pop::encode::percent_encode(&once);
     let echo = format!(r#"{{"Code":"SignatureDoesNotMatch","Message":"server string to sign is:POST&%2F&SecurityToken%3D{twice} and {once}","RequestId":"R"}}"#);
-    let request = v(input(config.clone(), "13912345678", "SignIn", json!({ "code": "1" })));
+    let request = input(config.clone(), "13912345678", "SignIn", json!({ "code": "1" }));
     let fake = Fake::new(vec![Fake::ok(400, &echo)]);
-    let shown = envelope(block_on(send_message(Kind::Sms, &request, &fake)), &secrets(&request)).to_string();
+    let shown = send_envelope(Kind::Sms, &request, &fake);
     assert!(shown.contains("SignatureDoesNotMatch"), "{shown}");
     for form in [token, once.as_str(), twice.as_str(), "sts/Token", "sts%2FToken", "sts%252FToken"] {
         assert!(!shown.contains(form), "{form} in {shown}");
     }
     let mut bad = config.clone();
     bad["templates"] = json!(secret);
-    let shown = envelope(aliyun_connectors::config::validate_sms(&v(bad)).map(|_| Value::Null), &[]).to_string();
+    let shown = serde_json::to_string(&Envelope::of(aliyun_connectors::config::validate_sms(&bad).map(|_| Value::Null), &[])).unwrap();
     assert!(!shown.contains(secret), "{shown}");
 }
 
@@ -501,8 +442,7 @@ fn what_the_request_carried_never_comes_back_in_an_error() {
         ];
         for answer in answers {
             let fake = Fake::new(vec![answer.clone()]);
-            let error = send(kind, input.clone(), &fake).unwrap_err();
-            let shown = envelope(Err(error), &[]).to_string();
+            let shown = send_envelope(kind, &input, &fake);
             for needle in ["Q123456X", "MARKERWORD", "SUBJECTMARK", "CTXVALUE7", "EXTRAVAL9"] {
                 for form in quoted_forms(needle) {
                     assert!(!shown.contains(&form), "{kind:?} {answer:?}: {form} in {shown}");
@@ -521,8 +461,8 @@ fn endpoint_messages_give_an_example_of_their_own_service() {
     dm["endpoint"] = json!("ftp://x");
     let mut sms = sms_config();
     sms["endpoint"] = json!("ftp://x");
-    let dm_error = validate_dm(&v(dm)).unwrap_err().description();
-    let sms_error = validate_sms(&v(sms)).unwrap_err().description();
+    let dm_error = validate_dm(&dm).unwrap_err().description();
+    let sms_error = validate_sms(&sms).unwrap_err().description();
     assert!(dm_error.contains("https://dm-vpc.cn-hangzhou.aliyuncs.com"), "{dm_error}");
     assert!(sms_error.contains("https://dysmsapi.") && !sms_error.contains("dm-vpc"), "{sms_error}");
 }

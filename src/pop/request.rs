@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 
+use super::response::MAX_ANSWER_BYTES;
 use super::sign::signed_form_body;
 use crate::transport::HttpRequest;
 use crate::Error;
@@ -38,6 +39,18 @@ impl std::fmt::Debug for Credentials<'_> {
             .field("security_token", &self.security_token.map(|_| "** REDACTED **"))
             .finish()
     }
+}
+
+/// What signs one attempt: who signs, and this attempt's time and nonce (inputs, never read
+/// from a clock or a random source here).
+#[derive(Debug, Clone)]
+pub struct SigningParams<'a> {
+    /// The credentials.
+    pub credentials: Credentials<'a>,
+    /// Milliseconds since the Unix epoch.
+    pub now_ms: f64,
+    /// A value never used before (a UUID).
+    pub nonce: &'a str,
 }
 
 /// Everything needed to sign one attempt of a planned request.
@@ -126,15 +139,11 @@ pub fn check_nonce(nonce: &str) -> Result<(), Error> {
 impl Planned<'_> {
     /// Signs one attempt: common parameters with this attempt's time and nonce, plus the
     /// action's parameters, into a POST form body.
-    pub fn sign(
-        &self,
-        credentials: &Credentials<'_>,
-        now_ms: f64,
-        nonce: &str,
-    ) -> Result<HttpRequest, Error> {
+    pub fn sign(&self, signing: &SigningParams<'_>) -> Result<HttpRequest, Error> {
+        let SigningParams { credentials, now_ms, nonce } = signing;
         check_nonce(nonce)?;
         let mut params: Vec<(&str, &str)> = Vec::with_capacity(self.params.len() + 10);
-        let timestamp = timestamp(now_ms)?;
+        let timestamp = timestamp(*now_ms)?;
         params.extend([
             ("AccessKeyId", credentials.access_key_id),
             ("Action", self.api.action),
@@ -157,6 +166,7 @@ impl Planned<'_> {
             headers: vec![("content-type", FORM_CONTENT_TYPE)],
             body,
             timeout_ms: self.timeout_ms,
+            max_response_bytes: MAX_ANSWER_BYTES,
         })
     }
 }

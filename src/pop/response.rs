@@ -1,10 +1,11 @@
-//! Reading Aliyun's JSON answers, shared by both APIs.
+//! Reading Aliyun's JSON answers, shared by every API.
 //!
 //! Error bodies have the shape `{RequestId, HostId, Code, Message, Recommend}`
 //! (<https://help.aliyun.com/en/sdk/product-overview/rpc-mechanism>); SMS business errors
 //! arrive with HTTP 200 and `{RequestId, Code, Message}`.
 
-use crate::json::{parse, Map, Value};
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
 
 use crate::codes::classify;
 use crate::error::{Error, ProviderError};
@@ -14,8 +15,46 @@ use crate::redact::cut_string_to_sign;
 /// is not Aliyun, and parsing it would only spend time and Wasm memory (which never shrinks).
 pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
-/// Parses a body that must be a JSON object.
-pub fn parse_object(status: u16, body: &str) -> Result<Map, Error> {
+/// A string field of an answer: a field of another type counts as absent, so that an answer
+/// with, say, a numeric `EnvId` is reported as lacking it rather than as unreadable.
+fn lenient_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::String(text) => Some(text),
+        _ => None,
+    })
+}
+
+/// The fields of Aliyun's answers that the connectors read; every other field is ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Answer {
+    /// `OK` for SMS success; the error code otherwise.
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub code: Option<String>,
+    /// Aliyun's message.
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub message: Option<String>,
+    /// Every answer's request id.
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub request_id: Option<String>,
+    /// Gateway errors: the host that answered.
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub host_id: Option<String>,
+    /// Gateway errors: a troubleshooting link.
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub recommend: Option<String>,
+    /// Direct Mail success: the envelope id.
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub env_id: Option<String>,
+    /// SMS success: the receipt id.
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub biz_id: Option<String>,
+}
+
+/// Parses a body that must be a JSON object. Going through `Value` first refuses an array (a
+/// struct would read it by position) and lets a repeated key keep its last value, as
+/// `JSON.parse` does.
+pub fn parse_answer(status: u16, body: &str) -> Result<Answer, Error> {
     if body.len() > MAX_ANSWER_BYTES {
         return Err(Error::InvalidResponse {
             status,
@@ -23,8 +62,8 @@ pub fn parse_object(status: u16, body: &str) -> Result<Map, Error> {
             body: None,
         });
     }
-    match parse(body) {
-        Ok(Value::Object(map)) => Ok(map),
+    match serde_json::from_str::<Value>(body) {
+        Ok(object @ Value::Object(_)) => Ok(Answer::deserialize(object).unwrap_or_default()),
         _ => Err(Error::InvalidResponse {
             status,
             reason: "expected a JSON object".into(),
@@ -33,15 +72,10 @@ pub fn parse_object(status: u16, body: &str) -> Result<Map, Error> {
     }
 }
 
-/// A string field of an answer, if present.
-pub fn string_field(map: &Map, key: &str) -> Option<String> {
-    map.get(key).and_then(Value::as_str).map(str::to_string)
-}
-
 /// Turns an error answer into a classified [`ProviderError`]; an answer without `Code` and
 /// `Message` strings is not an Aliyun error body and becomes `invalid_response`.
-pub fn provider_error(action: &'static str, status: u16, map: &Map) -> Error {
-    let (Some(code), Some(message)) = (string_field(map, "Code"), string_field(map, "Message")) else {
+pub fn provider_error(action: &'static str, status: u16, answer: Answer) -> Error {
+    let (Some(code), Some(message)) = (answer.code, answer.message) else {
         return Error::InvalidResponse {
             status,
             reason: "the answer has no Code and Message".into(),
@@ -54,9 +88,9 @@ pub fn provider_error(action: &'static str, status: u16, map: &Map) -> Error {
         status,
         code,
         message: cut_string_to_sign(&message).to_string(),
-        request_id: string_field(map, "RequestId"),
-        host_id: string_field(map, "HostId"),
-        recommend: string_field(map, "Recommend"),
+        request_id: answer.request_id,
+        host_id: answer.host_id,
+        recommend: answer.recommend,
         class,
         hint: hint.to_string(),
     }))
@@ -75,8 +109,18 @@ mod tests {
     fn oversized_answers_are_not_parsed() {
         let padding = " ".repeat(MAX_ANSWER_BYTES);
         let big = format!(r#"{{"Code":"OK","Message":"OK"}}{padding}"#);
-        assert!(matches!(parse_object(200, &big), Err(Error::InvalidResponse { .. })));
+        assert!(matches!(parse_answer(200, &big), Err(Error::InvalidResponse { .. })));
         let fits = format!(r#"{{"Code":"OK"}}{}"#, " ".repeat(MAX_ANSWER_BYTES - 20));
-        assert!(parse_object(200, &fits).is_ok());
+        assert!(parse_answer(200, &fits).is_ok());
+    }
+
+    #[test]
+    fn answers_are_objects_with_string_fields() {
+        let answer = parse_answer(200, r#"{"Code":"A","Code":"OK","EnvId":12,"Extra":[1]}"#).unwrap();
+        assert_eq!(answer.code.as_deref(), Some("OK"));
+        assert_eq!(answer.env_id, None);
+        for body in ["[\"OK\"]", "null", "\u{feff}{}", "{", "", "{\"a\":\"\\ud800\"}"] {
+            assert!(matches!(parse_answer(200, body), Err(Error::InvalidResponse { .. })), "{body:?}");
+        }
     }
 }
