@@ -7,16 +7,32 @@
 // plain values reach the core.
 import { randomUUID } from 'node:crypto';
 import { ConnectorError, ConnectorErrorCodes, ConnectorType } from '@logto/connector-kit';
+
 import { toHostConfigError } from './config-error.js';
 import * as core from './core.js';
-import { createFetchTransport } from './transport.js';
 
 const connectorTypes = Object.freeze({
   'aliyun-dm': ConnectorType.Email,
   'aliyun-sms': ConnectorType.Sms,
 });
 
-const transport = createFetchTransport();
+/**
+ * The host's side of every send: the core's only I/O is this fetch (looked up per request, so
+ * a host that instruments it later is honoured), and its only clock, nonce and timer are these.
+ */
+const transport = Object.freeze({
+  fetch: (url, init) => globalThis.fetch(url, init),
+  now: () => Date.now(),
+  nonce: () => randomUUID(),
+  sleep: (ms) => {
+    let timer;
+    const slept = new Promise((resolve) => {
+      timer = setTimeout(resolve, ms);
+    });
+    slept.cancel = () => clearTimeout(timer);
+    return slept;
+  },
+});
 
 // Per kind, filled on first use: a core failure then surfaces from createConnector (where Logto
 // logs and skips the package) rather than from importing the module.
@@ -124,15 +140,7 @@ export const makeCreateConnector = (kind) => {
         const template = isEmail
           ? await readI18nTemplate(getI18nEmailTemplate, templateType, payload?.locale)
           : null;
-        const input = {
-          config,
-          to,
-          type: templateType,
-          payload: payload ?? {},
-          template,
-          nowMs: Date.now(),
-          nonce: randomUUID(),
-        };
+        const input = { config, to, type: templateType, payload: payload ?? {}, template };
         return core.unwrap(await core.sendMessage(kind, input, transport));
       } catch (error) {
         throw asConnectorError(error);

@@ -40,8 +40,8 @@ export const packages = Object.freeze([
 ]);
 
 // Shim files shipped in every package's lib/, verbatim. The kind's entry file becomes index.
-const sharedShimFiles = ['core.js', 'connector.js', 'config-error.js', 'transport.js'];
-const sharedTypeFiles = ['core.d.ts', 'connector.d.ts', 'config-error.d.ts', 'transport.d.ts', 'types.d.ts'];
+const sharedShimFiles = ['core.js', 'connector.js', 'config-error.js'];
+const sharedTypeFiles = ['core.d.ts', 'connector.d.ts', 'config-error.d.ts', 'types.d.ts'];
 // What ships from the wasm-pack output: the glue, the module, the glue's types (its
 // package.json points at them), and the package.json without
 // "type" that keeps the glue CommonJS inside a "type": "module" package.

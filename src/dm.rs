@@ -14,7 +14,8 @@ use crate::config::{request_url, ContentType, DmConfig, DM_REGIONS};
 use crate::error::Error;
 use crate::message::Message;
 use crate::pop::request::{Api, Planned};
-use crate::pop::response::{is_success, parse_answer, provider_error};
+use crate::pop::response::{is_success, provider_error, read_answer};
+use crate::transport::Body;
 use crate::template::{render, select};
 
 /// The API called.
@@ -117,8 +118,8 @@ pub fn plan<'a>(config: &'a DmConfig, message: &'a Message) -> Result<Planned<'a
 
 /// Interprets Aliyun's answer: 2xx with `EnvId` and `RequestId` is success; any other status
 /// carries an error body.
-pub fn interpret(status: u16, body: &str) -> Result<Sent, Error> {
-    let answer = parse_answer(status, body)?;
+pub fn interpret(status: u16, body: Body) -> Result<Sent, Error> {
+    let answer = read_answer(status, body)?;
     if !is_success(status) {
         return Err(provider_error(API.action, status, answer));
     }

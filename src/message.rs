@@ -69,6 +69,16 @@ fn invalid(message: &str) -> Error {
 impl Message {
     /// Reads `{ to, type, payload, template }` from the send input (`docs/contracts.md`).
     pub fn from_input(input: &Value) -> Result<Message, Error> {
+        Message::from_fields(input.clone())
+    }
+
+    /// [`Message::from_input`], taking the input's values instead of copying them.
+    pub fn from_fields(mut input: Value) -> Result<Message, Error> {
+        let payload = match input.get_mut("payload").map(Value::take) {
+            Some(Value::Object(map)) => map,
+            None | Some(Value::Null) => Map::new(),
+            Some(_) => return Err(invalid("The payload must be an object.")),
+        };
         let to = input
             .get("to")
             .and_then(Value::as_str)
@@ -77,11 +87,6 @@ impl Message {
             Some(Value::String(kind)) => kind.as_str(),
             None | Some(Value::Null) => GENERIC,
             Some(_) => return Err(invalid("The message type must be a string such as \"SignIn\".")),
-        };
-        let payload = match input.get("payload") {
-            Some(Value::Object(map)) => map.clone(),
-            None | Some(Value::Null) => Map::new(),
-            Some(_) => return Err(invalid("The payload must be an object.")),
         };
         Ok(Message {
             to: to.to_string(),

@@ -1,14 +1,13 @@
 //! Connector metadata (what Logto's console shows), compiled in from `src/metadata/*.json`.
 
-use std::collections::BTreeMap;
+mod model;
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+pub use model::{FormItem, Metadata, SelectItem};
 
-use crate::error::Error;
 use crate::Kind;
 
-// Minified copies of src/metadata/*.json, written by build.rs.
+// src/metadata/*.json read into the typed [`Metadata`] and written back minified by build.rs,
+// so a field the model does not know fails the build.
 const DM: &str = include_str!(concat!(env!("OUT_DIR"), "/aliyun-dm.json"));
 const SMS: &str = include_str!(concat!(env!("OUT_DIR"), "/aliyun-sms.json"));
 
@@ -20,87 +19,11 @@ pub fn metadata_json(kind: Kind) -> &'static str {
     }
 }
 
-/// Connector metadata as connector-kit's `connectorMetadataGuard` reads it. Unknown fields are
-/// refused, so a typo in the JSON fails the tests instead of silently vanishing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Metadata {
-    /// The factory id (`aliyun-dm-wasm`).
-    pub id: String,
-    /// The service the connector is for (the official connector's target).
-    pub target: String,
-    /// `null` for email and SMS connectors.
-    pub platform: Option<String>,
-    /// Display name by language tag.
-    pub name: BTreeMap<String, String>,
-    /// Logo path, relative to the package.
-    pub logo: String,
-    /// `null`: no dark logo.
-    pub logo_dark: Option<String>,
-    /// One-line description by language tag.
-    pub description: BTreeMap<String, String>,
-    /// README path, relative to the package.
-    pub readme: String,
-    /// Config template path, relative to the package.
-    pub config_template: String,
-    /// The console's form.
-    pub form_items: Vec<FormItem>,
-}
-
-/// One field of the console's form.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct FormItem {
-    /// The config key.
-    pub key: String,
-    /// The label.
-    pub label: String,
-    /// `Text`, `Select`, `Json`, `Number`, `Switch`, `MultilineText`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Whether the console marks it required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub required: Option<bool>,
-    /// Shown in the empty field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub placeholder: Option<String>,
-    /// The value a new connector starts with.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default_value: Option<Value>,
-    /// The choices of a `Select`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub select_items: Option<Vec<SelectItem>>,
-    /// Shown under the field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Shown on hover.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tooltip: Option<String>,
-    /// Masked in the console.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub is_confidential: Option<bool>,
-}
-
-/// One choice of a `Select` form item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SelectItem {
-    /// The config value.
-    pub value: String,
-    /// What the console shows.
-    pub title: String,
-}
-
-/// The metadata of a connector.
-pub fn metadata(kind: Kind) -> Result<Metadata, Error> {
-    serde_json::from_str(metadata_json(kind)).map_err(|_| Error::Internal {
-        message: "the built-in metadata does not parse".into(),
-    })
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use crate::config::{DM_KEYS, SMS_KEYS};
 
     fn parsed(kind: Kind) -> Value {
@@ -110,7 +33,7 @@ mod tests {
     #[test]
     fn metadata_reads_into_the_typed_structs_and_back_unchanged() {
         for kind in [Kind::Dm, Kind::Sms] {
-            let typed = metadata(kind).unwrap();
+            let typed: Metadata = serde_json::from_str(metadata_json(kind)).unwrap();
             assert_eq!(serde_json::to_value(&typed).unwrap(), parsed(kind), "{kind:?}");
         }
     }

@@ -68,13 +68,14 @@ impl Redactor {
             json_escape(value, Json::Ascii { upper: true }),
         ];
         for form in forms {
-            if !form.is_empty() && !self.forms.contains(&form) {
-                self.forms.push(form);
+            if form.is_empty() || self.forms.contains(&form) {
+                continue;
             }
+            // Longest first, so a shorter form (the code) never cuts a longer one (the body
+            // that holds it) into pieces that are no longer recognised.
+            let at = self.forms.iter().position(|known| known.len() < form.len()).unwrap_or(self.forms.len());
+            self.forms.insert(at, form);
         }
-        // Longest first, so a shorter form (the code) never cuts a longer one (the body that
-        // holds it) into pieces that are no longer recognised.
-        self.forms.sort_by_key(|form| std::cmp::Reverse(form.len()));
     }
 
     /// Whether nothing is known (nothing to redact).

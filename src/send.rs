@@ -13,6 +13,8 @@
 //!
 //! No I/O here: the time and nonce arrive in a [`Stamp`], the answer as a [`TransportResult`].
 
+use std::rc::Rc;
+
 use serde::Serialize;
 use serde_json::Value;
 
@@ -23,7 +25,7 @@ use crate::message::Message;
 use crate::pop::encode::form_pairs;
 use crate::pop::request::{Credentials, SigningParams};
 use crate::redact::Redactor;
-use crate::transport::{HttpRequest, Stamp, TransportResult};
+use crate::transport::{Body, HttpRequest, Stamp, TransportResult};
 use crate::{dm, sms, Kind};
 
 /// At most this many attempts per message: the first and two retries.
@@ -107,7 +109,7 @@ pub enum Next {
 /// One send in progress: a validated config, the message, and the attempts made so far.
 #[derive(Debug, Clone)]
 pub struct Send {
-    config: Validated,
+    config: Rc<Validated>,
     message: Message,
     attempt: u32,
 }
@@ -115,17 +117,22 @@ pub struct Send {
 impl Send {
     /// Validates the config and reads the message.
     pub fn new(kind: Kind, config: &Value, input: &Value) -> Result<Send, Error> {
-        Ok(Send::with(Validated::new(kind, config)?, Message::from_input(input)?))
+        Ok(Send::with(Rc::new(Validated::new(kind, config)?), Message::from_input(input)?))
     }
 
-    /// A send with a config validated beforehand.
-    pub fn with(config: Validated, message: Message) -> Send {
+    /// A send with a config validated beforehand (one the boundary kept from an earlier send).
+    pub fn with(config: Rc<Validated>, message: Message) -> Send {
         Send { config, message, attempt: 0 }
     }
 
     /// The connector this send is for.
     pub fn kind(&self) -> Kind {
         self.config.kind()
+    }
+
+    /// The message being sent.
+    pub fn message(&self) -> &Message {
+        &self.message
     }
 
     /// The 0-based number of the attempt [`Send::plan`] plans next.
@@ -135,7 +142,7 @@ impl Send {
 
     /// Plans and signs the next attempt with this attempt's time and nonce.
     pub fn plan(&self, stamp: &Stamp) -> Result<HttpRequest, Error> {
-        let planned = match &self.config {
+        let planned = match self.config.as_ref() {
             Validated::Dm(config) => dm::plan(config, &self.message)?,
             Validated::Sms(config) => sms::plan(config, &self.message)?,
         };
@@ -156,7 +163,7 @@ impl Send {
     pub fn settle(&mut self, request: &HttpRequest, result: TransportResult) -> Next {
         let (outcome, provably_not_taken) = match result {
             TransportResult::Response { status, body } => {
-                let outcome = self.interpret(status, &body);
+                let outcome = self.interpret(status, body);
                 let retry = matches!(&outcome, Err(Error::Provider(p)) if proves_not_taken(&p.code));
                 (outcome, retry)
             }
@@ -183,7 +190,7 @@ impl Send {
         }))
     }
 
-    fn interpret(&self, status: u16, body: &str) -> Result<Delivered, Error> {
+    fn interpret(&self, status: u16, body: Body) -> Result<Delivered, Error> {
         match self.kind() {
             Kind::Dm => dm::interpret(status, body).map(Delivered::Dm),
             Kind::Sms => sms::interpret(status, body).map(Delivered::Sms),
@@ -213,9 +220,9 @@ fn host_of(url: &str) -> &str {
 }
 
 /// A redactor for the errors of one attempt: it knows the values of `signed_body` that carry
-/// the message (rendered subject and body, `TemplateParam` and each of its values, the alias),
-/// the STS token, and every string in the payload (the verification code among them), so that
-/// an answer echoing any of them lets nothing out.
+/// the message (rendered subject and body, `TemplateParam`, the alias), the STS token, and
+/// every string in the payload (the verification code and `TemplateParam`'s values among
+/// them), so that an answer echoing any of them lets nothing out.
 pub fn redactor_for(kind: Kind, signed_body: &str, payload: &serde_json::Map<String, Value>) -> Redactor {
     let content: &[&str] = match kind {
         Kind::Dm => &dm::CONTENT_PARAMS,
@@ -228,9 +235,6 @@ pub fn redactor_for(kind: Kind, signed_body: &str, payload: &serde_json::Map<Str
             redactor.add_secret(&value);
         } else if content.contains(&name) {
             redactor.add(&value);
-            if let Ok(params) = serde_json::from_str::<Value>(&value) {
-                add_strings(&mut redactor, &params, 0, &mut count);
-            }
         }
     }
     for value in payload.values() {

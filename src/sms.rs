@@ -12,7 +12,8 @@ use crate::config::{request_url, SmsConfig, TemplateCode, SMS_REGIONS, SMS_VERIF
 use crate::error::Error;
 use crate::message::Message;
 use crate::pop::request::{Api, Planned};
-use crate::pop::response::{is_success, parse_answer, provider_error};
+use crate::pop::response::{is_success, provider_error, read_answer};
+use crate::transport::Body;
 use crate::template::select;
 
 /// The API called.
@@ -60,8 +61,8 @@ pub fn template_code<'c>(code: &'c TemplateCode, to: &str, strict: bool) -> &'c 
 pub fn template_params(payload: &Map<String, Value>) -> Map<String, Value> {
     payload
         .iter()
-        .filter(|(key, value)| value.is_string() && !NOT_TEMPLATE_PARAMS.contains(&key.as_str()))
-        .map(|(key, value)| (key.clone(), value.clone()))
+        .filter(|(key, _)| !NOT_TEMPLATE_PARAMS.contains(&key.as_str()))
+        .filter_map(|(key, value)| Some((key.clone(), Value::String(value.as_str()?.to_string()))))
         .collect()
 }
 
@@ -125,8 +126,8 @@ pub struct Sent {
 }
 
 /// Interprets Aliyun's answer: success is `Code == "OK"`, whatever the status says.
-pub fn interpret(status: u16, body: &str) -> Result<Sent, Error> {
-    let answer = parse_answer(status, body)?;
+pub fn interpret(status: u16, body: Body) -> Result<Sent, Error> {
+    let answer = read_answer(status, body)?;
     if !is_success(status) || answer.code.as_deref() != Some("OK") {
         return Err(provider_error(API.action, status, answer));
     }

@@ -176,25 +176,32 @@ pub fn js_string(value: &Value) -> String {
     }
 }
 
-/// `String(number)` as ECMAScript's Number::toString writes it, from the shortest digits that
-/// round-trip (which Rust's `{:e}` gives): `1e+21`, `1.5e-7`, `123456789012345680000`.
+/// `String(number)` as ECMAScript's Number::toString writes it (`1e+21`, `1.5e-7`,
+/// `123456789012345680000`), from the shortest digits that round-trip, which serde_json's own
+/// number formatting gives.
 pub fn js_number(number: &Number) -> String {
-    let Some(value) = number.as_f64() else {
-        return number.to_string();
+    if number.is_u64() || number.is_i64() {
+        if let Some(value) = number.as_f64().filter(|value| value.abs() < 9_007_199_254_740_992.0) {
+            return if value == 0.0 { "0".into() } else { number.to_string() };
+        }
+    }
+    let text = number.to_string();
+    let (sign, text) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text.as_str()),
     };
-    if value == 0.0 {
+    let (mantissa, exponent) = text.split_once(['e', 'E']).unwrap_or((text, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all = format!("{whole}{fraction}");
+    let leading = all.len() - all.trim_start_matches('0').len();
+    let digits = all.trim_start_matches('0').trim_end_matches('0');
+    if digits.is_empty() {
         return "0".into();
     }
-    if !value.is_finite() {
-        return if value.is_nan() { "NaN".into() } else if value > 0.0 { "Infinity".into() } else { "-Infinity".into() };
-    }
-    let sign = if value < 0.0 { "-" } else { "" };
-    let scientific = format!("{:e}", value.abs());
-    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((scientific.as_str(), "0"));
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
     let k = digits.len() as i32;
     // The value is 0.<digits> × 10^n.
-    let n = exponent.parse::<i32>().unwrap_or(0) + 1;
+    let n = whole.len() as i32 + exponent - leading as i32;
     let body = if k <= n && n <= 21 {
         format!("{digits}{}", "0".repeat((n - k) as usize))
     } else if 0 < n && n <= 21 {

@@ -5,6 +5,7 @@
 //! [`TransportResult`] back (as quinn-proto hands out `Transmit` values).
 
 use crate::error::NetworkErrorKind;
+use crate::pop::response::Answer;
 
 /// A fully signed request, ready to send as is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +24,31 @@ pub struct HttpRequest {
     pub max_response_bytes: usize,
 }
 
+/// An answer's body, read as JSON (serde_json) when it is a JSON object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    /// A JSON object: the fields the connectors read.
+    Json(Answer),
+    /// Anything else (HTML, truncated JSON, an array), as text: quoted, redacted, in the error.
+    Text(String),
+    /// More than `max_response_bytes`: not read.
+    TooLarge,
+}
+
+impl Body {
+    /// The body of `text`: a JSON object into an [`Answer`], anything else as text; one larger
+    /// than `max_bytes` is not parsed at all.
+    pub fn read(text: String, max_bytes: usize) -> Body {
+        if text.len() > max_bytes {
+            return Body::TooLarge;
+        }
+        match serde_json::from_str::<serde_json::Value>(&text).ok().as_ref().and_then(Answer::from_value) {
+            Some(answer) => Body::Json(answer),
+            None => Body::Text(text),
+        }
+    }
+}
+
 /// What the transport reports back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransportResult {
@@ -30,8 +56,8 @@ pub enum TransportResult {
     Response {
         /// HTTP status.
         status: u16,
-        /// Body as text, at most `max_response_bytes + 1` bytes of it.
-        body: String,
+        /// The body.
+        body: Body,
     },
     /// No answer.
     NetworkError {

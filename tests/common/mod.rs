@@ -10,8 +10,9 @@ use std::collections::VecDeque;
 use aliyun_connectors::config::secrets_of;
 use aliyun_connectors::error::{Envelope, NetworkErrorKind};
 use aliyun_connectors::send::{Delivered, Next, Send};
-use aliyun_connectors::transport::{HttpRequest, Stamp, TransportResult};
+use aliyun_connectors::transport::{Body, HttpRequest, Stamp, TransportResult};
 use aliyun_connectors::{Error, Kind};
+use aliyun_connectors::pop::response::MAX_ANSWER_BYTES;
 use serde_json::Value;
 
 /// The first attempt's time and nonce.
@@ -37,7 +38,7 @@ impl Fake {
         }
     }
     pub fn ok(status: u16, body: &str) -> TransportResult {
-        TransportResult::Response { status, body: body.to_string() }
+        TransportResult::Response { status, body: body_of(body) }
     }
     pub fn net(kind: NetworkErrorKind, sent: bool) -> TransportResult {
         TransportResult::NetworkError { kind, message: "boom".into(), sent }
@@ -58,6 +59,12 @@ impl Fake {
         self.requests.borrow_mut().push(request.clone());
         self.answers.borrow_mut().pop_front().unwrap_or_else(|| Fake::net(NetworkErrorKind::Other, true))
     }
+}
+
+/// An answer's body as the boundary reads it: a JSON object into its fields, anything else as
+/// text, over the cap not at all.
+pub fn body_of(text: &str) -> Body {
+    Body::read(text.to_string(), MAX_ANSWER_BYTES)
 }
 
 /// Runs one send of `input` (`{ config, to, type, payload, template }`) to its outcome.

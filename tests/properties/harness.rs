@@ -122,6 +122,12 @@ pub fn fail(message: String) -> TestCaseError {
     TestCaseError::fail(message)
 }
 
+/// An answer's body as the boundary reads it.
+pub fn body_of(text: &str) -> aliyun_connectors::transport::Body {
+    use aliyun_connectors::pop::response::MAX_ANSWER_BYTES;
+    aliyun_connectors::transport::Body::read(text.to_string(), MAX_ANSWER_BYTES)
+}
+
 /// What the boundary returns for an error: the envelope with the input's credentials redacted.
 pub fn boundary_error(error: Error, input: &Value) -> String {
     let config = input.get("config").unwrap_or(input);

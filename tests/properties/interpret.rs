@@ -1,5 +1,6 @@
 //! Answer interpretation: success only for a well-formed success answer.
 
+use aliyun_connectors::error::NetworkErrorKind;
 use aliyun_connectors::transport::TransportResult;
 use aliyun_connectors::{dm, sms, Error, Kind};
 use proptest::prelude::*;
@@ -7,6 +8,7 @@ use proptest::test_runner::TestCaseError;
 use serde_json::{json, Value};
 
 use super::generators::*;
+use super::harness::body_of;
 use super::harness::*;
 
 
@@ -42,11 +44,31 @@ pub fn oracle_parse(body: &str) -> Option<Value> {
     serde_json::from_str::<Value>(body).ok()
 }
 
+/// A scripted answer: what the transport reports, with the body as text so the oracles can
+/// read it independently of the core.
+#[derive(Debug, Clone)]
+pub enum Scripted {
+    /// An HTTP answer.
+    Response { status: u16, body: String },
+    /// No answer.
+    NetworkError { kind: NetworkErrorKind, message: String, sent: bool },
+}
+
+impl Scripted {
+    /// As the transport reports it: the body read as the product reads it.
+    pub fn result(&self) -> TransportResult {
+        match self {
+            Scripted::Response { status, body } => TransportResult::Response { status: *status, body: body_of(body) },
+            Scripted::NetworkError { kind, message, sent } => TransportResult::NetworkError { kind: *kind, message: message.clone(), sent: *sent },
+        }
+    }
+}
+
 /// Whether an answer proves Aliyun did not take the message (the only answers retried).
-pub fn expected_not_taken(kind: Kind, answer: &TransportResult) -> bool {
+pub fn expected_not_taken(kind: Kind, answer: &Scripted) -> bool {
     match answer {
-        TransportResult::NetworkError { sent, .. } => !sent,
-        TransportResult::Response { status, body } => {
+        Scripted::NetworkError { sent, .. } => !sent,
+        Scripted::Response { status, body } => {
             let Some(Value::Object(map)) = oracle_parse(body) else {
                 return false;
             };
@@ -59,8 +81,8 @@ pub fn expected_not_taken(kind: Kind, answer: &TransportResult) -> bool {
 
 pub fn check_interpret(kind: Kind, status: u16, body: &str) -> Result<(), TestCaseError> {
     let result = match kind {
-        Kind::Dm => dm::interpret(status, body).map(|sent| serde_json::to_value(sent).unwrap()),
-        Kind::Sms => sms::interpret(status, body).map(|sent| serde_json::to_value(sent).unwrap()),
+        Kind::Dm => dm::interpret(status, body_of(body)).map(|sent| serde_json::to_value(sent).unwrap()),
+        Kind::Sms => sms::interpret(status, body_of(body)).map(|sent| serde_json::to_value(sent).unwrap()),
     };
     let expected = expected_success(kind, status, body);
     match (&result, &expected) {

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, VecDeque};
 use aliyun_connectors::config::validate_dm;
 use aliyun_connectors::error::NetworkErrorKind;
 use aliyun_connectors::send::{Next, Send, MAX_ATTEMPTS};
-use aliyun_connectors::transport::{HttpRequest, Stamp, TransportResult};
+use aliyun_connectors::transport::{HttpRequest, Stamp};
 use aliyun_connectors::message::Message;
 use aliyun_connectors::{dm, Error, Kind};
 use proptest::prelude::*;
@@ -13,7 +13,7 @@ use proptest::test_runner::TestCaseError;
 use serde_json::{json, Value};
 
 use super::config::string_leaves_containing;
-use super::interpret::{arb_body, arb_status, expected_not_taken, expected_success, DM_OK, ERROR_CODES, SMS_OK};
+use super::interpret::{arb_body, arb_status, expected_not_taken, expected_success, Scripted, DM_OK, ERROR_CODES, SMS_OK};
 use super::render::{arb_payload, arb_template};
 use super::signing::decoded_pairs;
 
@@ -30,8 +30,8 @@ pub struct Run {
 }
 
 /// What the script answers once it is used up: a network failure that may have been sent.
-pub fn exhausted() -> TransportResult {
-    TransportResult::NetworkError {
+pub fn exhausted() -> Scripted {
+    Scripted::NetworkError {
         kind: NetworkErrorKind::Other,
         message: "script exhausted".into(),
         sent: true,
@@ -43,7 +43,7 @@ pub fn exhausted() -> TransportResult {
 /// included); each retry gets a fresh pair.
 pub fn run(case: &SendCase) -> Run {
     let config = case.input.get("config").cloned().unwrap_or(Value::Null);
-    let mut answers: VecDeque<TransportResult> = case.answers.clone().into();
+    let mut answers: VecDeque<Scripted> = case.answers.clone().into();
     let mut run = Run { requests: Vec::new(), sleeps: Vec::new(), result: Ok(Value::Null), envelope: String::new() };
     let mut send = match Send::new(case.kind, &config, &case.input) {
         Ok(send) => send,
@@ -61,7 +61,7 @@ pub fn run(case: &SendCase) -> Run {
         };
         run.requests.push(request.clone());
         let answer = answers.pop_front().unwrap_or_else(exhausted);
-        match send.settle(&request, answer) {
+        match send.settle(&request, answer.result()) {
             Next::Done(outcome) => break outcome,
             Next::Retry { after_ms } => {
                 run.sleeps.push(after_ms);
@@ -75,18 +75,18 @@ pub fn run(case: &SendCase) -> Run {
     run
 }
 
-pub fn arb_transport_result() -> impl Strategy<Value = TransportResult> {
+pub fn arb_transport_result() -> impl Strategy<Value = Scripted> {
     let kinds = prop::sample::select(&[NetworkErrorKind::Timeout, NetworkErrorKind::Refused, NetworkErrorKind::Dns, NetworkErrorKind::Reset, NetworkErrorKind::Other][..]);
     let echo = prop::sample::select(&["", SECRET, TOKEN][..]);
     prop_oneof![
         2 => (prop::sample::select(&[200u16][..]), prop::sample::select(&[DM_OK, SMS_OK][..]))
-            .prop_map(|(status, body)| TransportResult::Response { status, body: body.to_string() }),
+            .prop_map(|(status, body)| Scripted::Response { status, body: body.to_string() }),
         3 => (prop::sample::select(&[200u16, 400, 403, 404, 500, 503][..]), prop::sample::select(ERROR_CODES), echo.clone()).prop_map(|(status, code, echo)| {
             // Aliyun may echo what it got (SignatureDoesNotMatch quotes the string to sign, which holds the token).
-            TransportResult::Response { status, body: json!({ "RequestId": "R-1", "Code": code, "Message": format!("message {echo}") }).to_string() }
+            Scripted::Response { status, body: json!({ "RequestId": "R-1", "Code": code, "Message": format!("message {echo}") }).to_string() }
         }),
-        2 => (arb_status(), arb_body()).prop_map(|(status, body)| TransportResult::Response { status, body }),
-        2 => (kinds, any::<bool>(), echo).prop_map(|(kind, sent, echo)| TransportResult::NetworkError { kind, message: format!("fetch failed {echo}"), sent }),
+        2 => (arb_status(), arb_body()).prop_map(|(status, body)| Scripted::Response { status, body }),
+        2 => (kinds, any::<bool>(), echo).prop_map(|(kind, sent, echo)| Scripted::NetworkError { kind, message: format!("fetch failed {echo}"), sent }),
     ]
 }
 
@@ -95,7 +95,7 @@ pub struct SendCase {
     kind: Kind,
     input: Value,
     stamp: Stamp,
-    answers: Vec<TransportResult>,
+    answers: Vec<Scripted>,
 }
 
 pub fn arb_send_case() -> impl Strategy<Value = SendCase> {
@@ -143,9 +143,9 @@ pub fn arb_send_case() -> impl Strategy<Value = SendCase> {
 }
 
 /// A transport answer written as the JS transport would give it (corpus files).
-pub fn answer_from_json(value: &Value) -> TransportResult {
+pub fn answer_from_json(value: &Value) -> Scripted {
     if let (Some(status), Some(body)) = (value.get("status").and_then(Value::as_u64), value.get("body").and_then(Value::as_str)) {
-        return TransportResult::Response { status: u16::try_from(status).unwrap_or(0), body: body.to_string() };
+        return Scripted::Response { status: u16::try_from(status).unwrap_or(0), body: body.to_string() };
     }
     let failure = value.get("networkError");
     let kind = match failure.and_then(|f| f.get("kind")).and_then(Value::as_str) {
@@ -157,7 +157,7 @@ pub fn answer_from_json(value: &Value) -> TransportResult {
     };
     let message = failure.and_then(|f| f.get("message")).and_then(Value::as_str).unwrap_or("network error").to_string();
     let sent = failure.and_then(|f| f.get("sent")).and_then(Value::as_bool) != Some(false);
-    TransportResult::NetworkError { kind, message, sent }
+    Scripted::NetworkError { kind, message, sent }
 }
 
 pub fn param<'b>(body: &'b str, name: &str) -> Option<&'b str> {
@@ -170,7 +170,7 @@ pub fn check_send(case: &SendCase) -> Result<(), TestCaseError> {
     let result = &run.result;
     let n = requests.len();
     prop_assert!(n <= MAX_ATTEMPTS as usize && MAX_ATTEMPTS == 3, "{n} requests for one message");
-    let answered: Vec<TransportResult> = (0..n).map(|i| case.answers.get(i).cloned().unwrap_or_else(exhausted)).collect();
+    let answered: Vec<Scripted> = (0..n).map(|i| case.answers.get(i).cloned().unwrap_or_else(exhausted)).collect();
 
     // The secret is only ever the HMAC key: it never goes on the wire (unless the input also
     // carries it somewhere that is sent, say in the payload).
@@ -203,14 +203,14 @@ pub fn check_send(case: &SendCase) -> Result<(), TestCaseError> {
     match result {
         Ok(value) => {
             prop_assert!(n > 0, "success without a request");
-            let TransportResult::Response { status, body } = &answered[n - 1] else {
+            let Scripted::Response { status, body } = &answered[n - 1] else {
                 return Err(fail(format!("success {value} after a network error")));
             };
             prop_assert_eq!(Some(value.clone()), expected_success(case.kind, *status, body), "success that Aliyun did not answer");
         }
         Err(error) => {
             prop_assert!(LOGTO_CODES.contains(&error.code()), "code {}", error.code());
-            if let Some(TransportResult::Response { status, body }) = answered.last() {
+            if let Some(Scripted::Response { status, body }) = answered.last() {
                 prop_assert!(expected_success(case.kind, *status, body).is_none(), "error {error:?} although Aliyun answered success");
             }
             if n == 0 {
@@ -236,7 +236,7 @@ fn send_message_never_panics_and_never_sends_more_than_three_requests() {
         "send_message_fake_transport",
         "send",
         |input| {
-            let answers: Vec<TransportResult> = input
+            let answers: Vec<Scripted> = input
                 .get("answers")
                 .and_then(Value::as_array)
                 .map(|items| items.iter().map(answer_from_json).collect())

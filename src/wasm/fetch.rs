@@ -1,0 +1,297 @@
+//! The fetch adapter: one signed request through the host's `fetch`, with a deadline, and its
+//! answer read back with a byte cap, as a chain of `Promise.then` continuations.
+//!
+//! The request is a URL and a `RequestInit` (method, form content type through gloo-net's
+//! `Headers`, the signed body, an `AbortSignal`, `redirect: 'error'`), never a `Request`
+//! object: undici pipes a `Request`'s body through an extra stream (docs/contracts.md).
+//! The answer is read through gloo-net's `Response` wrapper.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use gloo_net::http::Headers;
+use js_sys::{Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{AbortController, ReadableStreamDefaultReader, RequestInit, RequestRedirect};
+
+use crate::error::NetworkErrorKind;
+use crate::transport::{classify, Body, HttpRequest, Rejection, TransportResult};
+
+#[wasm_bindgen]
+extern "C" {
+    /// The host's side of a send: `fetch`, a clock, a nonce source and a sleep
+    /// (`docs/contracts.md`). Every call is caught: a host function that throws is a value.
+    #[wasm_bindgen(typescript_type = "Transport")]
+    pub type JsTransport;
+
+    #[wasm_bindgen(method, catch)]
+    fn fetch(this: &JsTransport, url: &str, init: &RequestInit) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    pub(crate) fn now(this: &JsTransport) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    pub(crate) fn nonce(this: &JsTransport) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    pub(crate) fn sleep(this: &JsTransport, ms: u32) -> Result<JsValue, JsValue>;
+
+    /// What `sleep` returns: a promise, with `cancel()` to clear its timer.
+    type Sleeping;
+
+    #[wasm_bindgen(method, catch)]
+    fn cancel(this: &Sleeping) -> Result<(), JsValue>;
+
+    /// A promise seen through `then` with continuations that return a value (or a promise
+    /// the chain then adopts), which js-sys's typed `then2` does not allow.
+    type Thenable;
+
+    #[wasm_bindgen(method, js_name = then)]
+    fn then_with(this: &Thenable, on_ok: &JsValue, on_err: &JsValue) -> Promise;
+}
+
+/// `value`, or the promise it is, as a promise (a test's fetch may answer synchronously).
+pub(crate) fn promise_of(result: Result<JsValue, JsValue>) -> Promise {
+    match result {
+        Ok(value) => Promise::resolve(&value),
+        Err(thrown) => Promise::reject(&thrown),
+    }
+}
+
+/// A continuation: what a settled promise's value (or rejection) leads to.
+type Continuation = Box<dyn FnOnce(JsValue) -> JsValue>;
+
+/// `promise.then(on_ok, on_err)` with Rust continuations; the one that never runs is freed when
+/// the JS function holding it is collected. Boxed, so every call site shares one closure type.
+pub(crate) fn then2(
+    promise: &Promise,
+    on_ok: impl FnOnce(JsValue) -> JsValue + 'static,
+    on_err: impl FnOnce(JsValue) -> JsValue + 'static,
+) -> Promise {
+    then_boxed(promise, Box::new(on_ok), Box::new(on_err))
+}
+
+fn then_boxed(promise: &Promise, on_ok: Continuation, on_err: Continuation) -> Promise {
+    let on_ok = Closure::<dyn FnMut(JsValue) -> JsValue>::once(on_ok).into_js_value();
+    let on_err = Closure::<dyn FnMut(JsValue) -> JsValue>::once(on_err).into_js_value();
+    promise.unchecked_ref::<Thenable>().then_with(&on_ok, &on_err)
+}
+
+thread_local! {
+    /// The request headers, made once: every request carries the same ones, and fetch copies
+    /// them without changing them.
+    static HEADERS: std::cell::OnceCell<JsValue> = const { std::cell::OnceCell::new() };
+}
+
+fn headers_of(request: &HttpRequest) -> JsValue {
+    let headers = Headers::new();
+    for (name, value) in &request.headers {
+        headers.set(name, value);
+    }
+    headers.into_raw().into()
+}
+
+/// Where an answer goes: the send's next step.
+type Done = Box<dyn FnOnce(TransportResult) -> JsValue>;
+
+/// One request in flight.
+struct Exchange {
+    /// Where the answer goes, until it has gone.
+    done: RefCell<Option<Done>>,
+    /// Aborts the fetch and the reading of its body when the deadline passes.
+    abort: AbortController,
+    /// The deadline's sleep, cancelled once the answer is in.
+    deadline: RefCell<JsValue>,
+    timeout_ms: u32,
+    max_bytes: usize,
+    status: Cell<u16>,
+    bytes: RefCell<Vec<u8>>,
+}
+
+impl Exchange {
+    fn finish(&self, result: TransportResult) -> JsValue {
+        // A sleep without cancel() just fires later and finds the exchange finished.
+        let _ = self.deadline.borrow().unchecked_ref::<Sleeping>().cancel();
+        match self.done.borrow_mut().take() {
+            Some(done) => done(result),
+            None => JsValue::UNDEFINED,
+        }
+    }
+
+    fn failed(&self, thrown: &JsValue) -> JsValue {
+        self.finish(classify(&rejection_of(thrown), self.timeout_ms))
+    }
+}
+
+/// Sends `request` with `transport` and hands what came back to `done`; returns the promise of
+/// whatever `done` returns. `abort` is the send's controller: aborted only when a deadline
+/// passes, which ends the send. Errors are values: nothing here rejects on its own.
+pub(crate) fn exchange(
+    transport: &JsTransport,
+    request: &HttpRequest,
+    abort: &AbortController,
+    done: impl FnOnce(TransportResult) -> JsValue + 'static,
+) -> Promise {
+    let exchange = Rc::new(Exchange {
+        done: RefCell::new(Some(Box::new(done))),
+        abort: abort.clone(),
+        deadline: RefCell::new(JsValue::UNDEFINED),
+        timeout_ms: request.timeout_ms,
+        max_bytes: request.max_response_bytes,
+        status: Cell::new(0),
+        bytes: RefCell::new(Vec::new()),
+    });
+
+    // Every request has a deadline: without a working sleep, nothing is sent.
+    let Ok(timer) = transport.sleep(request.timeout_ms) else {
+        return Promise::resolve(&exchange.finish(unsent("the transport's sleep failed, so no deadline could be set")));
+    };
+    // When the deadline passes (or a broken sleep rejects), the controller aborts the request
+    // and the reading of its answer: `abort` bound to it, so no Rust continuation waits on
+    // every timer. The answer's reader sees the AbortError and reports a timeout.
+    if let Ok(abort) = Reflect::get(&exchange.abort, &JsValue::from_str("abort")) {
+        if let Some(abort) = abort.dyn_ref::<js_sys::Function>() {
+            let abort: JsValue = abort.bind0(&exchange.abort).into();
+            let _ = Promise::resolve(&timer).unchecked_ref::<Thenable>().then_with(&abort, &abort);
+        }
+    }
+    exchange.deadline.replace(timer);
+
+    let init = RequestInit::new();
+    init.set_method(request.method);
+    HEADERS.with(|headers| init.set_headers(headers.get_or_init(|| headers_of(request))));
+    init.set_body(&JsValue::from_str(&request.body));
+    init.set_signal(Some(&exchange.abort.signal()));
+    init.set_redirect(RequestRedirect::Error);
+
+    let answered = Rc::clone(&exchange);
+    let refused = Rc::clone(&exchange);
+    then2(
+        &promise_of(transport.fetch(&request.url, &init)),
+        move |response| read_answer(&answered, response),
+        move |thrown| refused.failed(&thrown),
+    )
+}
+
+fn unsent(message: &str) -> TransportResult {
+    TransportResult::NetworkError {
+        kind: NetworkErrorKind::Other,
+        message: message.into(),
+        sent: false,
+    }
+}
+
+/// Reads the status and at most `max_bytes + 1` bytes of the body: all at once when the answer
+/// declares a length within the cap, chunk by chunk otherwise.
+fn read_answer(exchange: &Rc<Exchange>, response: JsValue) -> JsValue {
+    let Ok(response) = response.dyn_into::<web_sys::Response>() else {
+        return exchange.finish(TransportResult::NetworkError {
+            kind: NetworkErrorKind::Other,
+            message: "the transport's fetch resolved to something that is not a Response".into(),
+            sent: true,
+        });
+    };
+    let response = gloo_net::http::Response::from(response);
+    let status = response.status();
+    exchange.status.set(status);
+    let declared = response
+        .headers()
+        .get("content-length")
+        .and_then(|length| length.trim().parse::<usize>().ok());
+    let raw = web_sys::Response::from(response);
+    let Some(stream) = raw.body() else {
+        return exchange.finish(TransportResult::Response { status, body: Body::Text(String::new()) });
+    };
+    if declared.is_some_and(|length| length <= exchange.max_bytes) {
+        let Ok(text) = raw.text() else {
+            return exchange.failed(&JsValue::from_str("the answer could not be read"));
+        };
+        let read = Rc::clone(exchange);
+        let broken = Rc::clone(exchange);
+        return then2(
+            &text,
+            move |text| {
+                let body = Body::read(text.as_string().unwrap_or_default(), read.max_bytes);
+                read.finish(TransportResult::Response { status, body })
+            },
+            move |thrown| broken.failed(&thrown),
+        )
+        .into();
+    }
+    let reader = stream.get_reader().unchecked_into::<ReadableStreamDefaultReader>();
+    read_chunk(Rc::clone(exchange), reader)
+}
+
+fn read_chunk(exchange: Rc<Exchange>, reader: ReadableStreamDefaultReader) -> JsValue {
+    let broken = Rc::clone(&exchange);
+    then2(
+        &reader.read(),
+        move |chunk| {
+            let done = Reflect::get(&chunk, &JsValue::from_str("done")).map(|done| done.is_truthy()).unwrap_or(true);
+            if let Ok(bytes) = Reflect::get(&chunk, &JsValue::from_str("value")).and_then(|value| value.dyn_into::<Uint8Array>()) {
+                let mut kept = exchange.bytes.borrow_mut();
+                let room = (exchange.max_bytes + 1).saturating_sub(kept.len());
+                let take = (bytes.length() as usize).min(room);
+                kept.extend_from_slice(&bytes.subarray(0, take as u32).to_vec());
+            }
+            let full = exchange.bytes.borrow().len() > exchange.max_bytes;
+            if done || full {
+                if full {
+                    // The rest is not needed; cancelling frees the connection.
+                    let _ = reader.cancel();
+                }
+                let body = Body::read(String::from_utf8_lossy(&exchange.bytes.borrow()).into_owned(), exchange.max_bytes);
+                return exchange.finish(TransportResult::Response { status: exchange.status.get(), body });
+            }
+            read_chunk(exchange, reader)
+        },
+        move |thrown| broken.failed(&thrown),
+    )
+    .into()
+}
+
+/// What a rejection says, read defensively: anything may be thrown, a Proxy included.
+fn rejection_of(thrown: &JsValue) -> Rejection {
+    let mut rejection = Rejection {
+        name: text(thrown, "name").unwrap_or_default(),
+        ..Rejection::default()
+    };
+    collect(thrown, &mut rejection, 0);
+    if rejection.messages.is_empty() {
+        if let Some(text) = thrown.as_string() {
+            rejection.messages.push(text);
+        }
+    }
+    rejection
+}
+
+/// Deepest `cause` chain followed.
+const MAX_CAUSES: usize = 5;
+
+fn collect(error: &JsValue, into: &mut Rejection, depth: usize) {
+    if depth > MAX_CAUSES || !error.is_object() {
+        return;
+    }
+    if let Some(code) = text(error, "code") {
+        into.codes.push(code);
+    }
+    if let Some(message) = text(error, "message") {
+        into.messages.push(message);
+    }
+    if let Ok(cause) = Reflect::get(error, &JsValue::from_str("cause")) {
+        collect(&cause, into, depth + 1);
+    }
+    // Happy eyeballs: an AggregateError holds one error per address tried.
+    if let Ok(errors) = Reflect::get(error, &JsValue::from_str("errors")) {
+        if let Some(errors) = errors.dyn_ref::<js_sys::Array>() {
+            for index in 0..errors.length().min(8) {
+                collect(&errors.get(index), into, depth + 1);
+            }
+        }
+    }
+}
+
+fn text(value: &JsValue, key: &str) -> Option<String> {
+    Reflect::get(value, &JsValue::from_str(key)).ok()?.as_string()
+}
