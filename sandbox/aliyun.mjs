@@ -209,7 +209,8 @@ export function createAliyun(options) {
     const aliyunHost = parseAliyunHost(host);
     const action = params.Action;
     const api = Object.hasOwn(API, action ?? '') ? API[action] : undefined;
-    const product = api?.product ?? aliyunHost?.product ?? 'dm';
+    // An Aliyun host answers as its own product, even for an action it does not have.
+    const product = aliyunHost?.product ?? api?.product ?? 'dm';
     const fail = (code, extra = {}) => ({
       ok: false, action: action ?? null, product, requestId,
       ...errorResponse(code, { requestId, hostId, productKind: product, ...extra }),
