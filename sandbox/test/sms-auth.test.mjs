@@ -683,3 +683,33 @@ describe('index.mjs exports for connector tests', () => {
     assert.equal(commonParams('SendSmsVerifyCode', T0).Version, '2017-05-25');
   });
 });
+
+describe('README', () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+
+  it('its digit-trigger table is PHONE_TRIGGERS, with the prefixes each row works under', () => {
+    const rows = {};
+    for (const line of readme.split('\n').filter((l) => /^ {2}\| \d\d \|/.test(l) || /^ {2}\| \| \| \| \d\d \|/.test(l))) {
+      const cells = line.trim().slice(1, -1).split('|').map((c) => c.trim());
+      for (let i = 0; i < cells.length; i += 3) {
+        if (cells[i]) rows[cells[i]] = { name: cells[i + 1].replace(/ \(.*\)$/, ''), for: cells[i + 2] };
+      }
+    }
+    const expected = {};
+    for (const [pair, row] of Object.entries(PHONE_TRIGGERS)) {
+      const sms = !row.code || codeFitsProduct(row.code, 'sms');
+      const pnvs = !row.code || codeFitsProduct(row.code, 'pnvs');
+      expected[pair] = { name: row.code ?? row.mode, for: sms && pnvs ? 'both' : sms ? '999' : '1999' };
+    }
+    assert.deepEqual(rows, expected);
+  });
+
+  it('its SendSmsVerifyCode code table has every pnvs code with its status', () => {
+    for (const row of allCodes().filter((r) => r.products.includes('pnvs'))) {
+      // A row of that table names its codes in the first cell.
+      const line = readme.split('\n').find((l) => l.startsWith('| `') && l.split('|')[1].includes(`\`${row.code}\``));
+      assert.ok(line, row.code);
+      assert.match(line, new RegExp(`\\| ${row.status}( \\(unverified\\))? \\|`), row.code);
+    }
+  });
+});
