@@ -1,5 +1,6 @@
 // The Aliyun API semantics: authentication of a POP RPC request (signature, timestamp, nonce,
-// AccessKey, STS token) and the two actions, Direct Mail SingleSendMail and Dysmsapi SendSms.
+// AccessKey, STS token) and the three actions: Direct Mail SingleSendMail, Dysmsapi SendSms and
+// Dypnsapi SendSmsVerifyCode (SMS authentication).
 // Pure with respect to HTTP: takes decoded parameters, returns what to answer and what to
 // deliver. The server (index.mjs) does the I/O, the fault injection and the recording.
 import { randomInt, randomUUID } from 'node:crypto';
@@ -13,7 +14,31 @@ export const API = {
   SingleSendMail: { product: 'dm', version: '2015-11-23' },
   // https://help.aliyun.com/en/sms/developer-reference/api-dysmsapi-2017-05-25-sendsms
   SendSms: { product: 'sms', version: '2017-05-25' },
+  // https://help.aliyun.com/zh/pnvs/developer-reference/api-dypnsapi-2017-05-25-sendsmsverifycode
+  SendSmsVerifyCode: { product: 'pnvs', version: '2017-05-25' },
 };
+
+// Aliyun's gift templates for SMS authentication, as public integrations quote them
+// (sms-auth-facts.md §2.5). The console's 赠送模板配置 page is the authority.
+export const GIFT_TEMPLATES = {
+  100001: '您的验证码为${code}。尊敬的客户，以上验证码${min}分钟内有效，请注意保密，切勿告知他人。',
+  100002: '尊敬的客户，您正在进行修改手机号操作，您的验证码为${code}。以上验证码${min}分钟内有效，请注意保密，切勿告知他人。',
+  100003: '尊敬的客户，您正在进行重置密码操作，您的验证码为${code}。以上验证码${min}分钟内有效，请注意保密，切勿告知他人。',
+  100004: '尊敬的客户，您正在进行绑定手机号操作，您的验证码为${code}。以上验证码${min}分钟内有效，请注意保密，切勿告知他人。',
+  100005: '尊敬的客户，您正在验证绑定手机号操作，您的验证码为${code}。以上验证码${min}分钟内有效，请注意保密，切勿告知他人。',
+};
+
+const TEMPLATE_VARIABLE = /\$\{([A-Za-z0-9_]+)\}/g;
+
+/** The variables a template text names, in order, without repeats. */
+export function templateVariables(text) {
+  return [...new Set([...text.matchAll(TEMPLATE_VARIABLE)].map((m) => m[1]))];
+}
+
+/** Fill ${name} from values; an unfilled variable stays as it is. */
+export function renderTemplate(text, values) {
+  return text.replace(TEMPLATE_VARIABLE, (whole, name) => (Object.hasOwn(values, name) ? values[name] : whole));
+}
 
 // DM regions and their endpoints: https://alibabacloud.com/help/en/direct-mail/api-endpoints
 export const DM_REGIONS = ['cn-hangzhou', 'ap-southeast-1', 'ap-southeast-2', 'eu-central-1', 'us-east-1'];
@@ -108,8 +133,50 @@ export function isEmailAddress(text) {
 // +86/0086/86). https://help.aliyun.com/en/sms/developer-reference/api-dysmsapi-2017-05-25-sendsms
 const PHONE_RE = /^\+?\d{1,20}$/;
 
+// SendSmsVerifyCode sends to mainland China only ("目前也仅支持国内号码发送"), PhoneNumber being
+// the national number: an 11-digit mobile, 13x–19x. Aliyun's SDK example "86130****0000"
+// hints that a prefixed number may pass too; the sandbox holds connectors to the national form.
+const MAINLAND_MOBILE_RE = /^1[3-9]\d{9}$/;
+
 export function splitList(value) {
   return String(value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/**
+ * The recipients a request names, as faults match them. SendSmsVerifyCode takes one national
+ * number; it is offered both as sent and with its country code (+86…).
+ */
+export function recipientsOf(action, params) {
+  if (action === 'SingleSendMail') return splitList(params.ToAddress);
+  if (action === 'SendSms') return splitList(params.PhoneNumbers);
+  if (action === 'SendSmsVerifyCode') {
+    const number = typeof params.PhoneNumber === 'string' ? params.PhoneNumber.trim() : '';
+    return number === '' ? [] : [number, `+${params.CountryCode || '86'}${number}`];
+  }
+  return [];
+}
+
+// CodeType → the characters of a code Aliyun generates for "##code##" (sms-auth-facts.md §2.2).
+const DIGITS = '0123456789';
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const LOWER = 'abcdefghijklmnopqrstuvwxyz';
+const CODE_ALPHABETS = {
+  1: DIGITS, 2: UPPER, 3: LOWER, 4: UPPER + LOWER, 5: DIGITS + UPPER, 6: DIGITS + LOWER, 7: DIGITS + UPPER + LOWER,
+};
+
+function generatedCode(length, type) {
+  const alphabet = CODE_ALPHABETS[type];
+  let out = '';
+  while (out.length < length) out += alphabet[randomInt(alphabet.length)];
+  return out;
+}
+
+/** An integer parameter within [min, max], absent allowed: the number, undefined, or NaN when bad. */
+function intParam(value, min, max, fallback) {
+  if (value === undefined) return fallback;
+  if (!/^\d{1,9}$/.test(value)) return Number.NaN;
+  const n = Number(value);
+  return n >= min && n <= max ? n : Number.NaN;
 }
 
 /**
@@ -120,9 +187,13 @@ export function splitList(value) {
  * @param {string[]} [options.smsSignNames] approved SMS signatures (default: any)
  * @param {string[]} [options.smsTemplates] approved SMS template codes (default: any)
  * @param {string[]|'*'} [options.verificationTemplates] templates whose TemplateParam values must be [a-zA-Z0-9]
+ * @param {string[]} [options.smsAuthSignNames] SendSmsVerifyCode signatures (default: any)
+ * @param {string[]} [options.smsAuthTemplates] SendSmsVerifyCode template codes (default: any)
  */
 export function createAliyun(options) {
-  const { credentials = {}, now, senders, smsSignNames, smsTemplates, verificationTemplates = [] } = options;
+  const {
+    credentials = {}, now, senders, smsSignNames, smsTemplates, verificationTemplates = [], smsAuthSignNames, smsAuthTemplates,
+  } = options;
   const nonces = new NonceStore(now);
 
   /**
@@ -138,7 +209,8 @@ export function createAliyun(options) {
     const aliyunHost = parseAliyunHost(host);
     const action = params.Action;
     const api = Object.hasOwn(API, action ?? '') ? API[action] : undefined;
-    const product = api?.product ?? aliyunHost?.product ?? 'dm';
+    // An Aliyun host answers as its own product, even for an action it does not have.
+    const product = aliyunHost?.product ?? api?.product ?? 'dm';
     const fail = (code, extra = {}) => ({
       ok: false, action: action ?? null, product, requestId,
       ...errorResponse(code, { requestId, hostId, productKind: product, ...extra }),
@@ -212,9 +284,9 @@ export function createAliyun(options) {
     const missingAction = (name) => fail('MissingParameter', { as: `Missing${name}`, message: `${name} is mandatory for this action.` });
     const invalid = (name) => fail('InvalidParameter', { message: `The specified parameter "${name}" is not valid.` });
     const present = (name) => typeof params[name] === 'string' && params[name] !== '';
-    return auth.action === 'SingleSendMail'
-      ? singleSendMail(params, auth, { fail, missingAction, invalid, present })
-      : sendSms(params, auth, { fail, missingAction, present });
+    if (auth.action === 'SingleSendMail') return singleSendMail(params, auth, { fail, missingAction, invalid, present });
+    if (auth.action === 'SendSmsVerifyCode') return sendSmsVerifyCode(params, auth, { fail, missingAction, present });
+    return sendSms(params, auth, { fail, missingAction, present });
   }
 
   // https://alibabacloud.com/help/doc-detail/29444.htm
@@ -331,6 +403,81 @@ export function createAliyun(options) {
         signName: params.SignName,
         templateCode: params.TemplateCode,
         templateParam: params.TemplateParam ?? null,
+        bizId,
+      },
+    };
+  }
+
+  // https://help.aliyun.com/zh/pnvs/developer-reference/api-dypnsapi-2017-05-25-sendsmsverifycode
+  // Its documented errors (MOBILE_NUMBER_ILLEGAL, INVALID_PARAMETERS, ...) are HTTP 400.
+  function sendSmsVerifyCode(params, auth, { fail, missingAction, present }) {
+    // The reference marks TemplateParam required as well: every gift template has variables.
+    for (const name of ['PhoneNumber', 'SignName', 'TemplateCode', 'TemplateParam']) {
+      if (!present(name)) return missingAction(name);
+    }
+    // Mainland only; the code for another country is not documented, the number one is.
+    const countryCode = present('CountryCode') ? params.CountryCode : '86';
+    if (countryCode !== '86' || !MAINLAND_MOBILE_RE.test(params.PhoneNumber)) return fail('MOBILE_NUMBER_ILLEGAL');
+    // Which code a signature or template other than the account's gift ones gets is not
+    // documented (sms-auth-facts.md §2.6); INVALID_PARAMETERS is the reference's 非法参数.
+    if (smsAuthSignNames && !smsAuthSignNames.includes(params.SignName)) return fail('INVALID_PARAMETERS');
+    if (smsAuthTemplates && !smsAuthTemplates.includes(params.TemplateCode)) return fail('INVALID_PARAMETERS');
+
+    let values;
+    try {
+      values = JSON.parse(params.TemplateParam);
+    } catch {
+      values = undefined;
+    }
+    const isObject = values !== null && typeof values === 'object' && !Array.isArray(values);
+    if (!isObject || !Object.values(values).every((v) => typeof v === 'string')) return fail('INVALID_PARAMETERS');
+    // Only used when TemplateParam asks Aliyun for the code ("##code##"); checked either way.
+    const codeLength = intParam(params.CodeLength, 4, 8, 4);
+    const codeType = intParam(params.CodeType, 1, 7, 1);
+    if (Number.isNaN(codeLength) || Number.isNaN(codeType)) return fail('INVALID_PARAMETERS');
+    if (params.ReturnVerifyCode !== undefined && params.ReturnVerifyCode !== 'true' && params.ReturnVerifyCode !== 'false') {
+      return fail('INVALID_PARAMETERS');
+    }
+
+    const filled = { ...values };
+    if (filled.code === '##code##') filled.code = generatedCode(codeLength, codeType);
+    const template = Object.hasOwn(GIFT_TEMPLATES, params.TemplateCode) ? GIFT_TEMPLATES[params.TemplateCode] : null;
+    // A gift template with a variable left unfilled (typically `min`) is refused, as public
+    // integrations report: isv.INVALID_PARAMETERS "模板内容与模板参数不匹配" (unverified status).
+    if (template && templateVariables(template).some((name) => !Object.hasOwn(filled, name))) {
+      return fail('isv.INVALID_PARAMETERS', { message: '模板内容与模板参数不匹配' });
+    }
+
+    const bizId = `${randomDigits(21)}^0`;
+    const verifyCode = typeof filled.code === 'string' ? filled.code : null;
+    const model = {
+      ...(params.ReturnVerifyCode === 'true' && verifyCode !== null ? { VerifyCode: verifyCode } : {}),
+      RequestId: randomUUID(),
+      ...(params.OutId !== undefined ? { OutId: params.OutId } : {}),
+      BizId: bizId,
+    };
+    const to = `+${countryCode}${params.PhoneNumber}`;
+    const region = present('RegionId') ? params.RegionId : 'cn-hangzhou';
+    return {
+      status: 200,
+      code: 'OK',
+      // Field order of the reference's example; its "成功 " carries a stray trailing space.
+      body: { Message: '成功', RequestId: auth.requestId, Model: model, Code: 'OK', Success: true },
+      delivery: {
+        kind: 'sms-auth',
+        region,
+        to,
+        recipients: [to],
+        countryCode,
+        phoneNumber: params.PhoneNumber,
+        signName: params.SignName,
+        templateCode: params.TemplateCode,
+        templateParam: params.TemplateParam,
+        templateValues: filled,
+        // What the phone shows: the signature in 【】 before the gift template's text.
+        text: template ? `【${params.SignName}】${renderTemplate(template, filled)}` : null,
+        verifyCode,
+        outId: params.OutId ?? null,
         bizId,
       },
     };

@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // Run the sandbox on its own:  node sandbox/cli.mjs [--port 8787] [--journal FILE]
 //   [--key ID:SECRET[:STS_TOKEN]]...   (default key: sandbox-key-id / sandbox-key-secret)
+// It answers SingleSendMail, SendSms and SendSmsVerifyCode (SMS authentication) on one URL;
+// sandbox/README.md has the checks, the codes, the fault triggers and an example request.
 // Ctrl-C stops it.
 import { parseArgs } from 'node:util';
-import { startSandbox } from './index.mjs';
+import { API, startSandbox } from './index.mjs';
 
 const USAGE = `usage: node sandbox/cli.mjs [--port 8787] [--host 127.0.0.1] [--journal FILE]
-                          [--key ID:SECRET[:STS_TOKEN]]... [--quiet]`;
+                          [--key ID:SECRET[:STS_TOKEN]]... [--quiet]
+Answers ${Object.keys(API).join(', ')} (signature V1); see sandbox/README.md.`;
 
 let args;
 try {
@@ -54,6 +57,7 @@ const sb = await startSandbox({
 });
 console.log(`Aliyun sandbox listening on ${sb.url}`);
 console.log(`inbox: ${sb.url}__sandbox/`);
+console.log(`actions: ${Object.entries(API).map(([action, { version }]) => `${action} (${version})`).join(', ')}`);
 // The secret is never printed, only the key ids.
 console.log(`access key ids: ${Object.keys(credentials).join(', ')}`);
 

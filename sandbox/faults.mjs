@@ -16,14 +16,21 @@ export const MODES = ['error', 'html502', 'truncated', 'nonjson', 'empty500', 'e
  * message; mode 'echo' answers HTTP 500 with a plain-text body that is only the quote.
  */
 export const ECHO_FORMS = ['form', 'decoded', 'json', 'canonical', 'stringToSign'];
-export const ACTIONS = { SingleSendMail: 'dm', SendSms: 'sms' };
+export const ACTIONS = { SingleSendMail: 'dm', SendSms: 'sms', SendSmsVerifyCode: 'pnvs' };
 const DEFAULT_SLOW_MS = 2000;
 
 /**
- * Phone numbers that trigger a fault: "999" + two digits (+ any digits), e.g. 99930123456.
- * Logto only accepts digit-only phone numbers, so this is how a person picks a fault for
- * SMS from Logto's console. (+999 is not an assigned country code.)
+ * Phone numbers that trigger a fault: a prefix, two digits NN naming a row of PHONE_TRIGGERS,
+ * then any digits. Logto only accepts digit-only phone numbers, so this is how a person picks
+ * a fault for SMS from Logto's console.
+ *  - SendSms: "999" + NN, e.g. 99930123456 (+999 is not an assigned country code).
+ *  - SendSmsVerifyCode: "1999" + NN, e.g. 19995200000 as PhoneNumber (+8619995200000 in
+ *    Logto): its connector sends mainland mobiles only, and 199 is a mainland mobile range.
+ * A row whose code the product cannot return is no trigger for that product.
  */
+export const PHONE_TRIGGER_PREFIXES = { sms: '999', pnvs: '1999' };
+const PHONE_TRIGGER_RES = { sms: /^\+?999(\d{2})\d*$/, pnvs: /^1999(\d{2})\d*$/ };
+
 export const PHONE_TRIGGERS = {
   '01': { mode: 'reset' },
   '02': { mode: 'hang' },
@@ -32,6 +39,7 @@ export const PHONE_TRIGGERS = {
   '05': { mode: 'truncated' },
   '06': { mode: 'nonjson' },
   '07': { mode: 'empty500' },
+  '08': { mode: 'echo' },
   10: { mode: 'error', code: 'Throttling' },
   11: { mode: 'error', code: 'Throttling.User' },
   12: { mode: 'error', code: 'Throttling.Api' },
@@ -60,7 +68,28 @@ export const PHONE_TRIGGERS = {
   44: { mode: 'error', code: 'isv.DENY_IP_RANGE' },
   45: { mode: 'error', code: 'isp.RAM_PERMISSION_DENY' },
   46: { mode: 'error', code: 'isp.SYSTEM_ERROR' },
+  50: { mode: 'error', code: 'MOBILE_NUMBER_ILLEGAL' },
+  51: { mode: 'error', code: 'BUSINESS_LIMIT_CONTROL' },
+  52: { mode: 'error', code: 'FREQUENCY_FAIL' },
+  53: { mode: 'error', code: 'INVALID_PARAMETERS' },
+  54: { mode: 'error', code: 'FUNCTION_NOT_OPENED' },
+  55: { mode: 'error', code: 'biz.FREQUENCY' },
 };
+
+/**
+ * An 11-digit number that triggers `name` (a PHONE_TRIGGERS mode or code) for `action`, or
+ * undefined when no row fits, e.g. phoneTrigger('SendSmsVerifyCode', 'FREQUENCY_FAIL') → '19995200000'.
+ */
+export function phoneTrigger(action, name) {
+  const product = ACTIONS[action];
+  const prefix = PHONE_TRIGGER_PREFIXES[product];
+  if (!prefix) return undefined;
+  const pair = Object.keys(PHONE_TRIGGERS).find((nn) => {
+    const row = PHONE_TRIGGERS[nn];
+    return (row.code ?? row.mode) === name && (!row.code || codeFitsProduct(row.code, product));
+  });
+  return pair && `${prefix}${pair}`.padEnd(11, '0');
+}
 
 /** The request quoted in the form `echo` names (see ECHO_FORMS). */
 export function echoOf(echo, { method, params, rawBody }) {
@@ -186,7 +215,6 @@ function faultFromName(name, delay) {
 // Local part (or whole phone string) is "fault-<name>" or ends in "+fault-<name>", optionally
 // followed by "-<milliseconds>" (a delay before the answer).
 const TEXT_TRIGGER = /(?:^|\+)fault-([A-Za-z0-9._]+?)(?:-(\d{1,6}))?$/;
-const PHONE_TRIGGER = /^\+?999(\d{2})\d*$/;
 
 /**
  * The fault a recipient asks for, if any: the first recipient with a valid trigger wins.
@@ -200,10 +228,15 @@ export function recipientFault(action, recipients) {
     let fault;
     const text = TEXT_TRIGGER.exec(subject);
     if (text) fault = faultFromName(text[1], text[2] === undefined ? undefined : Number(text[2]));
-    if (!fault && product === 'sms') {
-      const digits = PHONE_TRIGGER.exec(r);
+    const phone = PHONE_TRIGGER_RES[product];
+    if (!fault && phone) {
+      const digits = phone.exec(r);
       const row = digits && PHONE_TRIGGERS[digits[1]];
-      if (row) fault = { ...row, code: row.code ?? null, echo: null, delayMs: row.mode === 'slow' ? DEFAULT_SLOW_MS : 0 };
+      if (row) {
+        fault = {
+          ...row, code: row.code ?? null, echo: row.mode === 'echo' ? 'form' : null, delayMs: row.mode === 'slow' ? DEFAULT_SLOW_MS : 0,
+        };
+      }
     }
     if (fault && (!fault.code || codeFitsProduct(fault.code, product))) {
       return { id: null, match: { action, to: r }, times: 1, ...fault, source: 'recipient' };

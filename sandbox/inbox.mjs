@@ -1,12 +1,21 @@
 // The inbox web page: the messages the sandbox accepted, newest first, each openable to show
-// the rendered email (or SMS template parameters) beside the raw signed request body.
+// the rendered email (or SMS template parameters, or the text of an SMS authentication
+// message) beside the raw signed request body.
 //
 // Safety: message data is untrusted (it comes from whoever calls the API). The script only
 // ever inserts it with textContent / setAttribute-free properties, never innerHTML; email HTML
 // goes into <iframe sandbox srcdoc> without allow-scripts and with its own CSP, so it can
 // neither run script nor load anything remote. The page itself is served with a strict CSP
 // (see PAGE_CSP) and its script is an external file, so no inline script is needed.
-import { PHONE_TRIGGERS } from './faults.mjs';
+import { codeFitsProduct } from './errors.mjs';
+import { PHONE_TRIGGER_PREFIXES, PHONE_TRIGGERS } from './faults.mjs';
+
+function titleOf(rec) {
+  if (rec.kind === 'email') return rec.subject;
+  // An SMS authentication message shows its text when the template is a known gift one.
+  if (rec.kind === 'sms-auth') return rec.text ?? rec.templateCode;
+  return rec.templateCode;
+}
 
 /** Short form of a delivery for the list and the SSE events. */
 export function summarize(rec) {
@@ -15,10 +24,17 @@ export function summarize(rec) {
     kind: rec.kind,
     action: rec.action,
     to: rec.to,
-    title: rec.kind === 'email' ? rec.subject : rec.templateCode,
+    title: titleOf(rec),
     receivedAt: rec.receivedAt,
     region: rec.region,
   };
+}
+
+/** The number prefixes under which a PHONE_TRIGGERS row works, e.g. "999NN, 1999NN". */
+function triggerPrefixes(row) {
+  return Object.entries(PHONE_TRIGGER_PREFIXES)
+    .filter(([product]) => !row.code || codeFitsProduct(row.code, product))
+    .map(([, prefix]) => prefix);
 }
 
 // srcdoc iframes inherit the parent's CSP, so the parent must allow what emails legitimately
@@ -65,11 +81,13 @@ export const INBOX_HTML = `<!doctype html>
   <p>Send to <code>fault-&lt;mode or code&gt;@any.domain</code> (or <code>you+fault-&lt;…&gt;@…</code>) for email,
   or a phone number containing <code>+fault-&lt;…&gt;</code>. Modes: reset, hang, slow, html502, truncated, nonjson, empty500, echo.
   Codes: any Aliyun code, e.g. <code>fault-Throttling.User@sandbox.test</code>. Append <code>-&lt;ms&gt;</code> to delay the answer.</p>
-  <p>Digit-only phone numbers (Logto accepts only digits): <code>999</code> + two digits + anything:</p>
+  <p>Digit-only phone numbers (Logto accepts only digits): <code>999</code> + two digits + anything
+  for SendSms; <code>1999</code> + two digits + five digits for SMS authentication (SendSmsVerifyCode,
+  mainland numbers only, e.g. <code>+8619995200000</code>):</p>
   <table id="phone-triggers"><thead><tr><th>prefix</th><th>fault</th></tr></thead><tbody>
 ${Object.entries(PHONE_TRIGGERS)
     .sort(([a], [b]) => Number(a) - Number(b))
-    .map(([k, v]) => `  <tr><td><code>999${k}</code></td><td>${v.code ?? v.mode}</td></tr>`)
+    .map(([k, v]) => `  <tr><td>${triggerPrefixes(v).map((p) => `<code>${p}${k}</code>`).join(' ')}</td><td>${v.code ?? v.mode}</td></tr>`)
     .join('\n')}
   </tbody></table>
 </details>
@@ -90,6 +108,7 @@ main { display: grid; grid-template-columns: minmax(16rem, 24rem) 1fr; min-heigh
 #messages li:hover, #messages li:focus { background: #8881; outline: none; }
 #messages li.selected { background: #4a90e233; }
 .kind { display: inline-block; font-size: .7rem; text-transform: uppercase; padding: 0 .3rem; border-radius: .2rem; background: #8883; margin-right: .3rem; }
+.kind-sms-auth { background: #2e7d3233; }
 .title { font-weight: 600; overflow-wrap: anywhere; }
 .meta { font-size: .8rem; opacity: .75; overflow-wrap: anywhere; }
 .empty { padding: 1rem; opacity: .7; }
@@ -115,6 +134,7 @@ const list = document.getElementById('messages');
 const empty = document.getElementById('empty');
 const detail = document.getElementById('detail');
 const statusEl = document.getElementById('status');
+const KIND_LABELS = { email: 'email', sms: 'sms', 'sms-auth': 'sms auth' };
 let selected = null;
 
 function el(tag, props, children) {
@@ -133,7 +153,10 @@ function when(iso) {
 
 function itemFor(m) {
   const li = el('li', { tabIndex: 0 }, [
-    el('div', {}, [el('span', { className: 'kind', text: m.kind }), el('span', { className: 'title', text: m.title || '(no subject)' })]),
+    el('div', {}, [
+      el('span', { className: 'kind kind-' + m.kind, text: KIND_LABELS[m.kind] || m.kind }),
+      el('span', { className: 'title', text: m.title || '(no subject)' }),
+    ]),
     el('div', { className: 'meta', text: m.to }),
     el('div', { className: 'meta', text: when(m.receivedAt), title: m.receivedAt }),
   ]);
@@ -205,6 +228,26 @@ function renderSms(m) {
   ];
 }
 
+function renderSmsAuth(m) {
+  return [
+    el('h2', { className: 'subject', text: m.templateCode }),
+    fields([['To', m.to], ['SignName', m.signName], ['TemplateCode', m.templateCode], ['VerifyCode', m.verifyCode],
+      ['OutId', m.outId], ['Region', m.region], ['Host', m.host], ['Received', when(m.receivedAt)], ['BizId', m.bizId],
+      ['RequestId', m.requestId]]),
+    el('div', { className: 'columns' }, [
+      el('div', {}, [
+        el('h3', { text: 'Message' }),
+        el('pre', { className: 'sms-text', text: m.text === null ? '(not a gift template: no text to show)' : m.text }),
+        el('h3', { text: 'TemplateParam' }),
+        el('pre', { className: 'template-param', text: pretty(m.templateParam) }),
+      ]),
+      raw(m),
+    ]),
+  ];
+}
+
+const RENDERERS = { email: renderEmail, sms: renderSms, 'sms-auth': renderSmsAuth };
+
 function raw(m) {
   return el('div', {}, [el('h3', { text: 'Raw signed request body' }), el('pre', { className: 'raw', text: m.rawBody })]);
 }
@@ -218,7 +261,7 @@ async function select(id) {
   detail.hidden = false;
   if (!res.ok) { detail.replaceChildren(el('p', { text: 'Message ' + id + ' not found.' })); return; }
   const m = await res.json();
-  detail.replaceChildren(...(m.kind === 'email' ? renderEmail(m) : renderSms(m)));
+  detail.replaceChildren(...(RENDERERS[m.kind] || renderSms)(m));
 }
 
 let firstLoad = true;

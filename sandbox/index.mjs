@@ -1,12 +1,13 @@
-// Local Aliyun sandbox: an HTTP(S) server that speaks Direct Mail SingleSendMail and Dysmsapi
-// SendSms like Aliyun (POP RPC, signature V1), records what it accepts, shows it in an inbox
-// page, and can be told to misbehave. Node built-ins only. Contract: docs/contracts.md §2.
+// Local Aliyun sandbox: an HTTP(S) server that speaks Direct Mail SingleSendMail, Dysmsapi
+// SendSms and Dypnsapi SendSmsVerifyCode like Aliyun (POP RPC, signature V1), records what it
+// accepts, shows it in an inbox page, and can be told to misbehave. Node built-ins only.
+// Contract: docs/contracts.md §2.
 //
 //   const sb = await startSandbox({ credentials: { id: { secret } } });
 //   sb.url  // point a connector's `endpoint` at it
 import http from 'node:http';
 import https from 'node:https';
-import { createAliyun, newRequestId, splitList } from './aliyun.mjs';
+import { createAliyun, newRequestId, recipientsOf } from './aliyun.mjs';
 import { errorResponse, lookupCode } from './errors.mjs';
 import { echoOf, FaultSet, recipientFault } from './faults.mjs';
 import { parseForm } from './form.mjs';
@@ -14,12 +15,26 @@ import { INBOX_CSS, INBOX_HTML, INBOX_JS, PAGE_CSP, summarize } from './inbox.mj
 import { Store } from './store.mjs';
 
 export { computeSignature, percentEncode, signedForm, stringToSign } from './signature.mjs';
+// For connector tests: which action belongs to which product, the gift templates the inbox
+// renders, the error table and the phone numbers that trigger faults.
+export { API, GIFT_TEMPLATES } from './aliyun.mjs';
+export { allCodes, codeFitsProduct, lookupCode, PRODUCT_NAMES } from './errors.mjs';
+export { ACTIONS, PHONE_TRIGGER_PREFIXES, PHONE_TRIGGERS, phoneTrigger } from './faults.mjs';
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024; // DM bodies may be ~8 MB once percent-encoded
 const MAX_SSE_CLIENTS = 64;
 const SSE_PING_MS = 15000;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 const JSON_TYPE = 'application/json;charset=utf-8';
+
+// The success body of each action, of which the `truncated` fault sends the first half.
+const TRUNCATED_SUCCESS = {
+  SingleSendMail: (requestId) => ({ EnvId: '0', RequestId: requestId }),
+  SendSms: (requestId) => ({ Code: 'OK', Message: 'OK', BizId: '0^0', RequestId: requestId }),
+  SendSmsVerifyCode: (requestId) => ({
+    Message: '成功', RequestId: requestId, Model: { RequestId: requestId.toLowerCase(), BizId: '0^0' }, Code: 'OK', Success: true,
+  }),
+};
 
 /**
  * Start the sandbox.
@@ -34,6 +49,8 @@ const JSON_TYPE = 'application/json;charset=utf-8';
  * @param {string[]} [options.smsSignNames] approved SMS signatures (default any)
  * @param {string[]} [options.smsTemplates] approved SMS template codes (default any)
  * @param {string[]|'*'} [options.verificationTemplates] SMS templates whose values must be [a-zA-Z0-9]
+ * @param {string[]} [options.smsAuthSignNames] SendSmsVerifyCode signatures (default any)
+ * @param {string[]} [options.smsAuthTemplates] SendSmsVerifyCode template codes (default any)
  * @param {number} [options.maxRecords=10000] deliveries and requests kept in memory
  * @param {(line: string) => void} [options.log] one line per API request
  */
@@ -49,6 +66,8 @@ export async function startSandbox(options = {}) {
     smsSignNames,
     smsTemplates,
     verificationTemplates,
+    smsAuthSignNames,
+    smsAuthTemplates,
     maxRecords = 10000,
     log,
   } = options;
@@ -59,7 +78,9 @@ export async function startSandbox(options = {}) {
   }
 
   const store = new Store({ journal, maxRecords });
-  const aliyun = createAliyun({ credentials, now, senders, smsSignNames, smsTemplates, verificationTemplates });
+  const aliyun = createAliyun({
+    credentials, now, senders, smsSignNames, smsTemplates, verificationTemplates, smsAuthSignNames, smsAuthTemplates,
+  });
   const faults = new FaultSet();
   const pending = new Set(); // timers and hanging responses, released by close()
   const sseClients = new Set();
@@ -124,7 +145,7 @@ export async function startSandbox(options = {}) {
       return;
     }
 
-    const recipients = splitList(params[auth.action === 'SendSms' ? 'PhoneNumbers' : 'ToAddress']);
+    const recipients = recipientsOf(auth.action, params);
     const fault = faults.take({ action: auth.action, recipients }) ?? recipientFault(auth.action, recipients);
     if (fault && fault.mode !== 'slow') {
       // Other modes may also be delayed (e.g. a reset after 2 s).
@@ -188,9 +209,7 @@ export async function startSandbox(options = {}) {
         return;
       }
       case 'truncated': {
-        const full = JSON.stringify(auth.action === 'SendSms'
-          ? { Code: 'OK', Message: 'OK', BizId: '0^0', RequestId: auth.requestId }
-          : { EnvId: '0', RequestId: auth.requestId });
+        const full = JSON.stringify(TRUNCATED_SUCCESS[auth.action](auth.requestId));
         finish(entry, 'fault', { status: 200, code }, fault);
         send(res, 200, JSON_TYPE, full.slice(0, Math.floor(full.length / 2)));
         return;

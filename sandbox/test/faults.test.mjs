@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startSandbox } from '../index.mjs';
-import { allCodes } from '../errors.mjs';
-import { PHONE_TRIGGERS, echoOf, normalizeFault, recipientFault } from '../faults.mjs';
+import { allCodes, codeFitsProduct } from '../errors.mjs';
+import { ACTIONS, PHONE_TRIGGERS, echoOf, normalizeFault, recipientFault } from '../faults.mjs';
 import { CREDENTIALS, dmParams, formBody, request, smsParams } from './helpers.mjs';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -247,11 +247,14 @@ describe('addFault validation', () => {
     assert.equal(echoOf('stringToSign', { method: 'POST', params, rawBody }), 'POST&%2F&Action%3DSendSms%26TemplateParam%3D%257B%2522code%2522%253A%2522Q1%25202%2522%257D');
   });
 
-  it('every code in the table has a status and a message', () => {
+  it('every code in the table has a status and a message; 200 only for SMS business codes', () => {
     for (const row of allCodes()) {
       assert.ok([200, 400, 403, 404, 413, 500, 503].includes(row.status), row.code);
       assert.ok(row.message.length > 0);
-      assert.equal(row.product === 'sms', row.status === 200, row.code);
+      assert.deepEqual(row.products.filter((p) => !['pop', 'dm', 'sms', 'pnvs'].includes(p)), [], row.code);
+      if (row.product === 'sms') assert.equal(row.status, 200, row.code);
+      if (row.product === 'pop' || row.product === 'dm') assert.notEqual(row.status, 200, row.code);
+      if (row.product === 'pnvs') assert.ok([200, 400].includes(row.status), row.code);
     }
   });
 });
@@ -364,10 +367,12 @@ describe('recipient triggers', () => {
     assert.equal((await (await post(sb, smsParams(Date.now(), { PhoneNumbers: '9999912345' }))).json()).Code, 'OK');
   });
 
-  it('the phone trigger table only names valid modes and SMS-compatible codes', () => {
+  it('the phone trigger table only names valid modes and codes that SendSms or SendSmsVerifyCode can return', () => {
     for (const [pair, row] of Object.entries(PHONE_TRIGGERS)) {
       assert.match(pair, /^\d\d$/);
-      assert.doesNotThrow(() => normalizeFault({ match: { action: 'SendSms' }, ...row }), pair);
+      const actions = ['SendSms', 'SendSmsVerifyCode'].filter((action) => !row.code || codeFitsProduct(row.code, ACTIONS[action]));
+      assert.ok(actions.length > 0, pair);
+      for (const action of actions) assert.doesNotThrow(() => normalizeFault({ match: { action }, ...row }), `${pair} ${action}`);
     }
   });
 

@@ -42,6 +42,8 @@ export function isoSeconds(ms) {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+const VERSIONS = { SingleSendMail: '2015-11-23', SendSms: '2017-05-25', SendSmsVerifyCode: '2017-05-25' };
+
 export function commonParams(action, nowMs, overrides = {}) {
   return {
     AccessKeyId: KEY_ID,
@@ -52,7 +54,7 @@ export function commonParams(action, nowMs, overrides = {}) {
     SignatureNonce: randomUUID(),
     SignatureVersion: '1.0',
     Timestamp: isoSeconds(nowMs),
-    Version: action === 'SendSms' ? '2017-05-25' : '2015-11-23',
+    Version: VERSIONS[action] ?? '2015-11-23',
     ...overrides,
   };
 }
@@ -78,6 +80,19 @@ export function smsParams(nowMs, overrides = {}) {
     SignName: 'Logto',
     TemplateCode: 'SMS_123456',
     TemplateParam: '{"code":"123456"}',
+    ...overrides,
+  };
+}
+
+/** SendSmsVerifyCode with the parameters Logto's official connector sends (sms-auth-official-request.json). */
+export function smsAuthParams(nowMs, overrides = {}) {
+  return {
+    ...commonParams('SendSmsVerifyCode', nowMs),
+    CountryCode: '86',
+    PhoneNumber: '13012345678',
+    SignName: '速通互联验证码',
+    TemplateCode: '100001',
+    TemplateParam: '{"code":"123456","min":"10"}',
     ...overrides,
   };
 }

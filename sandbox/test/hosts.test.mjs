@@ -13,6 +13,9 @@ describe('parseAliyunHost', () => {
     ['dysmsapi.aliyuncs.com', { product: 'sms', region: null, vpc: false }],
     ['dysmsapi.ap-southeast-1.aliyuncs.com', { product: 'sms', region: 'ap-southeast-1', vpc: false }],
     ['dysmsapi-xman.cn-hongkong.aliyuncs.com', { product: 'sms', region: 'cn-hongkong', vpc: false }],
+    ['dypnsapi.aliyuncs.com', { product: 'pnvs', region: null, vpc: false }],
+    ['Dypnsapi.AliyunCS.com:443', { product: 'pnvs', region: null, vpc: false }],
+    ['dypnsapi.cn-hangzhou.aliyuncs.com', null], // no regional endpoint is documented
     ['dm-vpc.aliyuncs.com', null],
     ['127.0.0.1:8787', null],
     ['dm.aliyuncs.com.evil.example', null],

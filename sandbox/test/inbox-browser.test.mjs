@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { inflateSync } from 'node:zlib';
 import { startSandbox } from '../index.mjs';
-import { CREDENTIALS, dmParams, postSigned, smsParams } from './helpers.mjs';
+import { CREDENTIALS, dmParams, postSigned, smsAuthParams, smsParams } from './helpers.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SKIP = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found (install Debian's chromium package to run the browser test)`;
@@ -213,6 +213,38 @@ describe('inbox page in headless Chromium', { skip: SKIP }, () => {
       const shot = join(shotDir, 'inbox.png');
       writeFileSync(shot, png);
       t.diagnostic(`screenshot: ${shot}`);
+    } finally {
+      await browser.close();
+      await sb.close();
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    }
+  });
+
+  it('shows an SMS authentication message with its own label and the rendered gift template', { timeout: 60000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sandbox-browser-'));
+    const sb = await startSandbox({ credentials: CREDENTIALS });
+    const browser = launch(join(dir, 'profile'));
+    try {
+      await postSigned(sb, smsAuthParams(Date.now(), { SignName: '速通互联验证码', TemplateParam: '{"code":"246810","min":"10"}' }));
+      const [message] = sb.deliveries();
+      const { targetInfos } = await browser.send('Target.getTargets');
+      const page = targetInfos.find((x) => x.type === 'page');
+      const { sessionId } = await browser.send('Target.attachToTarget', { targetId: page.targetId, flatten: true });
+      await browser.send('Runtime.enable', {}, sessionId);
+      await browser.send('Page.navigate', { url: `${sb.url}__sandbox/#${message.id}` }, sessionId);
+
+      const text = await waitFor(browser, sessionId, "document.querySelector('pre.sms-text')?.textContent", 'the detail view');
+      assert.equal(text, message.text);
+      assert.match(text, /^【速通互联验证码】您的验证码为246810。/);
+      const item = await waitFor(browser, sessionId, `(() => {
+        const kind = document.querySelector('#messages .kind');
+        return kind && { label: kind.textContent, className: kind.className, title: document.querySelector('#messages .title').textContent };
+      })()`, 'the list');
+      assert.deepEqual(item, { label: 'sms auth', className: 'kind kind-sms-auth', title: message.text });
+      const fieldsShown = await waitFor(browser, sessionId, "[...document.querySelectorAll('#detail dt')].map((n) => n.textContent).join(',')", 'the fields');
+      assert.match(fieldsShown, /^To,SignName,TemplateCode,VerifyCode,Region,Host,Received,BizId,RequestId$/);
+      const param = await waitFor(browser, sessionId, "document.querySelector('pre.template-param')?.textContent", 'the TemplateParam');
+      assert.equal(param, '{\n  "code": "246810",\n  "min": "10"\n}');
     } finally {
       await browser.close();
       await sb.close();

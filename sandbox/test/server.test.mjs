@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startSandbox } from '../index.mjs';
-import { CREDENTIALS, formBody, request, smsParams } from './helpers.mjs';
+import { CREDENTIALS, formBody, request, smsAuthParams, smsParams } from './helpers.mjs';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli.mjs');
 
@@ -69,11 +69,18 @@ describe('cli.mjs', () => {
       body: formBody(params, 'cli-very-secret'),
     });
     assert.equal(res.json.Code, 'OK', res.text);
+    const auth = await request(url, {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: formBody(smsAuthParams(Date.now(), { AccessKeyId: 'cli-key' }), 'cli-very-secret'),
+    });
+    assert.equal(auth.json.Success, true, auth.text);
     const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
     await new Promise((r) => setTimeout(r, 50)); // let the log line arrive
     child.kill('SIGINT');
     assert.deepEqual(await exited, { code: 0, signal: null });
     assert.match(out, /SendSms delivered 200 OK/);
+    assert.match(out, /SendSmsVerifyCode delivered 200 OK/);
+    assert.match(out, /actions: SingleSendMail \(2015-11-23\), SendSms \(2017-05-25\), SendSmsVerifyCode \(2017-05-25\)/);
     assert.match(out, /access key ids: cli-key/);
     assert.equal(out.includes('cli-very-secret'), false);
   });

@@ -41,7 +41,40 @@ const LOGTO_DM = {
   Version: '2015-11-23',
 };
 
+// What @logto/connector-aliyun-sms-mas 1.1.2 sent for one SendSmsVerifyCode, with the secret
+// "testAccessKeySecret"; its signature was also recomputed by a third, independent signer.
+const OFFICIAL_SMS_AUTH = {
+  Action: 'SendSmsVerifyCode',
+  Format: 'json',
+  RegionId: 'cn-hangzhou',
+  SignatureMethod: 'HMAC-SHA1',
+  SignatureVersion: '1.0',
+  Version: '2017-05-25',
+  AccessKeyId: 'LTAI5tTestAccessKeyId',
+  CountryCode: '86',
+  PhoneNumber: '13012345678',
+  SignName: '速通互联验证码',
+  TemplateCode: '100001',
+  TemplateParam: '{"code":"123456","min":"10"}',
+  SignatureNonce: 'f78a3bcb-fba8-485c-b273-81629ac9cc3b',
+  Timestamp: '2026-12-06T04:35:35Z',
+};
+
 describe('signature vectors', () => {
+  it('SendSmsVerifyCode POST as Logto\'s official connector signed it → 8EhB/34sKXodtiyu0LylO7RUaOk=', () => {
+    assert.equal(
+      canonicalQuery(OFFICIAL_SMS_AUTH),
+      'AccessKeyId=LTAI5tTestAccessKeyId&Action=SendSmsVerifyCode&CountryCode=86&Format=json&PhoneNumber=13012345678'
+        + '&RegionId=cn-hangzhou&SignName=%E9%80%9F%E9%80%9A%E4%BA%92%E8%81%94%E9%AA%8C%E8%AF%81%E7%A0%81'
+        + '&SignatureMethod=HMAC-SHA1&SignatureNonce=f78a3bcb-fba8-485c-b273-81629ac9cc3b&SignatureVersion=1.0'
+        + '&TemplateCode=100001&TemplateParam=%7B%22code%22%3A%22123456%22%2C%22min%22%3A%2210%22%7D'
+        + '&Timestamp=2026-12-06T04%3A35%3A35Z&Version=2017-05-25',
+    );
+    assert.ok(stringToSign('POST', OFFICIAL_SMS_AUTH).startsWith('POST&%2F&AccessKeyId%3DLTAI5tTestAccessKeyId%26Action%3DSendSmsVerifyCode%26'));
+    assert.equal(computeSignature('POST', OFFICIAL_SMS_AUTH, 'testAccessKeySecret'), '8EhB/34sKXodtiyu0LylO7RUaOk=');
+    assert.equal(sign('POST', OFFICIAL_SMS_AUTH, 'testAccessKeySecret').signature, '8EhB/34sKXodtiyu0LylO7RUaOk=');
+  });
+
   it('DescribeRegions GET, testsecret → OLeaidS1JvxuMvnyHOwuJ+uX5qY=', () => {
     assert.equal(
       canonicalQuery(DESCRIBE_REGIONS),
