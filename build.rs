@@ -11,7 +11,7 @@ mod model;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out_dir = env::var("OUT_DIR")?;
     println!("cargo::rerun-if-changed=src/metadata/model.rs");
-    for name in ["aliyun-dm.json", "aliyun-sms.json"] {
+    for name in ["aliyun-dm.json", "aliyun-sms.json", "aliyun-sms-auth.json"] {
         let source = Path::new("src/metadata").join(name);
         println!("cargo::rerun-if-changed={}", source.display());
         let metadata: model::Metadata = serde_json::from_str(&fs::read_to_string(&source)?)

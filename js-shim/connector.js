@@ -14,6 +14,7 @@ import * as core from './core.js';
 const connectorTypes = Object.freeze({
   'aliyun-dm': ConnectorType.Email,
   'aliyun-sms': ConnectorType.Sms,
+  'aliyun-sms-auth': ConnectorType.Sms,
 });
 
 /**

@@ -9,7 +9,7 @@ import type {
   SendMessageData,
 } from '@logto/connector-kit';
 
-export type Kind = 'aliyun-dm' | 'aliyun-sms';
+export type Kind = 'aliyun-dm' | 'aliyun-sms' | 'aliyun-sms-auth';
 
 export type ErrorData = { errorDescription: string; [key: string]: unknown };
 

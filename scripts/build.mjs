@@ -37,6 +37,13 @@ export const packages = Object.freeze([
       'Logto SMS connector for Aliyun Short Message Service (SendSms); a Rust core compiled to WebAssembly.',
     keywords: ['logto', 'logto-connector', 'aliyun', 'alibaba-cloud', 'sms', 'webassembly'],
   },
+  {
+    kind: 'aliyun-sms-auth',
+    name: 'connector-aliyun-sms-auth',
+    description:
+      "Logto SMS connector for Aliyun's SMS authentication service (Dypnsapi SendSmsVerifyCode, system signatures, mainland China); a Rust core compiled to WebAssembly.",
+    keywords: ['logto', 'logto-connector', 'aliyun', 'alibaba-cloud', 'sms', 'pnvs', 'webassembly'],
+  },
 ]);
 
 // Shim files shipped in every package's lib/, verbatim. The kind's entry file becomes index.

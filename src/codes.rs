@@ -69,6 +69,10 @@ static TABLE: &[Row] = &[
     // Frequency control: the user can retry later.
     row(Exact("isv.BUSINESS_LIMIT_CONTROL"), RateLimit, "Aliyun's frequency control refused another message to this number for now; wait before requesting a new code."),
     row(Family("Throttling"), RateLimit, "Aliyun is throttling requests from this account; wait a moment and try again."),
+    // SMS authentication (SendSmsVerifyCode).
+    row(Exact("BUSINESS_LIMIT_CONTROL"), RateLimit, "Aliyun's daily limit of codes for this number is reached; the user can request a new code tomorrow."),
+    row(Exact("FREQUENCY_FAIL"), RateLimit, "Aliyun's frequency control refused another code to this number so soon; wait before requesting a new code."),
+    row(Exact("biz.FREQUENCY"), RateLimit, "Aliyun's frequency control refused another code to this number so soon; wait before requesting a new code."),
     // Account caps, quota and balance: the operator must act.
     row(Exact("isv.DAY_LIMIT_CONTROL"), UsageLimit, "The daily sending cap set in the Aliyun SMS console is reached; raise it or wait for the next day."),
     row(Exact("isv.MONTH_LIMIT_CONTROL"), UsageLimit, "The monthly sending cap set in the Aliyun SMS console is reached; raise it or wait for the next month."),
@@ -77,6 +81,7 @@ static TABLE: &[Row] = &[
     row(Exact("InvalidSendMail.Spam"), UsageLimit, "Direct Mail refused the send because of the sender's status, frequency limit or daily quota; check the account in the Direct Mail console."),
     // The recipient is not acceptable.
     row(Exact("isv.MOBILE_NUMBER_ILLEGAL"), BadRecipient, "Aliyun does not accept this phone number; check its format (country code and digits only)."),
+    row(Exact("MOBILE_NUMBER_ILLEGAL"), BadRecipient, "Aliyun does not accept this phone number; SMS authentication sends only to mainland China mobile numbers."),
     row(Family("InvalidToAddress"), BadRecipient, "Direct Mail does not accept this recipient address (malformed or on its invalid-address list)."),
     // Setup: credentials, permissions, signature, template, sender, region.
     row(Exact("SignatureDoesNotMatch"), Config, "The request signature did not match: accessKeySecret is wrong for this accessKeyId."),
@@ -84,8 +89,10 @@ static TABLE: &[Row] = &[
     row(Family("InvalidAccessKeyId"), Config, "The AccessKey ID does not exist or is disabled; check accessKeyId in the RAM console."),
     row(Family("InvalidSecurityToken"), Config, "The STS security token is invalid or expired; refresh securityToken."),
     row(Exact("MissingSecurityToken"), Config, "The AccessKey ID is a temporary STS key, which needs its token; set securityToken, or use a permanent AccessKey."),
-    row(Family("Forbidden"), Config, "The RAM user of this AccessKey lacks permission for this API; grant dm:SingleSendMail or dysms:SendSms."),
-    row(Exact("NoPermission"), Config, "The RAM user of this AccessKey lacks permission for this API; grant dm:SingleSendMail or dysms:SendSms."),
+    row(Family("Forbidden"), Config, "The RAM user of this AccessKey lacks permission for this API; grant dm:SingleSendMail, dysms:SendSms or dypns:SendSmsVerifyCode."),
+    row(Exact("NoPermission"), Config, "The RAM user of this AccessKey lacks permission for this API; grant dm:SingleSendMail, dysms:SendSms or dypns:SendSmsVerifyCode."),
+    row(Exact("FUNCTION_NOT_OPENED"), Config, "SMS authentication is not activated for this account; open it in the Aliyun console (Phone Number Verification Service, 号码认证服务)."),
+    row(Exact("INVALID_PARAMETERS"), Config, "Aliyun rejected a parameter: check that signName is a current system signature and templateCode a system template (号码认证 → 短信认证参数配置)."),
     row(Exact("isp.RAM_PERMISSION_DENY"), Config, "The RAM user of this AccessKey lacks SMS permission; grant AliyunDysmsFullAccess or dysms:SendSms."),
     row(Exact("isv.SMS_SIGNATURE_SCENE_ILLEGAL"), Config, "The signature type does not fit the template type; use a verification-code signature with verification-code templates."),
     row(Exact("isv.SMS_SIGNATURE_ILLEGAL"), Config, "The SMS signature (signName) is not approved or not usable; check it in the Aliyun SMS console."),
@@ -150,6 +157,12 @@ mod tests {
         ("isv.OUT_OF_SERVICE", UsageLimit),
         ("InvalidSendMail.Spam", UsageLimit),
         ("isv.MOBILE_NUMBER_ILLEGAL", BadRecipient),
+        ("MOBILE_NUMBER_ILLEGAL", BadRecipient),
+        ("BUSINESS_LIMIT_CONTROL", RateLimit),
+        ("FREQUENCY_FAIL", RateLimit),
+        ("biz.FREQUENCY", RateLimit),
+        ("FUNCTION_NOT_OPENED", Config),
+        ("INVALID_PARAMETERS", Config),
         ("InvalidToAddress", BadRecipient),
         ("InvalidToAddress.Spam", BadRecipient),
         ("SignatureDoesNotMatch", Config),

@@ -67,6 +67,31 @@ pub const DM_ENDPOINT_EXAMPLE: &str = "https://dm-vpc.cn-hangzhou.aliyuncs.com";
 /// See [`DM_ENDPOINT_EXAMPLE`].
 pub const SMS_ENDPOINT_EXAMPLE: &str = "https://dysmsapi.ap-southeast-1.aliyuncs.com";
 
+/// SendSmsVerifyCode (Dypnsapi 2017-05-25) hosts: one central endpoint, no regional ones.
+/// <https://help.aliyun.com/zh/pnvs/developer-reference/api-dypnsapi-2017-05-25-sendsmsverifycode>
+pub const SMS_AUTH_REGIONS: [(&str, &str, &str); 1] = [("cn-hangzhou", "dypnsapi.aliyuncs.com", "China (dypnsapi.aliyuncs.com)")];
+/// See [`DM_ENDPOINT_EXAMPLE`].
+pub const SMS_AUTH_ENDPOINT_EXAMPLE: &str = "https://dypnsapi.aliyuncs.com";
+
+/// The usage types the SMS authentication connector needs a template for: every Logto type,
+/// as the official connector requires (its system templates cover them all).
+pub const SMS_AUTH_REQUIRED_USAGE_TYPES: [&str; 9] = [
+    "Register",
+    "SignIn",
+    "ForgotPassword",
+    "Generic",
+    "UserPermissionValidation",
+    "BindNewIdentifier",
+    "OrganizationInvitation",
+    "MfaVerification",
+    "BindMfa",
+];
+
+/// How long a Logto verification code lives by default, in minutes: `min` in `TemplateParam`.
+pub const DEFAULT_CODE_VALIDITY_MINUTES: u32 = 10;
+/// Largest `codeValidityMinutes`: Logto lets a tenant set at most an hour.
+pub const MAX_CODE_VALIDITY_MINUTES: u32 = 60;
+
 /// The region both connectors default to.
 pub const DEFAULT_REGION: &str = "cn-hangzhou";
 
@@ -103,6 +128,20 @@ pub const SMS_KEYS: [&str; 9] = [
 ];
 /// Every key an SMS template understands.
 pub const SMS_TEMPLATE_KEYS: [&str; 4] = ["usageType", "templateCode", "type", "locale"];
+
+/// Every top-level key the SMS authentication config understands.
+pub const SMS_AUTH_KEYS: [&str; 8] = [
+    "accessKeyId",
+    "accessKeySecret",
+    "signName",
+    "templates",
+    "codeValidityMinutes",
+    "endpoint",
+    "securityToken",
+    "timeoutMs",
+];
+/// Every key an SMS authentication template understands.
+pub const SMS_AUTH_TEMPLATE_KEYS: [&str; 3] = ["usageType", "templateCode", "locale"];
 
 /// A string that must never be shown: `Debug` prints a placeholder.
 #[derive(Clone, PartialEq, Eq)]
@@ -218,6 +257,34 @@ pub struct SmsConfig {
     pub strict_phone_region_number_check: bool,
     /// `regionId`, defaulted.
     pub region_id: &'static str,
+    /// Shared optional keys.
+    pub common: Common,
+}
+
+/// One SMS authentication template: a system template code for a usage type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsAuthTemplate {
+    /// Logto usage type.
+    pub usage_type: String,
+    /// The system template code (100001 to 100005).
+    pub template_code: String,
+    /// BCP 47 tag this template is for, if any.
+    pub locale: Option<String>,
+}
+
+/// A validated SMS authentication (SendSmsVerifyCode) config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsAuthConfig {
+    /// `accessKeyId`.
+    pub access_key_id: String,
+    /// `accessKeySecret`.
+    pub access_key_secret: Secret,
+    /// `signName`: the current system ("gift") signature, copied from the console.
+    pub sign_name: String,
+    /// `templates`.
+    pub templates: Vec<SmsAuthTemplate>,
+    /// `codeValidityMinutes`: what the template's `${min}` says.
+    pub code_validity_minutes: u32,
     /// Shared optional keys.
     pub common: Common,
 }
@@ -345,8 +412,8 @@ impl Walk {
 
     /// The official "templates must cover the required usage types" rule, reporting every
     /// missing type at once and suggesting the intended name for a near-miss.
-    fn required_usage_types(&mut self, usage_types: &[(usize, &str)]) {
-        let missing: Vec<&str> = REQUIRED_USAGE_TYPES
+    fn required_usage_types(&mut self, required: &[&'static str], usage_types: &[(usize, &str)]) {
+        let missing: Vec<&str> = required
             .iter()
             .copied()
             .filter(|required| !usage_types.iter().any(|(_, found)| found == required))
@@ -356,11 +423,11 @@ impl Walk {
         }
         let mut message = format!(
             "needs a template for each of the usage types {}; missing: {}",
-            REQUIRED_USAGE_TYPES.join(", "),
+            required.join(", "),
             missing.join(", ")
         );
         for (index, found) in usage_types {
-            if let Some(intended) = near_miss(found) {
+            if let Some(intended) = near_miss(required, found) {
                 if missing.contains(&intended) {
                     message.push_str(&format!(
                         "; templates[{index}].usageType is \"{found}\", did you mean \"{intended}\"?"
@@ -376,6 +443,7 @@ impl Walk {
     fn templates<T>(
         &mut self,
         object: &Map<String, Value>,
+        required: &[&'static str],
         mut element: impl FnMut(&mut Walk, &Map<String, Value>, &str) -> Option<T>,
     ) -> Vec<T> {
         let items = match object.get("templates") {
@@ -407,7 +475,7 @@ impl Walk {
             }
         }
         let borrowed: Vec<(usize, &str)> = usage_types.iter().map(|(i, t)| (*i, t.as_str())).collect();
-        self.required_usage_types(&borrowed);
+        self.required_usage_types(required, &borrowed);
         templates
     }
 
@@ -423,8 +491,8 @@ impl Walk {
 }
 
 /// The required usage type a misspelt one most likely meant (`Signin` → `SignIn`).
-fn near_miss(found: &str) -> Option<&'static str> {
-    if REQUIRED_USAGE_TYPES.contains(&found) {
+fn near_miss(required: &[&'static str], found: &str) -> Option<&'static str> {
+    if required.contains(&found) {
         return None;
     }
     let squash = |s: &str| -> String {
@@ -434,7 +502,7 @@ fn near_miss(found: &str) -> Option<&'static str> {
             .collect()
     };
     let found_squashed = squash(found);
-    REQUIRED_USAGE_TYPES
+    required
         .iter()
         .copied()
         .find(|candidate| squash(candidate) == found_squashed || edit_distance(&squash(candidate), &found_squashed) <= 2)
@@ -592,6 +660,7 @@ pub fn validate_dm(value: &Value) -> Result<DmConfig, Error> {
     let from_alias = walk.official_optional_string(object, "", "fromAlias");
     let templates = walk.templates(
         object,
+        &REQUIRED_USAGE_TYPES,
         |walk, fields, prefix| {
             let usage_type = walk.required_string(fields, prefix, "usageType");
             let subject = walk.required_string(fields, prefix, "subject");
@@ -641,6 +710,7 @@ pub fn validate_sms(value: &Value) -> Result<SmsConfig, Error> {
     let sign_name = walk.required_string(object, "", "signName");
     let templates = walk.templates(
         object,
+        &REQUIRED_USAGE_TYPES,
         |walk, fields, prefix| {
             let template_type = match fields.get("type") {
                 None => Some(SMS_VERIFICATION_TEMPLATE_TYPE),
@@ -701,6 +771,53 @@ pub fn validate_sms(value: &Value) -> Result<SmsConfig, Error> {
             templates,
             strict_phone_region_number_check: strict,
             region_id,
+            common,
+        })
+    })();
+    match config {
+        Some(config) => walk.finish(config),
+        None => Err(Error::InvalidConfig { issues: walk.issues }),
+    }
+}
+
+/// Validates an SMS authentication config (the official `aliyun-sms-mas` guard plus our keys).
+pub fn validate_sms_auth(value: &Value) -> Result<SmsAuthConfig, Error> {
+    let object = root(value)?;
+    let mut walk = Walk { issues: Vec::new() };
+    let access_key_id = walk.required_string(object, "", "accessKeyId");
+    let access_key_secret = walk.required_string(object, "", "accessKeySecret");
+    let sign_name = walk.required_string(object, "", "signName");
+    let templates = walk.templates(object, &SMS_AUTH_REQUIRED_USAGE_TYPES, |walk, fields, prefix| {
+        let usage_type = walk.required_string(fields, prefix, "usageType");
+        let template_code = walk.required_string(fields, prefix, "templateCode");
+        let locale = walk.locale(fields, prefix);
+        Some(SmsAuthTemplate {
+            usage_type: usage_type?,
+            template_code: template_code?,
+            locale,
+        })
+    });
+    let code_validity_minutes = match walk.added_value(object, "codeValidityMinutes") {
+        None => DEFAULT_CODE_VALIDITY_MINUTES,
+        Some(value) => match value.as_u64().and_then(|n| u32::try_from(n).ok()) {
+            Some(minutes) if (1..=MAX_CODE_VALIDITY_MINUTES).contains(&minutes) => minutes,
+            _ => {
+                walk.issue(
+                    "codeValidityMinutes",
+                    format!("must be a whole number of minutes from 1 to {MAX_CODE_VALIDITY_MINUTES} (default {DEFAULT_CODE_VALIDITY_MINUTES}, as Logto's codes live)"),
+                );
+                DEFAULT_CODE_VALIDITY_MINUTES
+            }
+        },
+    };
+    let common = walk.common(object, SMS_AUTH_ENDPOINT_EXAMPLE);
+    let config = (|| {
+        Some(SmsAuthConfig {
+            access_key_id: access_key_id?,
+            access_key_secret: Secret(access_key_secret?),
+            sign_name: sign_name?,
+            templates,
+            code_validity_minutes,
             common,
         })
     })();

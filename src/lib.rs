@@ -29,6 +29,7 @@ pub mod pop;
 pub mod redact;
 pub mod send;
 pub mod sms;
+pub mod sms_auth;
 pub mod template;
 pub mod transport;
 
@@ -44,6 +45,8 @@ pub enum Kind {
     Dm,
     /// Aliyun Short Message Service.
     Sms,
+    /// Aliyun's SMS authentication service (Phone Number Verification, `SendSmsVerifyCode`).
+    SmsAuth,
 }
 
 impl Kind {
@@ -52,7 +55,13 @@ impl Kind {
         match self {
             Kind::Dm => "aliyun-dm",
             Kind::Sms => "aliyun-sms",
+            Kind::SmsAuth => "aliyun-sms-auth",
         }
+    }
+
+    /// The kind a shim identifier names.
+    pub fn from_name(name: &str) -> Option<Kind> {
+        [Kind::Dm, Kind::Sms, Kind::SmsAuth].into_iter().find(|kind| kind.name() == name)
     }
 }
 

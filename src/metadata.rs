@@ -10,12 +10,14 @@ use crate::Kind;
 // so a field the model does not know fails the build.
 const DM: &str = include_str!(concat!(env!("OUT_DIR"), "/aliyun-dm.json"));
 const SMS: &str = include_str!(concat!(env!("OUT_DIR"), "/aliyun-sms.json"));
+const SMS_AUTH: &str = include_str!(concat!(env!("OUT_DIR"), "/aliyun-sms-auth.json"));
 
 /// The metadata of a connector as JSON text.
 pub fn metadata_json(kind: Kind) -> &'static str {
     match kind {
         Kind::Dm => DM,
         Kind::Sms => SMS,
+        Kind::SmsAuth => SMS_AUTH,
     }
 }
 
@@ -24,7 +26,7 @@ pub fn metadata_json(kind: Kind) -> &'static str {
 mod tests {
     use super::*;
     use serde_json::Value;
-    use crate::config::{DM_KEYS, SMS_KEYS};
+    use crate::config::{DM_KEYS, SMS_AUTH_KEYS, SMS_KEYS};
 
     fn parsed(kind: Kind) -> Value {
         serde_json::from_str(metadata_json(kind)).unwrap_or(Value::Null)
@@ -32,7 +34,7 @@ mod tests {
 
     #[test]
     fn metadata_reads_into_the_typed_structs_and_back_unchanged() {
-        for kind in [Kind::Dm, Kind::Sms] {
+        for kind in [Kind::Dm, Kind::Sms, Kind::SmsAuth] {
             let typed: Metadata = serde_json::from_str(metadata_json(kind)).unwrap();
             assert_eq!(serde_json::to_value(&typed).unwrap(), parsed(kind), "{kind:?}");
         }
@@ -40,7 +42,11 @@ mod tests {
 
     #[test]
     fn minified_metadata_is_the_source_metadata() {
-        for (kind, source) in [(Kind::Dm, include_str!("metadata/aliyun-dm.json")), (Kind::Sms, include_str!("metadata/aliyun-sms.json"))] {
+        for (kind, source) in [
+            (Kind::Dm, include_str!("metadata/aliyun-dm.json")),
+            (Kind::Sms, include_str!("metadata/aliyun-sms.json")),
+            (Kind::SmsAuth, include_str!("metadata/aliyun-sms-auth.json")),
+        ] {
             assert_eq!(serde_json::from_str::<Value>(metadata_json(kind)).unwrap(), serde_json::from_str::<Value>(source).unwrap());
             assert!(!metadata_json(kind).contains("\n  "));
         }
@@ -48,12 +54,17 @@ mod tests {
 
     #[test]
     fn metadata_has_the_fields_logto_requires() {
-        for (kind, id, target) in [(Kind::Dm, "aliyun-dm-wasm", "aliyun-dm"), (Kind::Sms, "aliyun-sms-wasm", "aliyun-sms")] {
+        for (kind, id, target) in [
+            (Kind::Dm, "aliyun-dm-wasm", "aliyun-dm"),
+            (Kind::Sms, "aliyun-sms-wasm", "aliyun-sms"),
+            (Kind::SmsAuth, "aliyun-sms-auth-wasm", "aliyun-sms-mas"),
+        ] {
             let m = parsed(kind);
             assert_eq!(m["id"], id);
             assert_eq!(m["target"], target);
             assert_ne!(m["id"], "aliyun-direct-mail");
             assert_ne!(m["id"], "aliyun-short-message-service");
+            assert_ne!(m["id"], "aliyun-short-message-auth-service");
             assert!(m["platform"].is_null() && m["logoDark"].is_null());
             for field in ["name", "description"] {
                 for lang in ["en", "zh-CN", "fr", "ko"] {
@@ -65,7 +76,7 @@ mod tests {
 
     #[test]
     fn every_config_key_is_a_form_item_and_secrets_are_confidential() {
-        for (kind, keys) in [(Kind::Dm, &DM_KEYS), (Kind::Sms, &SMS_KEYS)] {
+        for (kind, keys) in [(Kind::Dm, &DM_KEYS[..]), (Kind::Sms, &SMS_KEYS[..]), (Kind::SmsAuth, &SMS_AUTH_KEYS[..])] {
             let m = parsed(kind);
             let items = m["formItems"].as_array().cloned().unwrap_or_default();
             let form_keys: Vec<&str> = items.iter().filter_map(|i| i["key"].as_str()).collect();
@@ -102,7 +113,7 @@ mod tests {
 
     #[test]
     fn default_templates_are_a_valid_config() {
-        for kind in [Kind::Dm, Kind::Sms] {
+        for kind in [Kind::Dm, Kind::Sms, Kind::SmsAuth] {
             let m = parsed(kind);
             let items = m["formItems"].as_array().cloned().unwrap_or_default();
             let templates = items.iter().find(|i| i["key"] == "templates").map(|i| i["defaultValue"].clone());
@@ -116,6 +127,7 @@ mod tests {
             let ok = match kind {
                 Kind::Dm => crate::config::validate_dm(&config).is_ok(),
                 Kind::Sms => crate::config::validate_sms(&config).is_ok(),
+                Kind::SmsAuth => crate::config::validate_sms_auth(&config).is_ok(),
             };
             assert!(ok, "{kind:?}");
         }

@@ -19,14 +19,14 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::codes::proves_not_taken;
-use crate::config::{validate_dm, validate_sms, DmConfig, SmsConfig};
+use crate::config::{validate_dm, validate_sms, validate_sms_auth, DmConfig, SmsAuthConfig, SmsConfig};
 use crate::error::{Envelope, Error};
 use crate::message::Message;
 use crate::pop::encode::form_pairs;
 use crate::pop::request::{Credentials, SigningParams};
 use crate::redact::Redactor;
 use crate::transport::{Body, HttpRequest, Stamp, TransportResult};
-use crate::{dm, sms, Kind};
+use crate::{dm, sms, sms_auth, Kind};
 
 /// At most this many attempts per message: the first and two retries.
 pub const MAX_ATTEMPTS: u32 = 3;
@@ -45,6 +45,8 @@ pub enum Validated {
     Dm(DmConfig),
     /// Short Message Service.
     Sms(SmsConfig),
+    /// SMS authentication service.
+    SmsAuth(SmsAuthConfig),
 }
 
 impl Validated {
@@ -53,6 +55,7 @@ impl Validated {
         match kind {
             Kind::Dm => validate_dm(config).map(Validated::Dm),
             Kind::Sms => validate_sms(config).map(Validated::Sms),
+            Kind::SmsAuth => validate_sms_auth(config).map(Validated::SmsAuth),
         }
     }
 
@@ -61,6 +64,7 @@ impl Validated {
         match self {
             Validated::Dm(_) => Kind::Dm,
             Validated::Sms(_) => Kind::Sms,
+            Validated::SmsAuth(_) => Kind::SmsAuth,
         }
     }
 
@@ -69,6 +73,7 @@ impl Validated {
         let (id, secret, common) = match self {
             Validated::Dm(config) => (&config.access_key_id, &config.access_key_secret.0, &config.common),
             Validated::Sms(config) => (&config.access_key_id, &config.access_key_secret.0, &config.common),
+            Validated::SmsAuth(config) => (&config.access_key_id, &config.access_key_secret.0, &config.common),
         };
         Credentials {
             access_key_id: id,
@@ -92,6 +97,8 @@ pub enum Delivered {
     Dm(dm::Sent),
     /// SMS's `{ Code, Message, RequestId, BizId? }`.
     Sms(sms::Sent),
+    /// SMS authentication's `{ Code, Message, RequestId, BizId? }`.
+    SmsAuth(sms_auth::Sent),
 }
 
 /// What follows an attempt.
@@ -145,6 +152,7 @@ impl Send {
         let planned = match self.config.as_ref() {
             Validated::Dm(config) => dm::plan(config, &self.message)?,
             Validated::Sms(config) => sms::plan(config, &self.message)?,
+            Validated::SmsAuth(config) => sms_auth::plan(config, &self.message)?,
         };
         planned.sign(&SigningParams {
             credentials: self.config.credentials(),
@@ -194,6 +202,7 @@ impl Send {
         match self.kind() {
             Kind::Dm => dm::interpret(status, body).map(Delivered::Dm),
             Kind::Sms => sms::interpret(status, body).map(Delivered::Sms),
+            Kind::SmsAuth => sms_auth::interpret(status, body).map(Delivered::SmsAuth),
         }
     }
 
@@ -227,6 +236,7 @@ pub fn redactor_for(kind: Kind, signed_body: &str, payload: &serde_json::Map<Str
     let content: &[&str] = match kind {
         Kind::Dm => &dm::CONTENT_PARAMS,
         Kind::Sms => &sms::CONTENT_PARAMS,
+        Kind::SmsAuth => &sms_auth::CONTENT_PARAMS,
     };
     let mut redactor = Redactor::new();
     let mut count = 0;

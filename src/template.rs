@@ -12,7 +12,7 @@
 
 use serde_json::{Map, Number, Value};
 
-use crate::config::{DmTemplate, SmsTemplate, GENERIC};
+use crate::config::{DmTemplate, SmsAuthTemplate, SmsTemplate, GENERIC};
 
 /// What selection needs to know about a template.
 pub trait Selectable {
@@ -23,6 +23,15 @@ pub trait Selectable {
 }
 
 impl Selectable for DmTemplate {
+    fn usage_type(&self) -> &str {
+        &self.usage_type
+    }
+    fn locale(&self) -> Option<&str> {
+        self.locale.as_deref()
+    }
+}
+
+impl Selectable for SmsAuthTemplate {
     fn usage_type(&self) -> &str {
         &self.usage_type
     }

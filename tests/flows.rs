@@ -45,6 +45,24 @@ fn sms_config() -> serde_json::Value {
     })
 }
 
+fn sms_auth_config() -> serde_json::Value {
+    let templates: Vec<serde_json::Value> = [
+        ("SignIn", "100001"),
+        ("Register", "100001"),
+        ("ForgotPassword", "100003"),
+        ("OrganizationInvitation", "100001"),
+        ("Generic", "100001"),
+        ("UserPermissionValidation", "100005"),
+        ("BindNewIdentifier", "100002"),
+        ("MfaVerification", "100001"),
+        ("BindMfa", "100001"),
+    ]
+    .iter()
+    .map(|(usage, code)| json!({ "usageType": usage, "templateCode": code }))
+    .collect();
+    json!({ "accessKeyId": "testid", "accessKeySecret": "testsecret", "signName": "速通互联验证码", "templates": templates })
+}
+
 fn input(config: Value, to: &str, kind: &str, payload: Value) -> Value {
     json!({ "config": config, "to": to, "type": kind, "payload": payload, "template": null })
 }
@@ -220,6 +238,7 @@ fn errors_are_classified_by_code() {
         let (config, to) = match kind {
             Kind::Dm => (dm_config(), "a@b.co"),
             Kind::Sms => (sms_config(), "13912345678"),
+            Kind::SmsAuth => (sms_auth_config(), "8613912345678"),
         };
         let fake = Fake::new(vec![Fake::ok(status, body)]);
         let result = send(kind, input(config, to, "SignIn", json!({ "code": "1" })), &fake);
@@ -465,4 +484,111 @@ fn endpoint_messages_give_an_example_of_their_own_service() {
     let sms_error = validate_sms(&sms).unwrap_err().description();
     assert!(dm_error.contains("https://dm-vpc.cn-hangzhou.aliyuncs.com"), "{dm_error}");
     assert!(sms_error.contains("https://dysmsapi.") && !sms_error.contains("dm-vpc"), "{sms_error}");
+}
+
+/// The same request as `@logto/connector-aliyun-sms-mas` 1.1.2 sends for the same input, time
+/// and nonce (captured from the official package: every parameter, and its signature).
+#[test]
+fn sms_auth_goes_out_as_the_official_connector_sends_it() {
+    use aliyun_connectors::send::Send;
+    use aliyun_connectors::transport::Stamp;
+    let mut config = sms_auth_config();
+    config["accessKeyId"] = json!("LTAI5tTestAccessKeyId");
+    config["accessKeySecret"] = json!("testAccessKeySecret");
+    let input = input(config, "+8613012345678", "SignIn", json!({ "code": "123456", "locale": "zh-CN" }));
+    let send = Send::new(Kind::SmsAuth, &input["config"], &input).unwrap();
+    // 2026-12-06T04:35:35Z
+    let stamp = Stamp { now_ms: 1_796_531_735_000.0, nonce: "f78a3bcb-fba8-485c-b273-81629ac9cc3b".into() };
+    let request = send.plan(&stamp).unwrap();
+    assert_eq!(request.url, "https://dypnsapi.aliyuncs.com/");
+    let mut sent: Vec<(String, String)> = aliyun_connectors::pop::encode::form_pairs(&request.body).map(|(k, v)| (k.to_string(), v)).collect();
+    sent.sort();
+    let mut official: Vec<(String, String)> = [
+        ("Action", "SendSmsVerifyCode"),
+        ("Format", "json"),
+        ("RegionId", "cn-hangzhou"),
+        ("SignatureMethod", "HMAC-SHA1"),
+        ("SignatureVersion", "1.0"),
+        ("Version", "2017-05-25"),
+        ("AccessKeyId", "LTAI5tTestAccessKeyId"),
+        ("CountryCode", "86"),
+        ("PhoneNumber", "13012345678"),
+        ("SignName", "速通互联验证码"),
+        ("TemplateCode", "100001"),
+        ("TemplateParam", r#"{"code":"123456","min":"10"}"#),
+        ("SignatureNonce", "f78a3bcb-fba8-485c-b273-81629ac9cc3b"),
+        ("Timestamp", "2026-12-06T04:35:35Z"),
+        ("Signature", "8EhB/34sKXodtiyu0LylO7RUaOk="),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    official.sort();
+    assert_eq!(sent, official);
+}
+
+#[test]
+fn sms_auth_sends_only_to_mainland_mobiles_and_classifies_its_codes() {
+    for to in ["13912345678", "+85291234567", "8612345678901", "+1 650 253 0000"] {
+        let fake = Fake::new(vec![]);
+        let error = send(Kind::SmsAuth, input(sms_auth_config(), to, "SignIn", json!({ "code": "123456" })), &fake).err();
+        assert_eq!(error.as_ref().map(Error::code), Some("invalid_request_parameters"), "{to}");
+        assert!(error.unwrap().description().contains("mainland China"));
+        assert!(fake.requests.borrow().is_empty());
+    }
+    let ok = r#"{"Message":"成功","RequestId":"R","Model":{"BizId":"biz-1","RequestId":"m"},"Code":"OK","Success":true}"#;
+    let fake = Fake::new(vec![Fake::ok(200, ok)]);
+    let result = send(Kind::SmsAuth, input(sms_auth_config(), "8613912345678", "BindMfa", json!({ "code": "123456", "locale": "en", "uiLocales": "en fr" })), &fake);
+    assert_eq!(result, Ok(json!({ "Code": "OK", "Message": "成功", "RequestId": "R", "BizId": "biz-1" }).to_string()));
+    let body = fake.bodies()[0].clone();
+    assert!(body.contains("TemplateParam=%7B%22code%22%3A%22123456%22%2C%22min%22%3A%2210%22%7D"), "{body}");
+    assert!(body.contains("TemplateCode=100001&") && body.contains("PhoneNumber=13912345678&"), "{body}");
+    for (status, code, expected) in [
+        (400, "BUSINESS_LIMIT_CONTROL", "rate_limit_exceeded"),
+        (400, "FREQUENCY_FAIL", "rate_limit_exceeded"),
+        (200, "biz.FREQUENCY", "rate_limit_exceeded"),
+        (400, "MOBILE_NUMBER_ILLEGAL", "invalid_request_parameters"),
+        (400, "FUNCTION_NOT_OPENED", "invalid_config"),
+        (400, "INVALID_PARAMETERS", "invalid_config"),
+        (200, "isv.AMOUNT_NOT_ENOUGH", "usage_limit_exceeded"),
+    ] {
+        let answer = json!({ "Code": code, "Message": "m", "RequestId": "R", "Success": false }).to_string();
+        let fake = Fake::new(vec![Fake::ok(status, &answer)]);
+        let error = send(Kind::SmsAuth, input(sms_auth_config(), "8613912345678", "SignIn", json!({ "code": "1" })), &fake).err();
+        assert_eq!(error.map(|e| e.code()), Some(expected), "{code}");
+    }
+    let mut longer = sms_auth_config();
+    longer["codeValidityMinutes"] = json!(5);
+    let fake = Fake::new(vec![Fake::ok(200, ok)]);
+    assert!(send(Kind::SmsAuth, input(longer, "8613912345678", "SignIn", json!({ "code": "123456" })), &fake).is_ok());
+    assert!(fake.bodies()[0].contains("%22min%22%3A%225%22"));
+}
+
+/// Every config the official guard refuses is refused, with a path; every one it accepts is
+/// accepted (the cases run through `@logto/connector-aliyun-sms-mas` 1.1.2's own guard).
+#[test]
+fn sms_auth_configs_agree_with_the_official_guard() {
+    use aliyun_connectors::config::validate_sms_auth;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/sms-auth-official-guard.json");
+    let cases: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let cases = cases["cases"].as_array().unwrap();
+    assert!(cases.len() >= 40);
+    for case in cases {
+        let config = case.get("config").cloned().unwrap_or(Value::Null);
+        let ours = validate_sms_auth(&config);
+        let official_accepts = case["official"]["success"].as_bool().unwrap();
+        assert_eq!(ours.is_ok(), official_accepts, "{}: {:?}", case["name"], ours.err());
+        if let Err(aliyun_connectors::Error::InvalidConfig { issues }) = ours {
+            assert!(!issues.is_empty() && issues.iter().all(|issue| !issue.message.is_empty()), "{}", case["name"]);
+            // Every path the official guard names, ours names too (`templates.0.x` is `templates[0].x`).
+            for official in case["official"]["issues"].as_array().into_iter().flatten() {
+                let path = official["path"].as_array().unwrap().iter().fold(String::new(), |path, part| match part {
+                    Value::Number(index) => format!("{path}[{index}]"),
+                    key if path.is_empty() => key.as_str().unwrap().to_string(),
+                    key => format!("{path}.{}", key.as_str().unwrap()),
+                });
+                assert!(issues.iter().any(|issue| issue.path == path), "{}: no issue at {path:?} in {issues:?}", case["name"]);
+            }
+        }
+    }
 }

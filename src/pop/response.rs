@@ -29,7 +29,7 @@ pub struct Answer {
     pub recommend: Option<String>,
     /// Direct Mail success: the envelope id.
     pub env_id: Option<String>,
-    /// SMS success: the receipt id.
+    /// SMS success: the receipt id (`BizId`, or SMS authentication's `Model.BizId`).
     pub biz_id: Option<String>,
 }
 
@@ -47,7 +47,8 @@ impl Answer {
             host_id: text("HostId"),
             recommend: text("Recommend"),
             env_id: text("EnvId"),
-            biz_id: text("BizId"),
+            // SendSmsVerifyCode answers its receipt id inside `Model`.
+            biz_id: text("BizId").or_else(|| object.get("Model")?.get("BizId")?.as_str().map(str::to_string)),
         })
     }
 }

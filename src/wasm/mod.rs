@@ -32,7 +32,7 @@ use fetch::{exchange, promise_of, then2, JsTransport};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
-export type Kind = 'aliyun-dm' | 'aliyun-sms';
+export type Kind = 'aliyun-dm' | 'aliyun-sms' | 'aliyun-sms-auth';
 export type ErrorData = { errorDescription: string; [key: string]: unknown };
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: { code: string; data: ErrorData } };
 /** What sendMessage reads: the message Logto describes, and the config to send it with. */
@@ -59,13 +59,9 @@ export type Delivered = { EnvId: string; RequestId: string } | { Code: string; M
 "#;
 
 fn kind_of(kind: &JsValue) -> Result<Kind, Error> {
-    match kind.as_string().as_deref() {
-        Some("aliyun-dm") => Ok(Kind::Dm),
-        Some("aliyun-sms") => Ok(Kind::Sms),
-        _ => Err(Error::Internal {
-            message: "kind must be \"aliyun-dm\" or \"aliyun-sms\"".into(),
-        }),
-    }
+    kind.as_string().as_deref().and_then(Kind::from_name).ok_or_else(|| Error::Internal {
+        message: "kind must be \"aliyun-dm\", \"aliyun-sms\" or \"aliyun-sms-auth\"".into(),
+    })
 }
 
 fn error_envelope(error: Error, secrets: &[&str]) -> JsValue {

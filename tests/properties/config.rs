@@ -1,6 +1,6 @@
 //! Config validation: never panics, answers Ok or issues by path, never a secret.
 
-use aliyun_connectors::config::{parse_endpoint, validate_dm, validate_sms, DM_ENDPOINT_EXAMPLE, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS};
+use aliyun_connectors::config::{parse_endpoint, validate_dm, validate_sms, validate_sms_auth, DM_ENDPOINT_EXAMPLE, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS};
 use aliyun_connectors::{Error, Kind};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -43,6 +43,7 @@ pub fn check_config(kind: Kind, config: &Value) -> Result<(), TestCaseError> {
     let result = match kind {
         Kind::Dm => validate_dm(&parsed).map(|c| (c.common.endpoint, c.common.timeout_ms)),
         Kind::Sms => validate_sms(&parsed).map(|c| (c.common.endpoint, c.common.timeout_ms)),
+        Kind::SmsAuth => validate_sms_auth(&parsed).map(|c| (c.common.endpoint, c.common.timeout_ms)),
     };
     match result {
         Ok((endpoint, timeout_ms)) => {
@@ -89,10 +90,12 @@ pub fn replay_config(input: &Value) -> Result<(), TestCaseError> {
     // Corpus configs are checked by both validators: a config for one kind is hostile input for the other.
     check_config(Kind::Dm, config)?;
     check_config(Kind::Sms, config)?;
+    check_config(Kind::SmsAuth, config)?;
     if let Some(expected) = input.get("valid").and_then(Value::as_bool) {
         let valid = match kind_of(input) {
             Kind::Dm => validate_dm(config).is_ok(),
             Kind::Sms => validate_sms(config).is_ok(),
+            Kind::SmsAuth => validate_sms_auth(config).is_ok(),
         };
         prop_assert_eq!(valid, expected, "validity of the corpus config");
     }

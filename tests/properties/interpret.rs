@@ -2,7 +2,7 @@
 
 use aliyun_connectors::error::NetworkErrorKind;
 use aliyun_connectors::transport::TransportResult;
-use aliyun_connectors::{dm, sms, Error, Kind};
+use aliyun_connectors::{dm, sms, sms_auth, Error, Kind};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use serde_json::{json, Value};
@@ -25,12 +25,13 @@ pub fn expected_success(kind: Kind, status: u16, body: &str) -> Option<Value> {
     let text = |key: &str| map.get(key).and_then(Value::as_str).map(str::to_string);
     match kind {
         Kind::Dm => Some(json!({ "EnvId": text("EnvId")?, "RequestId": text("RequestId")? })),
-        Kind::Sms => {
+        Kind::Sms | Kind::SmsAuth => {
             if text("Code").as_deref() != Some("OK") {
                 return None;
             }
             let mut value = json!({ "Code": "OK", "Message": text("Message")?, "RequestId": text("RequestId")? });
-            if let Some(biz) = text("BizId") {
+            let model_biz = || map.get("Model")?.get("BizId")?.as_str().map(str::to_string);
+            if let Some(biz) = text("BizId").or_else(model_biz) {
                 value["BizId"] = Value::String(biz);
             }
             Some(value)
@@ -83,6 +84,7 @@ pub fn check_interpret(kind: Kind, status: u16, body: &str) -> Result<(), TestCa
     let result = match kind {
         Kind::Dm => dm::interpret(status, body_of(body)).map(|sent| serde_json::to_value(sent).unwrap()),
         Kind::Sms => sms::interpret(status, body_of(body)).map(|sent| serde_json::to_value(sent).unwrap()),
+        Kind::SmsAuth => sms_auth::interpret(status, body_of(body)).map(|sent| serde_json::to_value(sent).unwrap()),
     };
     let expected = expected_success(kind, status, body);
     match (&result, &expected) {
@@ -175,6 +177,7 @@ fn response_interpretation_never_panics_and_succeeds_only_on_success_bodies() {
             let body = input.get("body").and_then(Value::as_str).unwrap_or_default();
             check_interpret(Kind::Dm, status, body)?;
             check_interpret(Kind::Sms, status, body)?;
+            check_interpret(Kind::SmsAuth, status, body)?;
             if let Some(expected) = input.get("success").and_then(Value::as_bool) {
                 let kind = kind_of(input);
                 prop_assert_eq!(expected_success(kind, status, body).is_some(), expected, "the corpus says success={}", expected);
@@ -184,7 +187,8 @@ fn response_interpretation_never_panics_and_succeeds_only_on_success_bodies() {
         (arb_status(), arb_body()),
         |(status, body)| {
             check_interpret(Kind::Dm, status, &body)?;
-            check_interpret(Kind::Sms, status, &body)
+            check_interpret(Kind::Sms, status, &body)?;
+            check_interpret(Kind::SmsAuth, status, &body)
         },
     );
 }

@@ -1,0 +1,3 @@
+import { makeCreateConnector } from './connector.js';
+
+export default makeCreateConnector('aliyun-sms-auth');
