@@ -5,14 +5,15 @@ import { CliError, exitCodes } from './output.mjs';
 
 export const usage = `usage: npm start [-- --once] [-- --port N]
        npm start -- send --config FILE --to RECIPIENT [--type TYPE] [--locale TAG]
-                         [--code CODE] [--kind aliyun-dm|aliyun-sms]
+                         [--code CODE] [--kind aliyun-dm|aliyun-sms|aliyun-sms-auth]
        (npm start -- ARGS is node scripts/start.mjs ARGS)
 
 Without a command: the demo. Builds dist/ if anything is missing or changed, starts the local
-Aliyun sandbox on a free loopback port, loads both packages through @logto/cli's loader as Logto
-does, sends one email and one SMS through them, and prints what was signed, what the sandbox
-verified and where its inbox is. Then the sandbox keeps running for a real Logto until Ctrl-C.
-  --once             exit after the two sends (for scripts and CI)
+Aliyun sandbox on a free loopback port, loads the three packages through @logto/cli's loader as
+Logto does, sends one email, one SMS and one SMS authentication code through them, and prints
+what was signed, what the sandbox verified and where its inbox is. Then the sandbox keeps
+running for a real Logto until Ctrl-C.
+  --once             exit after the sends (for scripts and CI)
   --port N           the sandbox's port on 127.0.0.1 (default: $SANDBOX_PORT, else any free one)
 
 send: one message through a built package with your own config, like the Test button in Logto's
@@ -24,8 +25,9 @@ console. With real credentials it is a real message (Aliyun bills it).
   --locale TAG       the user's language, e.g. zh-CN, for templates with a locale
   --code CODE        the code to send: 000000 (default, as the Test button), digits of your
                      own, or "random" for six random digits
-  --kind KIND        aliyun-dm or aliyun-sms; by default from the config (accountName: Direct
-                     Mail, signName: SMS)
+  --kind KIND        aliyun-dm, aliyun-sms or aliyun-sms-auth; by default from the config
+                     (accountName: Direct Mail; signName: SMS, or SMS authentication when
+                     every templateCode is a system code 100001 to 100005)
 
 Both:
   --no-build         use dist/ as it is: no source check, no build
@@ -54,7 +56,7 @@ const options = {
 
 const demoOnly = ['once', 'port'];
 const sendOnly = ['config', 'to', 'type', 'locale', 'code', 'kind'];
-export const kinds = Object.freeze(['aliyun-dm', 'aliyun-sms']);
+export const kinds = Object.freeze(['aliyun-dm', 'aliyun-sms', 'aliyun-sms-auth']);
 
 const usageError = (message) =>
   new CliError(`${message} (see npm start -- --help)`, { exitCode: exitCodes.usage });
@@ -146,7 +148,7 @@ export const parseCommandLine = (argv, env = process.env) => {
     }
   }
   if (values.kind !== undefined && !kinds.includes(values.kind)) {
-    throw usageError(`--kind must be ${kinds.join(' or ')}, got ${JSON.stringify(values.kind)}`);
+    throw usageError(`--kind must be ${kinds.join(', ')}, got ${JSON.stringify(values.kind)}`);
   }
   const { code, random } = parseCode(values.code);
   return {

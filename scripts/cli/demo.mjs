@@ -52,6 +52,27 @@ const smsConfig = (endpoint) => ({
   })),
 });
 
+/** SMS authentication: the system signature and templates need no approval of one's own. */
+const smsAuthConfig = (endpoint) => ({
+  accessKeyId,
+  accessKeySecret,
+  signName: '速通互联验证码',
+  endpoint,
+  templates: [
+    ['SignIn', '100001'],
+    ['Register', '100001'],
+    ['ForgotPassword', '100003'],
+    ['OrganizationInvitation', '100001'],
+    ['Generic', '100001'],
+    ['UserPermissionValidation', '100005'],
+    ['BindNewIdentifier', '100002'],
+    ['MfaVerification', '100001'],
+    ['BindMfa', '100001'],
+  ].map(([usageType, templateCode]) => ({ usageType, templateCode })),
+});
+
+const configs = { 'aliyun-dm': dmConfig, 'aliyun-sms': smsConfig, 'aliyun-sms-auth': smsAuthConfig };
+
 const sixDigits = () => String(randomInt(0, 1_000_000)).padStart(6, '0');
 
 /** The sandbox on the asked port; a port someone else holds is an expected failure. */
@@ -87,10 +108,11 @@ const send = async (host, connector, what, message) => {
   }
 };
 
-/** Sends the two messages and prints an account of each. */
-const sendBoth = async (host, sb) => {
+/** Sends one message through each connector and prints an account of each. */
+const sendAll = async (host, sb) => {
   const dm = await host.connect('aliyun-dm', async () => dmConfig(sb.url));
   const sms = await host.connect('aliyun-sms', async () => smsConfig(sb.url));
+  const smsAuth = await host.connect('aliyun-sms-auth', async () => smsAuthConfig(sb.url));
 
   const email = { to: 'user@example.com', type: 'SignIn', payload: { code: sixDigits(), locale: 'zh-CN' } };
   const emailAnswer = await send(host, dm, 'email', email);
@@ -105,16 +127,22 @@ const sendBoth = async (host, sb) => {
     title: `SMS: ${packageNameOf('aliyun-sms')} sent a ${text.type} code (${text.payload.code}) to ${text.to}`,
     answer: smsAnswer,
   });
+
+  const verify = { to: '8613912345678', type: 'SignIn', payload: { code: sixDigits(), locale: 'zh-CN' } };
+  const smsAuthAnswer = await send(host, smsAuth, 'SMS authentication message', verify);
+  printAccount(out, sb, sb.deliveries().at(-1), {
+    title: `SMS authentication: ${packageNameOf('aliyun-sms-auth')} sent a ${verify.type} code (${verify.payload.code}) to ${verify.to}`,
+    answer: smsAuthAnswer,
+  });
 };
 
 /** Ready-made configs for a real Logto (or `npm start -- send`) pointed at this sandbox. */
 const writeSandboxConfigs = async (dir, url) => {
-  const files = {
-    'aliyun-dm': path.join(dir, 'sandbox-aliyun-dm.json'),
-    'aliyun-sms': path.join(dir, 'sandbox-aliyun-sms.json'),
-  };
-  await fs.writeFile(files['aliyun-dm'], `${JSON.stringify(dmConfig(url), null, 2)}\n`);
-  await fs.writeFile(files['aliyun-sms'], `${JSON.stringify(smsConfig(url), null, 2)}\n`);
+  const files = {};
+  for (const [kind, config] of Object.entries(configs)) {
+    files[kind] = path.join(dir, `sandbox-${kind}.json`);
+    await fs.writeFile(files[kind], `${JSON.stringify(config(url), null, 2)}\n`);
+  }
   return files;
 };
 
@@ -125,7 +153,7 @@ const serveUntilStopped = async (sb, host, watch) => {
   out.detail('endpoint', sb.url);
   out.detail('accessKeyId', accessKeyId);
   out.detail('secret', `${accessKeySecret}  (accessKeySecret: made for this run, sandbox only)`);
-  out.detail('configs', `${files['aliyun-dm']}, ${files['aliyun-sms']}`);
+  out.detail('configs', Object.values(files).join(', '));
   out.detail('try', `npm start -- send --config ${files['aliyun-dm']} --to you@example.com`);
   out.step(`inbox: ${inboxUrl(sb.url)}; what arrives is printed here too; Ctrl-C stops`);
   watch.enabled = true;
@@ -160,11 +188,11 @@ export const runDemo = async ({ once, port, portSource, build }) => {
     const tarballs = await preparePackages(out.step, { build });
     host = await openLogtoHost(tarballs);
     out.step(
-      `Logto: installed ${Object.keys(tarballs).map(packageNameOf).join(' and ')} with logto connector add ` +
+      `Logto: installed ${Object.keys(tarballs).map(packageNameOf).join(', ')} with logto connector add ` +
         "and loaded them with @logto/cli's loader",
     );
-    await sendBoth(host, sb);
-    out.step(`both messages were signed, verified by the sandbox and delivered; inbox: ${inboxUrl(sb.url)}`);
+    await sendAll(host, sb);
+    out.step(`every message was signed, verified by the sandbox and delivered; inbox: ${inboxUrl(sb.url)}`);
     if (!once) {
       await serveUntilStopped(sb, host, watch);
     }

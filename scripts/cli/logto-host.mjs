@@ -17,7 +17,7 @@ import path from 'node:path';
 import { packages, root } from '../build.mjs';
 import { CliError, exitCodes, oneLine, stripAnsi } from './output.mjs';
 
-/** The package name of each kind: connector-aliyun-dm, connector-aliyun-sms. */
+/** The package name of each kind (connector-aliyun-dm, …). */
 export const packageNameOf = (kind) => packages.find((spec) => spec.kind === kind).name;
 
 /**

@@ -60,7 +60,11 @@ const readConfig = (file) => {
   return config;
 };
 
-/** aliyun-dm or aliyun-sms: --kind, else the key only that connector has. */
+/**
+ * The connector a config is for: --kind, else what its keys say (accountName: Direct Mail;
+ * signName: SMS, or SMS authentication when its templates use the system template codes
+ * 100001 to 100005, or it has codeValidityMinutes).
+ */
 const kindOf = (config, given, file) => {
   if (given) {
     return given;
@@ -69,10 +73,15 @@ const kindOf = (config, given, file) => {
   const dm = isObject && 'accountName' in config;
   const sms = isObject && 'signName' in config;
   if (dm !== sms) {
-    return dm ? 'aliyun-dm' : 'aliyun-sms';
+    if (dm) {
+      return 'aliyun-dm';
+    }
+    const systemCodes = Array.isArray(config.templates) && config.templates.length > 0 &&
+      config.templates.every((template) => /^10000[1-5]$/.test(String(template?.templateCode)));
+    return systemCodes || 'codeValidityMinutes' in config ? 'aliyun-sms-auth' : 'aliyun-sms';
   }
   const why = dm ? 'has both accountName and signName' : 'has neither accountName (Direct Mail) nor signName (SMS)';
-  throw usage(`${file} ${why}: say which connector with --kind ${kinds.join(' or ')}`);
+  throw usage(`${file} ${why}: say which connector with --kind ${kinds.join(', ')}`);
 };
 
 /** The config as it is safe to show: the secrets are replaced, whatever their length. */
