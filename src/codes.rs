@@ -124,7 +124,8 @@ static TABLE: &[Row] = &[
     row(Exact("isv.PARAM_LENGTH_LIMIT"), General, "A template variable value is too long for Aliyun."),
 ];
 
-const FALLBACK_HINT: &str = "Aliyun refused the message; see Aliyun's error code documentation for this code.";
+const FALLBACK_HINT: &str =
+    "Aliyun refused the message; see Aliyun's error code documentation for this code.";
 
 /// Classifies an Aliyun `Code`: what it means for Logto and one sentence saying what to do.
 pub fn classify(code: &str) -> (Class, &'static str) {
@@ -229,7 +230,12 @@ mod tests {
     fn only_codes_that_prove_nothing_was_taken_are_retryable() {
         assert!(proves_not_taken("Throttling.Api"));
         assert!(proves_not_taken("ServiceUnavailable"));
-        for code in ["Throttling.User", "InternalError", "isp.SYSTEM_ERROR", "isv.BUSINESS_LIMIT_CONTROL"] {
+        for code in [
+            "Throttling.User",
+            "InternalError",
+            "isp.SYSTEM_ERROR",
+            "isv.BUSINESS_LIMIT_CONTROL",
+        ] {
             assert!(!proves_not_taken(code), "{code}");
         }
     }

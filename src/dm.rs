@@ -15,8 +15,8 @@ use crate::error::Error;
 use crate::message::Message;
 use crate::pop::request::{Api, Planned};
 use crate::pop::response::{is_success, provider_error, read_answer};
-use crate::transport::Body;
 use crate::template::{render, select};
+use crate::transport::Body;
 
 /// The API called.
 pub const API: Api = Api {
@@ -54,11 +54,18 @@ pub fn plan<'a>(config: &'a DmConfig, message: &'a Message) -> Result<Planned<'a
     let payload = &message.payload;
     let i18n = message.template.as_ref();
     let (subject, content, content_type, reply_to) = match i18n {
-        Some(t) => (t.subject.as_str(), t.content.as_str(), t.content_type.unwrap_or(ContentType::Html), t.reply_to.as_deref()),
+        Some(t) => (
+            t.subject.as_str(),
+            t.content.as_str(),
+            t.content_type.unwrap_or(ContentType::Html),
+            t.reply_to.as_deref(),
+        ),
         None => {
-            let t = select(&config.templates, &message.usage_type, message.locale()).ok_or_else(|| Error::TemplateNotFound {
-                usage_type: message.usage_type.clone(),
-            })?;
+            let t = select(&config.templates, &message.usage_type, message.locale()).ok_or_else(
+                || Error::TemplateNotFound {
+                    usage_type: message.usage_type.clone(),
+                },
+            )?;
             (t.subject.as_str(), t.content.as_str(), t.content_type, None)
         }
     };
@@ -109,7 +116,7 @@ pub fn plan<'a>(config: &'a DmConfig, message: &'a Message) -> Result<Planned<'a
     }
     Ok(Planned {
         api: API,
-        url: request_url(&config.common, &DM_REGIONS, config.region_id),
+        url: request_url(&config.common, DM_REGIONS, config.region_id),
         region_id: config.region_id,
         params,
         timeout_ms: config.common.timeout_ms,

@@ -17,7 +17,15 @@
 //!    ([`codes`] holds the one table of Aliyun error codes), retrying only when Aliyun
 //!    provably did not take the message.
 
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
 
 pub mod codes;
 pub mod config;
@@ -26,7 +34,6 @@ pub mod error;
 pub mod message;
 pub mod metadata;
 pub mod pop;
-pub mod redact;
 pub mod send;
 pub mod sms;
 pub mod sms_auth;
@@ -61,7 +68,9 @@ impl Kind {
 
     /// The kind a shim identifier names.
     pub fn from_name(name: &str) -> Option<Kind> {
-        [Kind::Dm, Kind::Sms, Kind::SmsAuth].into_iter().find(|kind| kind.name() == name)
+        [Kind::Dm, Kind::Sms, Kind::SmsAuth]
+            .into_iter()
+            .find(|kind| kind.name() == name)
     }
 }
 

@@ -36,11 +36,10 @@ impl I18nTemplate {
         Some(I18nTemplate {
             subject: text("subject")?,
             content: text("content")?,
-            content_type: match map.get("contentType").and_then(Value::as_str) {
-                Some("text/plain") => Some(ContentType::Plain),
-                Some("text/html") => Some(ContentType::Html),
-                _ => None,
-            },
+            content_type: map
+                .get("contentType")
+                .and_then(Value::as_str)
+                .and_then(ContentType::from_mime),
             reply_to: text("replyTo").filter(|s| !s.is_empty()),
             send_from: text("sendFrom").filter(|s| !s.is_empty()),
         })
@@ -86,7 +85,11 @@ impl Message {
         let usage_type = match input.get("type") {
             Some(Value::String(kind)) => kind.as_str(),
             None | Some(Value::Null) => GENERIC,
-            Some(_) => return Err(invalid("The message type must be a string such as \"SignIn\".")),
+            Some(_) => {
+                return Err(invalid(
+                    "The message type must be a string such as \"SignIn\".",
+                ))
+            }
         };
         Ok(Message {
             to: to.to_string(),

@@ -21,12 +21,11 @@ pub fn metadata_json(kind: Kind) -> &'static str {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Value;
     use crate::config::{DM_KEYS, SMS_AUTH_KEYS, SMS_KEYS};
+    use serde_json::Value;
 
     fn parsed(kind: Kind) -> Value {
         serde_json::from_str(metadata_json(kind)).unwrap_or(Value::Null)
@@ -36,18 +35,52 @@ mod tests {
     fn metadata_reads_into_the_typed_structs_and_back_unchanged() {
         for kind in [Kind::Dm, Kind::Sms, Kind::SmsAuth] {
             let typed: Metadata = serde_json::from_str(metadata_json(kind)).unwrap();
-            assert_eq!(serde_json::to_value(&typed).unwrap(), parsed(kind), "{kind:?}");
+            assert_eq!(
+                serde_json::to_value(&typed).unwrap(),
+                parsed(kind),
+                "{kind:?}"
+            );
         }
     }
 
     #[test]
-    fn minified_metadata_is_the_source_metadata() {
-        for (kind, source) in [
-            (Kind::Dm, include_str!("metadata/aliyun-dm.json")),
-            (Kind::Sms, include_str!("metadata/aliyun-sms.json")),
-            (Kind::SmsAuth, include_str!("metadata/aliyun-sms-auth.json")),
+    fn built_metadata_is_the_source_plus_the_region_picker() {
+        for (kind, source, regions) in [
+            (
+                Kind::Dm,
+                include_str!("metadata/aliyun-dm.json"),
+                Some(crate::config::DM_REGIONS),
+            ),
+            (
+                Kind::Sms,
+                include_str!("metadata/aliyun-sms.json"),
+                Some(crate::config::SMS_REGIONS),
+            ),
+            (
+                Kind::SmsAuth,
+                include_str!("metadata/aliyun-sms-auth.json"),
+                None,
+            ),
         ] {
-            assert_eq!(serde_json::from_str::<Value>(metadata_json(kind)).unwrap(), serde_json::from_str::<Value>(source).unwrap());
+            let mut expected: Value = serde_json::from_str(source).unwrap();
+            for item in expected["formItems"].as_array_mut().unwrap() {
+                assert!(
+                    item.get("selectItems").is_none(),
+                    "{kind:?}: the region choices come from the core's table"
+                );
+                if let (Some(regions), Some("regionId")) = (regions, item["key"].as_str()) {
+                    let choices: Vec<Value> = regions
+                        .iter()
+                        .map(|r| serde_json::json!({ "value": r.id, "title": r.title }))
+                        .collect();
+                    item["selectItems"] = Value::Array(choices);
+                }
+            }
+            assert_eq!(
+                serde_json::from_str::<Value>(metadata_json(kind)).unwrap(),
+                expected,
+                "{kind:?}"
+            );
             assert!(!metadata_json(kind).contains("\n  "));
         }
     }
@@ -68,7 +101,10 @@ mod tests {
             assert!(m["platform"].is_null() && m["logoDark"].is_null());
             for field in ["name", "description"] {
                 for lang in ["en", "zh-CN", "fr", "ko"] {
-                    assert!(m[field][lang].as_str().is_some_and(|s| !s.is_empty()), "{field}.{lang}");
+                    assert!(
+                        m[field][lang].as_str().is_some_and(|s| !s.is_empty()),
+                        "{field}.{lang}"
+                    );
                 }
             }
         }
@@ -76,7 +112,11 @@ mod tests {
 
     #[test]
     fn every_config_key_is_a_form_item_and_secrets_are_confidential() {
-        for (kind, keys) in [(Kind::Dm, &DM_KEYS[..]), (Kind::Sms, &SMS_KEYS[..]), (Kind::SmsAuth, &SMS_AUTH_KEYS[..])] {
+        for (kind, keys) in [
+            (Kind::Dm, DM_KEYS),
+            (Kind::Sms, SMS_KEYS),
+            (Kind::SmsAuth, SMS_AUTH_KEYS),
+        ] {
             let m = parsed(kind);
             let items = m["formItems"].as_array().cloned().unwrap_or_default();
             let form_keys: Vec<&str> = items.iter().filter_map(|i| i["key"].as_str()).collect();
@@ -98,14 +138,27 @@ mod tests {
     fn region_select_items_are_the_region_tables() {
         use crate::config::{DM_REGIONS, SMS_REGIONS};
         let tables: [(Kind, Vec<&str>); 2] = [
-            (Kind::Dm, DM_REGIONS.iter().map(|(id, _, _)| *id).collect()),
-            (Kind::Sms, SMS_REGIONS.iter().map(|(id, _, _)| *id).collect()),
+            (
+                Kind::Dm,
+                DM_REGIONS.iter().map(|region| region.id).collect(),
+            ),
+            (
+                Kind::Sms,
+                SMS_REGIONS.iter().map(|region| region.id).collect(),
+            ),
         ];
         for (kind, ids) in tables {
             let m = parsed(kind);
             let items = m["formItems"].as_array().cloned().unwrap_or_default();
-            let region = items.iter().find(|i| i["key"] == "regionId").cloned().unwrap_or_default();
-            let values: Vec<&str> = region["selectItems"].as_array().map(|a| a.iter().filter_map(|i| i["value"].as_str()).collect()).unwrap_or_default();
+            let region = items
+                .iter()
+                .find(|i| i["key"] == "regionId")
+                .cloned()
+                .unwrap_or_default();
+            let values: Vec<&str> = region["selectItems"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|i| i["value"].as_str()).collect())
+                .unwrap_or_default();
             assert_eq!(values, ids, "{kind:?}");
             assert_eq!(region["defaultValue"], crate::config::DEFAULT_REGION);
         }
@@ -116,7 +169,10 @@ mod tests {
         for kind in [Kind::Dm, Kind::Sms, Kind::SmsAuth] {
             let m = parsed(kind);
             let items = m["formItems"].as_array().cloned().unwrap_or_default();
-            let templates = items.iter().find(|i| i["key"] == "templates").map(|i| i["defaultValue"].clone());
+            let templates = items
+                .iter()
+                .find(|i| i["key"] == "templates")
+                .map(|i| i["defaultValue"].clone());
             let config = serde_json::json!({
                 "accessKeyId": "id",
                 "accessKeySecret": "secret",

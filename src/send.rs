@@ -19,12 +19,14 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::codes::proves_not_taken;
-use crate::config::{validate_dm, validate_sms, validate_sms_auth, DmConfig, SmsAuthConfig, SmsConfig};
+use crate::config::{
+    validate_dm, validate_sms, validate_sms_auth, DmConfig, SmsAuthConfig, SmsConfig,
+};
+use crate::error::redact::Redactor;
 use crate::error::{Envelope, Error};
 use crate::message::Message;
 use crate::pop::encode::form_pairs;
 use crate::pop::request::{Credentials, SigningParams};
-use crate::redact::Redactor;
 use crate::transport::{Body, HttpRequest, Stamp, TransportResult};
 use crate::{dm, sms, sms_auth, Kind};
 
@@ -71,9 +73,21 @@ impl Validated {
     /// The credentials both configs carry.
     pub fn credentials(&self) -> Credentials<'_> {
         let (id, secret, common) = match self {
-            Validated::Dm(config) => (&config.access_key_id, &config.access_key_secret.0, &config.common),
-            Validated::Sms(config) => (&config.access_key_id, &config.access_key_secret.0, &config.common),
-            Validated::SmsAuth(config) => (&config.access_key_id, &config.access_key_secret.0, &config.common),
+            Validated::Dm(config) => (
+                &config.access_key_id,
+                &config.access_key_secret.0,
+                &config.common,
+            ),
+            Validated::Sms(config) => (
+                &config.access_key_id,
+                &config.access_key_secret.0,
+                &config.common,
+            ),
+            Validated::SmsAuth(config) => (
+                &config.access_key_id,
+                &config.access_key_secret.0,
+                &config.common,
+            ),
         };
         Credentials {
             access_key_id: id,
@@ -85,7 +99,9 @@ impl Validated {
     /// The credentials to redact from every error: the secret and the STS token.
     pub fn secrets(&self) -> Vec<&str> {
         let credentials = self.credentials();
-        std::iter::once(credentials.access_key_secret).chain(credentials.security_token).collect()
+        std::iter::once(credentials.access_key_secret)
+            .chain(credentials.security_token)
+            .collect()
     }
 }
 
@@ -124,12 +140,19 @@ pub struct Send {
 impl Send {
     /// Validates the config and reads the message.
     pub fn new(kind: Kind, config: &Value, input: &Value) -> Result<Send, Error> {
-        Ok(Send::with(Rc::new(Validated::new(kind, config)?), Message::from_input(input)?))
+        Ok(Send::with(
+            Rc::new(Validated::new(kind, config)?),
+            Message::from_input(input)?,
+        ))
     }
 
     /// A send with a config validated beforehand (one the boundary kept from an earlier send).
     pub fn with(config: Rc<Validated>, message: Message) -> Send {
-        Send { config, message, attempt: 0 }
+        Send {
+            config,
+            message,
+            attempt: 0,
+        }
     }
 
     /// The connector this send is for.
@@ -172,10 +195,15 @@ impl Send {
         let (outcome, provably_not_taken) = match result {
             TransportResult::Response { status, body } => {
                 let outcome = self.interpret(status, body);
-                let retry = matches!(&outcome, Err(Error::Provider(p)) if proves_not_taken(&p.code));
+                let retry =
+                    matches!(&outcome, Err(Error::Provider(p)) if proves_not_taken(&p.code));
                 (outcome, retry)
             }
-            TransportResult::NetworkError { kind, message, sent } => {
+            TransportResult::NetworkError {
+                kind,
+                message,
+                sent,
+            } => {
                 let error = Error::Network {
                     kind,
                     message,
@@ -193,7 +221,11 @@ impl Send {
             };
         }
         Next::Done(outcome.map_err(|mut error| {
-            error.redact(&redactor_for(self.kind(), &request.body, &self.message.payload));
+            error.redact(&redactor_for(
+                self.kind(),
+                &request.body,
+                &self.message.payload,
+            ));
             error
         }))
     }
@@ -216,9 +248,9 @@ impl Send {
 /// signed body, which holds the attempt's nonce) so the core stays deterministic.
 pub fn backoff_ms(attempt: u32, seed: &str) -> u32 {
     let base = BACKOFF_BASE_MS.saturating_mul(1 << attempt.min(8));
-    let hash = seed
-        .bytes()
-        .fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    let hash = seed.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
     base + hash % base.max(1)
 }
 
@@ -232,7 +264,11 @@ fn host_of(url: &str) -> &str {
 /// the message (rendered subject and body, `TemplateParam`, the alias), the STS token, and
 /// every string in the payload (the verification code and `TemplateParam`'s values among
 /// them), so that an answer echoing any of them lets nothing out.
-pub fn redactor_for(kind: Kind, signed_body: &str, payload: &serde_json::Map<String, Value>) -> Redactor {
+pub fn redactor_for(
+    kind: Kind,
+    signed_body: &str,
+    payload: &serde_json::Map<String, Value>,
+) -> Redactor {
     let content: &[&str] = match kind {
         Kind::Dm => &dm::CONTENT_PARAMS,
         Kind::Sms => &sms::CONTENT_PARAMS,
@@ -262,8 +298,12 @@ fn add_strings(redactor: &mut Redactor, value: &Value, depth: usize, count: &mut
             *count += 1;
             redactor.add(text);
         }
-        Value::Array(items) => items.iter().for_each(|item| add_strings(redactor, item, depth + 1, count)),
-        Value::Object(map) => map.values().for_each(|item| add_strings(redactor, item, depth + 1, count)),
+        Value::Array(items) => items
+            .iter()
+            .for_each(|item| add_strings(redactor, item, depth + 1, count)),
+        Value::Object(map) => map
+            .values()
+            .for_each(|item| add_strings(redactor, item, depth + 1, count)),
         _ => {}
     }
 }

@@ -8,13 +8,15 @@ use std::borrow::Cow;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::config::{request_url, SmsConfig, TemplateCode, SMS_REGIONS, SMS_VERIFICATION_TEMPLATE_TYPE};
+use crate::config::{
+    request_url, SmsConfig, TemplateCode, SMS_REGIONS, SMS_VERIFICATION_TEMPLATE_TYPE,
+};
 use crate::error::Error;
 use crate::message::Message;
 use crate::pop::request::{Api, Planned};
 use crate::pop::response::{is_success, provider_error, read_answer};
-use crate::transport::Body;
 use crate::template::select;
+use crate::transport::Body;
 
 /// The API called.
 pub const API: Api = Api {
@@ -34,7 +36,9 @@ const NOT_TEMPLATE_PARAMS: [&str; 2] = ["locale", "uiLocales"];
 /// Whether `to` is a mainland China mobile number, as the official connector decides it:
 /// `^(?:\+86|0086|86)?1\d{10}$`, or with the prefix required in strict mode.
 pub fn is_china_number(to: &str, strict: bool) -> bool {
-    let is_mobile = |rest: &str| rest.len() == 11 && rest.starts_with('1') && rest.bytes().all(|b| b.is_ascii_digit());
+    let is_mobile = |rest: &str| {
+        rest.len() == 11 && rest.starts_with('1') && rest.bytes().all(|b| b.is_ascii_digit())
+    };
     let prefixed = ["+86", "0086", "86"]
         .iter()
         .any(|prefix| to.strip_prefix(prefix).is_some_and(is_mobile));
@@ -71,9 +75,11 @@ pub fn template_params(payload: &Map<String, Value>) -> Map<String, Value> {
 /// which field and what to do instead of spending a request on it.
 /// <https://help.aliyun.com/en/sms/templaterule-template-variable-parameter-filling-example>
 fn check_verification_params(params: &Map<String, Value>) -> Result<(), Error> {
-    let bad = params
-        .iter()
-        .find(|(_, value)| !value.as_str().is_some_and(|text| !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric())));
+    let bad = params.iter().find(|(_, value)| {
+        !value
+            .as_str()
+            .is_some_and(|text| !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric()))
+    });
     match bad {
         None => Ok(()),
         Some((key, _)) => Err(Error::InvalidRequest {
@@ -87,10 +93,17 @@ fn check_verification_params(params: &Map<String, Value>) -> Result<(), Error> {
 /// Builds the unsigned `SendSms` request for one message.
 pub fn plan<'a>(config: &'a SmsConfig, message: &'a Message) -> Result<Planned<'a>, Error> {
     message.check_single_recipient("phone number")?;
-    let template = select(&config.templates, &message.usage_type, message.locale()).ok_or_else(|| Error::TemplateNotFound {
-        usage_type: message.usage_type.clone(),
-    })?;
-    let code = template_code(&template.template_code, &message.to, config.strict_phone_region_number_check);
+    let template =
+        select(&config.templates, &message.usage_type, message.locale()).ok_or_else(|| {
+            Error::TemplateNotFound {
+                usage_type: message.usage_type.clone(),
+            }
+        })?;
+    let code = template_code(
+        &template.template_code,
+        &message.to,
+        config.strict_phone_region_number_check,
+    );
     let template_params = template_params(&message.payload);
     if template.template_type == SMS_VERIFICATION_TEMPLATE_TYPE {
         check_verification_params(&template_params)?;
@@ -99,11 +112,14 @@ pub fn plan<'a>(config: &'a SmsConfig, message: &'a Message) -> Result<Planned<'
         ("PhoneNumbers", Cow::Borrowed(message.to.as_str())),
         ("SignName", Cow::Borrowed(&config.sign_name)),
         ("TemplateCode", Cow::Borrowed(code)),
-        ("TemplateParam", Cow::Owned(Value::Object(template_params).to_string())),
+        (
+            "TemplateParam",
+            Cow::Owned(Value::Object(template_params).to_string()),
+        ),
     ];
     Ok(Planned {
         api: API,
-        url: request_url(&config.common, &SMS_REGIONS, config.region_id),
+        url: request_url(&config.common, SMS_REGIONS, config.region_id),
         region_id: config.region_id,
         params,
         timeout_ms: config.common.timeout_ms,
@@ -179,7 +195,13 @@ mod tests {
         let parsed: Result<Value, _> = serde_json::from_str(
             r#"{"code":"123456","locale":"zh-CN","uiLocales":"fr-CA fr","n":1,"obj":{"a":"b"},"link":"x"}"#,
         );
-        let payload = parsed.ok().and_then(|v| v.as_object().cloned()).unwrap_or_default();
-        assert_eq!(Value::Object(template_params(&payload)).to_string(), r#"{"code":"123456","link":"x"}"#);
+        let payload = parsed
+            .ok()
+            .and_then(|v| v.as_object().cloned())
+            .unwrap_or_default();
+        assert_eq!(
+            Value::Object(template_params(&payload)).to_string(),
+            r#"{"code":"123456","link":"x"}"#
+        );
     }
 }

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::config::{request_url, SmsAuthConfig, SMS_AUTH_REGIONS};
+use crate::config::{request_url, SmsAuthConfig, DEFAULT_REGION, SMS_AUTH_REGIONS};
 use crate::error::Error;
 use crate::message::Message;
 use crate::pop::request::{Api, Planned};
@@ -35,11 +35,15 @@ pub const COUNTRY_CODE: &str = "86";
 /// Logto passes it (`8613912345678`, also `+86…` or `0086…`): `1`, a second digit from 3 to 9,
 /// then nine digits.
 pub fn mainland_mobile(to: &str) -> Option<&str> {
-    let national = ["+86", "0086", "86"].iter().find_map(|prefix| to.strip_prefix(prefix))?;
+    let national = ["+86", "0086", "86"]
+        .iter()
+        .find_map(|prefix| to.strip_prefix(prefix))?;
     let bytes = national.as_bytes();
     let mobile = bytes.len() == 11
         && bytes.first() == Some(&b'1')
-        && bytes.get(1).is_some_and(|second| (b'3'..=b'9').contains(second))
+        && bytes
+            .get(1)
+            .is_some_and(|second| (b'3'..=b'9').contains(second))
         && bytes.iter().all(u8::is_ascii_digit);
     mobile.then_some(national)
 }
@@ -58,9 +62,12 @@ pub fn plan<'a>(config: &'a SmsAuthConfig, message: &'a Message) -> Result<Plann
     let national = mainland_mobile(&message.to).ok_or_else(|| Error::InvalidRequest {
         message: "Aliyun's SMS authentication service sends only to mainland China mobile numbers: 86 (or +86) followed by 11 digits starting with 13 to 19.".into(),
     })?;
-    let template = select(&config.templates, &message.usage_type, message.locale()).ok_or_else(|| Error::TemplateNotFound {
-        usage_type: message.usage_type.clone(),
-    })?;
+    let template =
+        select(&config.templates, &message.usage_type, message.locale()).ok_or_else(|| {
+            Error::TemplateNotFound {
+                usage_type: message.usage_type.clone(),
+            }
+        })?;
     let code = message.payload.get("code").and_then(Value::as_str).filter(|code| !code.is_empty()).ok_or_else(|| Error::InvalidRequest {
         message: "The payload has no verification code (code), which the SMS authentication templates send.".into(),
     })?;
@@ -69,12 +76,15 @@ pub fn plan<'a>(config: &'a SmsAuthConfig, message: &'a Message) -> Result<Plann
         ("PhoneNumber", Cow::Borrowed(national)),
         ("SignName", Cow::Borrowed(&config.sign_name)),
         ("TemplateCode", Cow::Borrowed(&template.template_code)),
-        ("TemplateParam", Cow::Owned(template_param(code, config.code_validity_minutes))),
+        (
+            "TemplateParam",
+            Cow::Owned(template_param(code, config.code_validity_minutes)),
+        ),
     ];
     Ok(Planned {
         api: API,
-        url: request_url(&config.common, &SMS_AUTH_REGIONS, "cn-hangzhou"),
-        region_id: "cn-hangzhou",
+        url: request_url(&config.common, SMS_AUTH_REGIONS, DEFAULT_REGION),
+        region_id: DEFAULT_REGION,
         params,
         timeout_ms: config.common.timeout_ms,
     })
@@ -144,7 +154,10 @@ mod tests {
 
     #[test]
     fn template_param_is_the_code_and_its_minutes() {
-        assert_eq!(template_param("123456", 10), r#"{"code":"123456","min":"10"}"#);
+        assert_eq!(
+            template_param("123456", 10),
+            r#"{"code":"123456","min":"10"}"#
+        );
         assert_eq!(template_param("a\"b", 5), r#"{"code":"a\"b","min":"5"}"#);
     }
 }

@@ -54,7 +54,14 @@ fn locale_rank(template: Option<&str>, requested: Option<&str>) -> u8 {
     match (template, requested) {
         (None, _) => 2,
         (Some(tag), Some(wanted)) if tag.eq_ignore_ascii_case(wanted) => 0,
-        (Some(tag), Some(wanted)) if wanted.split('-').next().is_some_and(|lang| tag.eq_ignore_ascii_case(lang)) => 1,
+        (Some(tag), Some(wanted))
+            if wanted
+                .split('-')
+                .next()
+                .is_some_and(|lang| tag.eq_ignore_ascii_case(lang)) =>
+        {
+            1
+        }
         // A template for another language is a last resort.
         (Some(_), _) => 3,
     }
@@ -63,7 +70,11 @@ fn locale_rank(template: Option<&str>, requested: Option<&str>) -> u8 {
 /// Picks the template for `usage_type` and `locale` (see the module docs): the usage type's
 /// best locale match, else `Generic`'s; a template for another language is used only when
 /// neither has one for this language or an untagged one.
-pub fn select<'t, T: Selectable>(templates: &'t [T], usage_type: &str, locale: Option<&str>) -> Option<&'t T> {
+pub fn select<'t, T: Selectable>(
+    templates: &'t [T],
+    usage_type: &str,
+    locale: Option<&str>,
+) -> Option<&'t T> {
     let best = |wanted: &str| {
         templates
             .iter()
@@ -74,7 +85,11 @@ pub fn select<'t, T: Selectable>(templates: &'t [T], usage_type: &str, locale: O
     let generic = best(GENERIC);
     let rank = |t: Option<&T>| t.map(|t| locale_rank(t.locale(), locale));
     match (own, generic) {
-        (Some(own), Some(generic)) if rank(Some(own)) == Some(3) && rank(Some(generic)) < Some(3) => Some(generic),
+        (Some(own), Some(generic))
+            if rank(Some(own)) == Some(3) && rank(Some(generic)) < Some(3) =>
+        {
+            Some(generic)
+        }
         (Some(own), _) => Some(own),
         (None, generic) => generic,
     }
@@ -84,7 +99,14 @@ pub fn select<'t, T: Selectable>(templates: &'t [T], usage_type: &str, locale: O
 fn is_js_space(c: char) -> bool {
     matches!(
         c,
-        '\u{9}' | '\u{A}' | '\u{B}' | '\u{C}' | '\u{D}' | ' ' | '\u{A0}' | '\u{1680}' | '\u{2000}'..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}' | '\u{FEFF}'
+        '\u{9}' | '\u{A}' | '\u{B}' | '\u{C}' | '\u{D}' | ' ' | '\u{A0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200A}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202F}'
+                | '\u{205F}'
+                | '\u{3000}'
+                | '\u{FEFF}'
     )
 }
 
@@ -98,7 +120,9 @@ fn is_key_char(c: char) -> bool {
 fn placeholder(text: &str) -> Option<(&str, usize)> {
     let inner = text.strip_prefix("{{")?;
     let after_space = inner.trim_start_matches(is_js_space);
-    let key_len = after_space.find(|c: char| !is_key_char(c)).unwrap_or(after_space.len());
+    let key_len = after_space
+        .find(|c: char| !is_key_char(c))
+        .unwrap_or(after_space.len());
     if key_len == 0 {
         return None;
     }
@@ -159,11 +183,14 @@ fn replacement(key: &str, whole: &str, payload: &Map<String, Value>) -> String {
 
 /// `items[part]` as JS evaluates it for a canonical array index.
 fn array_member<'v>(items: &'v [Value], part: &str) -> Option<&'v Value> {
-    let canonical = part == "0" || (!part.starts_with('0') && part.bytes().all(|b| b.is_ascii_digit()));
+    let canonical =
+        part == "0" || (!part.starts_with('0') && part.bytes().all(|b| b.is_ascii_digit()));
     if !canonical {
         return None;
     }
-    part.parse::<usize>().ok().and_then(|index| items.get(index))
+    part.parse::<usize>()
+        .ok()
+        .and_then(|index| items.get(index))
 }
 
 /// `String(value ?? '')` for JSON values.
@@ -190,8 +217,15 @@ pub fn js_string(value: &Value) -> String {
 /// number formatting gives.
 pub fn js_number(number: &Number) -> String {
     if number.is_u64() || number.is_i64() {
-        if let Some(value) = number.as_f64().filter(|value| value.abs() < 9_007_199_254_740_992.0) {
-            return if value == 0.0 { "0".into() } else { number.to_string() };
+        if let Some(value) = number
+            .as_f64()
+            .filter(|value| value.abs() < 9_007_199_254_740_992.0)
+        {
+            return if value == 0.0 {
+                "0".into()
+            } else {
+                number.to_string()
+            };
         }
     }
     let text = number.to_string();
@@ -234,7 +268,7 @@ pub fn js_number(number: &Number) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    
+
     fn payload(value: Value) -> Map<String, Value> {
         match value {
             Value::Object(map) => map,
@@ -253,11 +287,17 @@ mod tests {
         .unwrap_or_default();
         let p = payload(parsed);
         let cases = [
-            ("Your verification code is {{code}}", "Your verification code is 123456"),
+            (
+                "Your verification code is {{code}}",
+                "Your verification code is 123456",
+            ),
             ("{{ code }}", "123456"),
             ("{{\tcode\n}}", "123456"),
             ("{{\u{3000}code\u{A0}}}", "123456"),
-            ("Your application name is {{application.name}}", "Your application name is Logto"),
+            (
+                "Your application name is {{application.name}}",
+                "Your application name is Logto",
+            ),
             ("{{application.missing}}", ""),
             ("{{empty.name}}", ""),
             ("{{application.nested.deep}}", "1.5"),
@@ -325,12 +365,19 @@ mod tests {
         crate::config::SmsTemplate {
             template_type: 2,
             usage_type: usage.into(),
-            template_code: crate::config::TemplateCode::Single(format!("{usage}-{}", locale.unwrap_or("any"))),
+            template_code: crate::config::TemplateCode::Single(format!(
+                "{usage}-{}",
+                locale.unwrap_or("any")
+            )),
             locale: locale.map(str::to_string),
         }
     }
 
-    fn chosen(templates: &[crate::config::SmsTemplate], usage: &str, locale: Option<&str>) -> Option<String> {
+    fn chosen(
+        templates: &[crate::config::SmsTemplate],
+        usage: &str,
+        locale: Option<&str>,
+    ) -> Option<String> {
         select(templates, usage, locale).map(|t| match &t.template_code {
             crate::config::TemplateCode::Single(code) => code.clone(),
             crate::config::TemplateCode::Split { china, .. } => china.clone(),
@@ -340,10 +387,22 @@ mod tests {
     #[test]
     fn selection_without_locales_is_the_official_rule() {
         let templates = [t("SignIn", None), t("SignIn", None), t("Generic", None)];
-        assert_eq!(chosen(&templates, "SignIn", None).as_deref(), Some("SignIn-any"));
-        assert_eq!(chosen(&templates, "SignIn", Some("fr")).as_deref(), Some("SignIn-any"));
-        assert_eq!(chosen(&templates, "MfaVerification", None).as_deref(), Some("Generic-any"));
-        assert_eq!(chosen(&templates, "SomethingNew", None).as_deref(), Some("Generic-any"));
+        assert_eq!(
+            chosen(&templates, "SignIn", None).as_deref(),
+            Some("SignIn-any")
+        );
+        assert_eq!(
+            chosen(&templates, "SignIn", Some("fr")).as_deref(),
+            Some("SignIn-any")
+        );
+        assert_eq!(
+            chosen(&templates, "MfaVerification", None).as_deref(),
+            Some("Generic-any")
+        );
+        assert_eq!(
+            chosen(&templates, "SomethingNew", None).as_deref(),
+            Some("Generic-any")
+        );
         assert_eq!(chosen(&[t("SignIn", None)], "Register", None), None);
     }
 
@@ -356,21 +415,51 @@ mod tests {
             t("Generic", None),
             t("Generic", Some("ko")),
         ];
-        assert_eq!(chosen(&templates, "SignIn", Some("zh-CN")).as_deref(), Some("SignIn-zh-CN"));
-        assert_eq!(chosen(&templates, "SignIn", Some("zh-cn")).as_deref(), Some("SignIn-zh-CN"));
-        assert_eq!(chosen(&templates, "SignIn", Some("zh-TW")).as_deref(), Some("SignIn-zh"));
-        assert_eq!(chosen(&templates, "SignIn", Some("en")).as_deref(), Some("SignIn-any"));
-        assert_eq!(chosen(&templates, "SignIn", None).as_deref(), Some("SignIn-any"));
-        assert_eq!(chosen(&templates, "Register", Some("ko-KR")).as_deref(), Some("Generic-ko"));
-        assert_eq!(chosen(&templates, "Register", Some("en")).as_deref(), Some("Generic-any"));
+        assert_eq!(
+            chosen(&templates, "SignIn", Some("zh-CN")).as_deref(),
+            Some("SignIn-zh-CN")
+        );
+        assert_eq!(
+            chosen(&templates, "SignIn", Some("zh-cn")).as_deref(),
+            Some("SignIn-zh-CN")
+        );
+        assert_eq!(
+            chosen(&templates, "SignIn", Some("zh-TW")).as_deref(),
+            Some("SignIn-zh")
+        );
+        assert_eq!(
+            chosen(&templates, "SignIn", Some("en")).as_deref(),
+            Some("SignIn-any")
+        );
+        assert_eq!(
+            chosen(&templates, "SignIn", None).as_deref(),
+            Some("SignIn-any")
+        );
+        assert_eq!(
+            chosen(&templates, "Register", Some("ko-KR")).as_deref(),
+            Some("Generic-ko")
+        );
+        assert_eq!(
+            chosen(&templates, "Register", Some("en")).as_deref(),
+            Some("Generic-any")
+        );
     }
 
     #[test]
     fn another_language_is_the_last_resort() {
         let templates = [t("SignIn", Some("fr")), t("Generic", None)];
-        assert_eq!(chosen(&templates, "SignIn", Some("en")).as_deref(), Some("Generic-any"));
-        assert_eq!(chosen(&templates, "SignIn", Some("fr-CA")).as_deref(), Some("SignIn-fr"));
+        assert_eq!(
+            chosen(&templates, "SignIn", Some("en")).as_deref(),
+            Some("Generic-any")
+        );
+        assert_eq!(
+            chosen(&templates, "SignIn", Some("fr-CA")).as_deref(),
+            Some("SignIn-fr")
+        );
         let only_french = [t("SignIn", Some("fr"))];
-        assert_eq!(chosen(&only_french, "SignIn", Some("en")).as_deref(), Some("SignIn-fr"));
+        assert_eq!(
+            chosen(&only_french, "SignIn", Some("en")).as_deref(),
+            Some("SignIn-fr")
+        );
     }
 }

@@ -42,7 +42,11 @@ impl Body {
         if text.len() > max_bytes {
             return Body::TooLarge;
         }
-        match serde_json::from_str::<serde_json::Value>(&text).ok().as_ref().and_then(Answer::from_value) {
+        match serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .as_ref()
+            .and_then(Answer::from_value)
+        {
             Some(answer) => Body::Json(answer),
             None => Body::Text(text),
         }
@@ -112,10 +116,18 @@ pub const REDIRECT_MESSAGE: &str =
 /// refused, unresolvable, or an unusable URL or port. A timeout or a reset may come after the
 /// server got the request, so it must not be resent.
 pub fn classify(rejection: &Rejection, timeout_ms: u32) -> TransportResult {
-    let failure = |kind, message: String, sent| TransportResult::NetworkError { kind, message, sent };
+    let failure = |kind, message: String, sent| TransportResult::NetworkError {
+        kind,
+        message,
+        sent,
+    };
     let message = describe(&rejection.messages);
     if rejection.timed_out || matches!(rejection.name.as_str(), "TimeoutError" | "AbortError") {
-        return failure(NetworkErrorKind::Timeout, format!("no answer within {timeout_ms} ms"), true);
+        return failure(
+            NetworkErrorKind::Timeout,
+            format!("no answer within {timeout_ms} ms"),
+            true,
+        );
     }
     let has = |code: &str| rejection.codes.iter().any(|known| known == code);
     if let Some((_, kind)) = UNSENT.iter().find(|(code, _)| has(code)) {
@@ -170,21 +182,70 @@ mod tests {
     fn only_refused_dns_and_unusable_urls_are_unsent() {
         use NetworkErrorKind::*;
         let cases = [
-            (rejection("TypeError", &["ECONNREFUSED"], &["fetch failed", "connect ECONNREFUSED"]), (Refused, false)),
-            (rejection("TypeError", &["ENOTFOUND"], &["fetch failed"]), (Dns, false)),
-            (rejection("TypeError", &["EAI_AGAIN"], &["fetch failed"]), (Dns, false)),
-            (rejection("TypeError", &["ERR_INVALID_URL"], &["Invalid URL"]), (Other, false)),
-            (rejection("TypeError", &[], &["fetch failed", "bad port"]), (Other, false)),
-            (rejection("TypeError", &["UND_ERR_SOCKET"], &["fetch failed", "other side closed"]), (Reset, true)),
-            (rejection("TypeError", &["ECONNRESET"], &["fetch failed"]), (Reset, true)),
-            (rejection("AbortError", &[], &["This operation was aborted"]), (Timeout, true)),
-            (rejection("TimeoutError", &[], &["timed out"]), (Timeout, true)),
-            (rejection("TypeError", &[], &["fetch failed", "unexpected redirect"]), (Other, true)),
-            (rejection("TypeError", &["ECONNRESET", "ECONNREFUSED"], &["fetch failed"]), (Refused, false)),
+            (
+                rejection(
+                    "TypeError",
+                    &["ECONNREFUSED"],
+                    &["fetch failed", "connect ECONNREFUSED"],
+                ),
+                (Refused, false),
+            ),
+            (
+                rejection("TypeError", &["ENOTFOUND"], &["fetch failed"]),
+                (Dns, false),
+            ),
+            (
+                rejection("TypeError", &["EAI_AGAIN"], &["fetch failed"]),
+                (Dns, false),
+            ),
+            (
+                rejection("TypeError", &["ERR_INVALID_URL"], &["Invalid URL"]),
+                (Other, false),
+            ),
+            (
+                rejection("TypeError", &[], &["fetch failed", "bad port"]),
+                (Other, false),
+            ),
+            (
+                rejection(
+                    "TypeError",
+                    &["UND_ERR_SOCKET"],
+                    &["fetch failed", "other side closed"],
+                ),
+                (Reset, true),
+            ),
+            (
+                rejection("TypeError", &["ECONNRESET"], &["fetch failed"]),
+                (Reset, true),
+            ),
+            (
+                rejection("AbortError", &[], &["This operation was aborted"]),
+                (Timeout, true),
+            ),
+            (
+                rejection("TimeoutError", &[], &["timed out"]),
+                (Timeout, true),
+            ),
+            (
+                rejection("TypeError", &[], &["fetch failed", "unexpected redirect"]),
+                (Other, true),
+            ),
+            (
+                rejection(
+                    "TypeError",
+                    &["ECONNRESET", "ECONNREFUSED"],
+                    &["fetch failed"],
+                ),
+                (Refused, false),
+            ),
             (rejection("", &[], &[]), (Other, true)),
         ];
         for (rejection, expected) in cases {
-            assert_eq!(kind_and_sent(classify(&rejection, 1000)), expected, "{rejection:?}");
+            assert_eq!(
+                kind_and_sent(classify(&rejection, 1000)),
+                expected,
+                "{rejection:?}"
+            );
         }
         let mut late = rejection("TypeError", &["ECONNREFUSED"], &["fetch failed"]);
         late.timed_out = true;
@@ -193,11 +254,27 @@ mod tests {
 
     #[test]
     fn messages_say_what_happened() {
-        let reset = classify(&rejection("TypeError", &["UND_ERR_SOCKET"], &["fetch failed", "other side closed"]), 1000);
-        assert!(matches!(reset, TransportResult::NetworkError { ref message, .. } if message == "fetch failed: other side closed"));
-        let redirect = classify(&rejection("TypeError", &[], &["fetch failed", "unexpected redirect"]), 1000);
-        assert!(matches!(redirect, TransportResult::NetworkError { ref message, .. } if message == REDIRECT_MESSAGE));
+        let reset = classify(
+            &rejection(
+                "TypeError",
+                &["UND_ERR_SOCKET"],
+                &["fetch failed", "other side closed"],
+            ),
+            1000,
+        );
+        assert!(
+            matches!(reset, TransportResult::NetworkError { ref message, .. } if message == "fetch failed: other side closed")
+        );
+        let redirect = classify(
+            &rejection("TypeError", &[], &["fetch failed", "unexpected redirect"]),
+            1000,
+        );
+        assert!(
+            matches!(redirect, TransportResult::NetworkError { ref message, .. } if message == REDIRECT_MESSAGE)
+        );
         let timeout = classify(&rejection("AbortError", &[], &["aborted"]), 2500);
-        assert!(matches!(timeout, TransportResult::NetworkError { ref message, .. } if message == "no answer within 2500 ms"));
+        assert!(
+            matches!(timeout, TransportResult::NetworkError { ref message, .. } if message == "no answer within 2500 ms")
+        );
     }
 }

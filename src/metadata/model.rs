@@ -76,4 +76,3 @@ pub struct SelectItem {
     /// What the console shows.
     pub title: String,
 }
-

@@ -163,7 +163,10 @@ mod decode_tests {
         }
         assert_eq!(percent_decode("%zz"), None);
         assert_eq!(percent_decode("%E4%B8"), None);
-        assert_eq!(form_value("A=1&SecurityToken=t%2Bk%3D&B=2", "SecurityToken").as_deref(), Some("t+k="));
+        assert_eq!(
+            form_value("A=1&SecurityToken=t%2Bk%3D&B=2", "SecurityToken").as_deref(),
+            Some("t+k=")
+        );
         assert_eq!(form_value("A=1", "SecurityToken"), None);
     }
 }

@@ -5,5 +5,5 @@
 
 pub mod encode;
 pub mod request;
-pub mod sign;
 pub mod response;
+pub mod sign;

@@ -36,7 +36,10 @@ impl std::fmt::Debug for Credentials<'_> {
         f.debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
             .field("access_key_secret", &"** REDACTED **")
-            .field("security_token", &self.security_token.map(|_| "** REDACTED **"))
+            .field(
+                "security_token",
+                &self.security_token.map(|_| "** REDACTED **"),
+            )
             .finish()
     }
 }
@@ -82,7 +85,9 @@ const MAX_TIMESTAMP_MS: f64 = 253_402_300_799_000.0;
 pub fn timestamp(now_ms: f64) -> Result<String, Error> {
     if !now_ms.is_finite() || !(0.0..=MAX_TIMESTAMP_MS).contains(&now_ms) {
         return Err(Error::InvalidRequest {
-            message: "nowMs must be a time between 1970 and 9999 in milliseconds since the Unix epoch.".into(),
+            message:
+                "nowMs must be a time between 1970 and 9999 in milliseconds since the Unix epoch."
+                    .into(),
         });
     }
     // In range and finite, so the conversion is exact to the millisecond.
@@ -95,7 +100,13 @@ pub fn timestamp(now_ms: f64) -> Result<String, Error> {
     // two digits.
     let mut out = String::with_capacity(20);
     push_digits(&mut out, year, 4);
-    for (separator, value) in [('-', month), ('-', day), ('T', second_of_day / 3600), (':', second_of_day / 60 % 60), (':', second_of_day % 60)] {
+    for (separator, value) in [
+        ('-', month),
+        ('-', day),
+        ('T', second_of_day / 3600),
+        (':', second_of_day / 60 % 60),
+        (':', second_of_day % 60),
+    ] {
         out.push(separator);
         push_digits(&mut out, value, 2);
     }
@@ -140,7 +151,11 @@ impl Planned<'_> {
     /// Signs one attempt: common parameters with this attempt's time and nonce, plus the
     /// action's parameters, into a POST form body.
     pub fn sign(&self, signing: &SigningParams<'_>) -> Result<HttpRequest, Error> {
-        let SigningParams { credentials, now_ms, nonce } = signing;
+        let SigningParams {
+            credentials,
+            now_ms,
+            nonce,
+        } = signing;
         check_nonce(nonce)?;
         let mut params: Vec<(&str, &str)> = Vec::with_capacity(self.params.len() + 10);
         let timestamp = timestamp(*now_ms)?;
@@ -158,7 +173,11 @@ impl Planned<'_> {
         if let Some(token) = credentials.security_token {
             params.push(("SecurityToken", token));
         }
-        params.extend(self.params.iter().map(|(name, value)| (*name, value.as_ref())));
+        params.extend(
+            self.params
+                .iter()
+                .map(|(name, value)| (*name, value.as_ref())),
+        );
         let body = signed_form_body("POST", &params, credentials.access_key_secret)?;
         Ok(HttpRequest {
             method: "POST",

@@ -4,10 +4,9 @@
 //! (<https://help.aliyun.com/en/sdk/product-overview/rpc-mechanism>); SMS business errors
 //! arrive with HTTP 200 and `{RequestId, Code, Message}`.
 
-
 use crate::codes::classify;
+use crate::error::redact::cut_string_to_sign;
 use crate::error::{Error, ProviderError};
-use crate::redact::cut_string_to_sign;
 use crate::transport::Body;
 
 /// Largest answer read as JSON. Aliyun's answers are a few hundred bytes; anything far larger
@@ -39,7 +38,12 @@ impl Answer {
     /// anything but an object.
     pub fn from_value(value: &serde_json::Value) -> Option<Answer> {
         let object = value.as_object()?;
-        let text = |key: &str| object.get(key).and_then(serde_json::Value::as_str).map(str::to_string);
+        let text = |key: &str| {
+            object
+                .get(key)
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_string)
+        };
         Some(Answer {
             code: text("Code"),
             message: text("Message"),
@@ -48,7 +52,13 @@ impl Answer {
             recommend: text("Recommend"),
             env_id: text("EnvId"),
             // SendSmsVerifyCode answers its receipt id inside `Model`.
-            biz_id: text("BizId").or_else(|| object.get("Model")?.get("BizId")?.as_str().map(str::to_string)),
+            biz_id: text("BizId").or_else(|| {
+                object
+                    .get("Model")?
+                    .get("BizId")?
+                    .as_str()
+                    .map(str::to_string)
+            }),
         })
     }
 }
@@ -64,7 +74,10 @@ pub fn read_answer(status: u16, body: Body) -> Result<Answer, Error> {
         }),
         Body::TooLarge => Err(Error::InvalidResponse {
             status,
-            reason: format!("the answer is over {} KB, far larger than any Aliyun answer, so it was not read", MAX_ANSWER_BYTES / 1024),
+            reason: format!(
+                "the answer is over {} KB, far larger than any Aliyun answer, so it was not read",
+                MAX_ANSWER_BYTES / 1024
+            ),
             body: None,
         }),
     }
@@ -111,18 +124,32 @@ mod tests {
     fn oversized_answers_are_not_parsed() {
         let padding = " ".repeat(MAX_ANSWER_BYTES);
         let big = format!(r#"{{"Code":"OK","Message":"OK"}}{padding}"#);
-        assert!(matches!(read_answer(200, body(&big)), Err(Error::InvalidResponse { .. })));
+        assert!(matches!(
+            read_answer(200, body(&big)),
+            Err(Error::InvalidResponse { .. })
+        ));
         let fits = format!(r#"{{"Code":"OK"}}{}"#, " ".repeat(MAX_ANSWER_BYTES - 20));
         assert!(read_answer(200, body(&fits)).is_ok());
     }
 
     #[test]
     fn answers_are_objects_with_string_fields() {
-        let answer = read_answer(200, body(r#"{"Code":"A","Code":"OK","EnvId":12,"Extra":[1]}"#)).unwrap();
+        let answer = read_answer(
+            200,
+            body(r#"{"Code":"A","Code":"OK","EnvId":12,"Extra":[1]}"#),
+        )
+        .unwrap();
         assert_eq!(answer.code.as_deref(), Some("OK"));
         assert_eq!(answer.env_id, None);
         let unreadable = read_answer(502, body("<html>")).unwrap_err();
-        assert!(matches!(unreadable, Error::InvalidResponse { status: 502, body: Some(_), .. }));
+        assert!(matches!(
+            unreadable,
+            Error::InvalidResponse {
+                status: 502,
+                body: Some(_),
+                ..
+            }
+        ));
         assert!(read_answer(200, body("[1]")).is_err());
     }
 }

@@ -25,7 +25,10 @@ pub fn canonical_query<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> Strin
     sorted.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     // Sized once for the usual case (a few escapes): growing from empty reallocated the
     // buffer half a dozen times per request.
-    let plain: usize = sorted.iter().map(|(name, value)| name.len() + value.len() + 2).sum();
+    let plain: usize = sorted
+        .iter()
+        .map(|(name, value)| name.len() + value.len() + 2)
+        .sum();
     let mut out = String::with_capacity(plain + plain / 2);
     for (index, (name, value)) in sorted.into_iter().enumerate() {
         if index > 0 {

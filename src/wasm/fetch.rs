@@ -75,7 +75,9 @@ pub(crate) fn then2(
 fn then_boxed(promise: &Promise, on_ok: Continuation, on_err: Continuation) -> Promise {
     let on_ok = Closure::<dyn FnMut(JsValue) -> JsValue>::once(on_ok).into_js_value();
     let on_err = Closure::<dyn FnMut(JsValue) -> JsValue>::once(on_err).into_js_value();
-    promise.unchecked_ref::<Thenable>().then_with(&on_ok, &on_err)
+    promise
+        .unchecked_ref::<Thenable>()
+        .then_with(&on_ok, &on_err)
 }
 
 thread_local! {
@@ -145,7 +147,9 @@ pub(crate) fn exchange(
 
     // Every request has a deadline: without a working sleep, nothing is sent.
     let Ok(timer) = transport.sleep(request.timeout_ms) else {
-        return Promise::resolve(&exchange.finish(unsent("the transport's sleep failed, so no deadline could be set")));
+        return Promise::resolve(&exchange.finish(unsent(
+            "the transport's sleep failed, so no deadline could be set",
+        )));
     };
     // When the deadline passes (or a broken sleep rejects), the controller aborts the request
     // and the reading of its answer: `abort` bound to it, so no Rust continuation waits on
@@ -153,7 +157,9 @@ pub(crate) fn exchange(
     if let Ok(abort) = Reflect::get(&exchange.abort, &JsValue::from_str("abort")) {
         if let Some(abort) = abort.dyn_ref::<js_sys::Function>() {
             let abort: JsValue = abort.bind0(&exchange.abort).into();
-            let _ = Promise::resolve(&timer).unchecked_ref::<Thenable>().then_with(&abort, &abort);
+            let _ = Promise::resolve(&timer)
+                .unchecked_ref::<Thenable>()
+                .then_with(&abort, &abort);
         }
     }
     exchange.deadline.replace(timer);
@@ -201,7 +207,10 @@ fn read_answer(exchange: &Rc<Exchange>, response: JsValue) -> JsValue {
         .and_then(|length| length.trim().parse::<usize>().ok());
     let raw = web_sys::Response::from(response);
     let Some(stream) = raw.body() else {
-        return exchange.finish(TransportResult::Response { status, body: Body::Text(String::new()) });
+        return exchange.finish(TransportResult::Response {
+            status,
+            body: Body::Text(String::new()),
+        });
     };
     if declared.is_some_and(|length| length <= exchange.max_bytes) {
         let Ok(text) = raw.text() else {
@@ -219,7 +228,9 @@ fn read_answer(exchange: &Rc<Exchange>, response: JsValue) -> JsValue {
         )
         .into();
     }
-    let reader = stream.get_reader().unchecked_into::<ReadableStreamDefaultReader>();
+    let reader = stream
+        .get_reader()
+        .unchecked_into::<ReadableStreamDefaultReader>();
     read_chunk(Rc::clone(exchange), reader)
 }
 
@@ -228,8 +239,12 @@ fn read_chunk(exchange: Rc<Exchange>, reader: ReadableStreamDefaultReader) -> Js
     then2(
         &reader.read(),
         move |chunk| {
-            let done = Reflect::get(&chunk, &JsValue::from_str("done")).map(|done| done.is_truthy()).unwrap_or(true);
-            if let Ok(bytes) = Reflect::get(&chunk, &JsValue::from_str("value")).and_then(|value| value.dyn_into::<Uint8Array>()) {
+            let done = Reflect::get(&chunk, &JsValue::from_str("done"))
+                .map(|done| done.is_truthy())
+                .unwrap_or(true);
+            if let Ok(bytes) = Reflect::get(&chunk, &JsValue::from_str("value"))
+                .and_then(|value| value.dyn_into::<Uint8Array>())
+            {
                 let mut kept = exchange.bytes.borrow_mut();
                 let room = (exchange.max_bytes + 1).saturating_sub(kept.len());
                 let take = (bytes.length() as usize).min(room);
@@ -241,8 +256,14 @@ fn read_chunk(exchange: Rc<Exchange>, reader: ReadableStreamDefaultReader) -> Js
                     // The rest is not needed; cancelling frees the connection.
                     let _ = reader.cancel();
                 }
-                let body = Body::read(String::from_utf8_lossy(&exchange.bytes.borrow()).into_owned(), exchange.max_bytes);
-                return exchange.finish(TransportResult::Response { status: exchange.status.get(), body });
+                let body = Body::read(
+                    String::from_utf8_lossy(&exchange.bytes.borrow()).into_owned(),
+                    exchange.max_bytes,
+                );
+                return exchange.finish(TransportResult::Response {
+                    status: exchange.status.get(),
+                    body,
+                });
             }
             read_chunk(exchange, reader)
         },
@@ -293,5 +314,7 @@ fn collect(error: &JsValue, into: &mut Rejection, depth: usize) {
 }
 
 fn text(value: &JsValue, key: &str) -> Option<String> {
-    Reflect::get(value, &JsValue::from_str(key)).ok()?.as_string()
+    Reflect::get(value, &JsValue::from_str(key))
+        .ok()?
+        .as_string()
 }

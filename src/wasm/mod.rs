@@ -59,9 +59,12 @@ export type Delivered = { EnvId: string; RequestId: string } | { Code: string; M
 "#;
 
 fn kind_of(kind: &JsValue) -> Result<Kind, Error> {
-    kind.as_string().as_deref().and_then(Kind::from_name).ok_or_else(|| Error::Internal {
-        message: "kind must be \"aliyun-dm\", \"aliyun-sms\" or \"aliyun-sms-auth\"".into(),
-    })
+    kind.as_string()
+        .as_deref()
+        .and_then(Kind::from_name)
+        .ok_or_else(|| Error::Internal {
+            message: "kind must be \"aliyun-dm\", \"aliyun-sms\" or \"aliyun-sms-auth\"".into(),
+        })
 }
 
 fn error_envelope(error: Error, secrets: &[&str]) -> JsValue {
@@ -152,7 +155,8 @@ pub fn send_message(
 /// Reads the input and validates the config; an error is already an envelope.
 fn start(kind: &JsValue, input: &JsValue) -> Result<Send, JsValue> {
     let kind = kind_of(kind).map_err(|error| error_envelope(error, &[]))?;
-    let config = js_sys::Reflect::get(input, &JsValue::from_str("config")).unwrap_or(JsValue::UNDEFINED);
+    let config =
+        js_sys::Reflect::get(input, &JsValue::from_str("config")).unwrap_or(JsValue::UNDEFINED);
     let config = validated(kind, &config)?;
     let message = read_message(input).map_err(|error| error_envelope(error, &config.secrets()))?;
     #[cfg(feature = "test-trap")]
@@ -171,7 +175,9 @@ thread_local! {
 /// now (and kept when valid).
 fn validated(kind: Kind, config: &JsValue) -> Result<Rc<Validated>, JsValue> {
     let not_json = || error_envelope(config_error(Unreadable::NotJson), &[]);
-    let js_text: JsValue = js_sys::JSON::stringify(config).map_err(|_| not_json())?.into();
+    let js_text: JsValue = js_sys::JSON::stringify(config)
+        .map_err(|_| not_json())?
+        .into();
     let kept = KEPT.with(|kept| {
         kept.borrow()
             .iter()
@@ -183,7 +189,9 @@ fn validated(kind: Kind, config: &JsValue) -> Result<Rc<Validated>, JsValue> {
     }
     let text = js_text.as_string().ok_or_else(not_json)?;
     let value = parse(&text).map_err(|unreadable| error_envelope(config_error(unreadable), &[]))?;
-    let config = Rc::new(Validated::new(kind, &value).map_err(|error| error_envelope(error, &secrets_of(&value)))?);
+    let config = Rc::new(
+        Validated::new(kind, &value).map_err(|error| error_envelope(error, &secrets_of(&value)))?,
+    );
     KEPT.with(|kept| {
         let mut kept = kept.borrow_mut();
         kept.retain(|(k, _, _)| *k != kind);
@@ -197,14 +205,19 @@ fn validated(kind: Kind, config: &JsValue) -> Result<Rc<Validated>, JsValue> {
 fn read_message(input: &JsValue) -> Result<Message, Error> {
     let mut fields = serde_json::Map::new();
     for key in ["to", "type", "payload", "template"] {
-        let value = js_sys::Reflect::get(input, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+        let value =
+            js_sys::Reflect::get(input, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
         let unreadable = |unreadable: Unreadable| Error::InvalidRequest {
             message: unreadable.describe(&format!("The send input's {key}")),
         };
         let value = if value.is_undefined() || value.is_null() {
             continue;
         } else if let Some(text) = value.as_string() {
-            if text.contains('\u{FFFD}') && value.dyn_ref::<js_sys::JsString>().is_some_and(|text| !text.is_valid_utf16()) {
+            if text.contains('\u{FFFD}')
+                && value
+                    .dyn_ref::<js_sys::JsString>()
+                    .is_some_and(|text| !text.is_valid_utf16())
+            {
                 return Err(unreadable(Unreadable::LoneSurrogate));
             }
             Value::String(text)
@@ -237,8 +250,18 @@ struct Flight {
 impl Flight {
     /// This attempt's time and nonce, from the host.
     fn stamp(&self) -> Result<Stamp, Error> {
-        let now_ms = self.transport.now().ok().and_then(|now| now.as_f64()).unwrap_or(f64::NAN);
-        let nonce = self.transport.nonce().ok().and_then(|nonce| nonce.as_string()).unwrap_or_default();
+        let now_ms = self
+            .transport
+            .now()
+            .ok()
+            .and_then(|now| now.as_f64())
+            .unwrap_or(f64::NAN);
+        let nonce = self
+            .transport
+            .nonce()
+            .ok()
+            .and_then(|nonce| nonce.as_string())
+            .unwrap_or_default();
         Ok(Stamp { now_ms, nonce })
     }
 
@@ -249,18 +272,27 @@ impl Flight {
 
 /// Plans, signs and sends one attempt; the value (or promise) of the send's envelope.
 fn attempt(flight: Rc<Flight>) -> JsValue {
-    let planned = flight.stamp().and_then(|stamp| flight.send.borrow().plan(&stamp));
+    let planned = flight
+        .stamp()
+        .and_then(|stamp| flight.send.borrow().plan(&stamp));
     let request = match planned {
         Ok(request) => request,
         Err(error) => return flight.envelope(Err(error)),
     };
     let answered = Rc::clone(&flight);
     let sent = request.clone();
-    exchange(&flight.transport, &request, &flight.abort, move |result| settle(answered, &sent, result)).into()
+    exchange(&flight.transport, &request, &flight.abort, move |result| {
+        settle(answered, &sent, result)
+    })
+    .into()
 }
 
 /// What follows an answer: the envelope, or a retry after the backoff.
-fn settle(flight: Rc<Flight>, request: &crate::transport::HttpRequest, result: TransportResult) -> JsValue {
+fn settle(
+    flight: Rc<Flight>,
+    request: &crate::transport::HttpRequest,
+    result: TransportResult,
+) -> JsValue {
     #[cfg(feature = "test-trap")]
     trap_if(flight.send.borrow().message(), "trap-after@trap.invalid");
     let next = flight.send.borrow_mut().settle(request, result);
@@ -269,7 +301,12 @@ fn settle(flight: Rc<Flight>, request: &crate::transport::HttpRequest, result: T
         Next::Retry { after_ms } => match flight.transport.sleep(after_ms) {
             Ok(pause) => {
                 let again = Rc::clone(&flight);
-                then2(&Promise::resolve(&pause), move |_| attempt(again), move |_| attempt(flight)).into()
+                then2(
+                    &Promise::resolve(&pause),
+                    move |_| attempt(again),
+                    move |_| attempt(flight),
+                )
+                .into()
             }
             // Aliyun provably did not take the message, so going again at once is still safe.
             Err(_) => attempt(flight),

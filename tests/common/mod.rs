@@ -2,17 +2,24 @@
 //! Wasm boundary drives (plan → transport → settle → maybe again), with time and nonce from
 //! the script, so tests can assert exact form bodies, signature included.
 
-#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
 use aliyun_connectors::config::secrets_of;
 use aliyun_connectors::error::{Envelope, NetworkErrorKind};
+use aliyun_connectors::pop::response::MAX_ANSWER_BYTES;
 use aliyun_connectors::send::{Delivered, Next, Send};
 use aliyun_connectors::transport::{Body, HttpRequest, Stamp, TransportResult};
 use aliyun_connectors::{Error, Kind};
-use aliyun_connectors::pop::response::MAX_ANSWER_BYTES;
 use serde_json::Value;
 
 /// The first attempt's time and nonce.
@@ -38,26 +45,46 @@ impl Fake {
         }
     }
     pub fn ok(status: u16, body: &str) -> TransportResult {
-        TransportResult::Response { status, body: body_of(body) }
+        TransportResult::Response {
+            status,
+            body: body_of(body),
+        }
     }
     pub fn net(kind: NetworkErrorKind, sent: bool) -> TransportResult {
-        TransportResult::NetworkError { kind, message: "boom".into(), sent }
+        TransportResult::NetworkError {
+            kind,
+            message: "boom".into(),
+            sent,
+        }
     }
     pub fn bodies(&self) -> Vec<String> {
-        self.requests.borrow().iter().map(|r| r.body.clone()).collect()
+        self.requests
+            .borrow()
+            .iter()
+            .map(|r| r.body.clone())
+            .collect()
     }
     fn stamp(&self) -> Stamp {
         let mut n = self.stamps.borrow_mut();
         let stamp = match *n {
-            0 => Stamp { now_ms: NOW_MS, nonce: NONCE.into() },
-            n => Stamp { now_ms: NOW_MS + f64::from(n) * 1000.0, nonce: format!("retry-nonce-{n}") },
+            0 => Stamp {
+                now_ms: NOW_MS,
+                nonce: NONCE.into(),
+            },
+            n => Stamp {
+                now_ms: NOW_MS + f64::from(n) * 1000.0,
+                nonce: format!("retry-nonce-{n}"),
+            },
         };
         *n += 1;
         stamp
     }
     fn answer(&self, request: &HttpRequest) -> TransportResult {
         self.requests.borrow_mut().push(request.clone());
-        self.answers.borrow_mut().pop_front().unwrap_or_else(|| Fake::net(NetworkErrorKind::Other, true))
+        self.answers
+            .borrow_mut()
+            .pop_front()
+            .unwrap_or_else(|| Fake::net(NetworkErrorKind::Other, true))
     }
 }
 
@@ -68,7 +95,11 @@ pub fn body_of(text: &str) -> Body {
 }
 
 /// Runs one send of `input` (`{ config, to, type, payload, template }`) to its outcome.
-pub fn send_outcome(kind: Kind, input: &Value, fake: &Fake) -> (Option<Send>, Result<Delivered, Error>) {
+pub fn send_outcome(
+    kind: Kind,
+    input: &Value,
+    fake: &Fake,
+) -> (Option<Send>, Result<Delivered, Error>) {
     let config = input.get("config").cloned().unwrap_or(Value::Null);
     let mut send = match Send::new(kind, &config, input) {
         Ok(send) => send,

@@ -1,6 +1,9 @@
 //! Config validation: never panics, answers Ok or issues by path, never a secret.
 
-use aliyun_connectors::config::{parse_endpoint, validate_dm, validate_sms, validate_sms_auth, DM_ENDPOINT_EXAMPLE, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS};
+use aliyun_connectors::config::{
+    parse_endpoint, validate_dm, validate_sms, validate_sms_auth, DM_ENDPOINT_EXAMPLE,
+    MAX_TIMEOUT_MS, MIN_TIMEOUT_MS,
+};
 use aliyun_connectors::{Error, Kind};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -9,14 +12,18 @@ use serde_json::Value;
 use super::generators::*;
 use super::harness::*;
 
-
 pub fn string_leaves_containing(value: &Value, needle: &str) -> usize {
     match value {
         Value::String(text) => usize::from(text.contains(needle)),
-        Value::Array(items) => items.iter().map(|item| string_leaves_containing(item, needle)).sum(),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| string_leaves_containing(item, needle))
+            .sum(),
         Value::Object(map) => map
             .iter()
-            .map(|(key, item)| usize::from(key.contains(needle)) + string_leaves_containing(item, needle))
+            .map(|(key, item)| {
+                usize::from(key.contains(needle)) + string_leaves_containing(item, needle)
+            })
             .sum(),
         _ => 0,
     }
@@ -24,15 +31,25 @@ pub fn string_leaves_containing(value: &Value, needle: &str) -> usize {
 
 pub fn is_loopback_url(url: &str) -> bool {
     let rest = url.strip_prefix("http://").unwrap_or_default();
-    let authority = rest.split('/').next().unwrap_or_default().to_ascii_lowercase();
+    let authority = rest
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let host = if authority.starts_with('[') {
-        authority.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
+        authority
+            .split(']')
+            .next()
+            .map(|h| format!("{h}]"))
+            .unwrap_or_default()
     } else {
         authority.split(':').next().unwrap_or_default().to_string()
     };
     host == "localhost"
         || host == "[::1]"
-        || (host.starts_with("127.") && host.split('.').count() == 4 && host.split('.').all(|o| o.parse::<u8>().is_ok()))
+        || (host.starts_with("127.")
+            && host.split('.').count() == 4
+            && host.split('.').all(|o| o.parse::<u8>().is_ok()))
 }
 
 /// The invariants of validation, for any value: Ok or InvalidConfig with messages; the
@@ -43,11 +60,16 @@ pub fn check_config(kind: Kind, config: &Value) -> Result<(), TestCaseError> {
     let result = match kind {
         Kind::Dm => validate_dm(&parsed).map(|c| (c.common.endpoint, c.common.timeout_ms)),
         Kind::Sms => validate_sms(&parsed).map(|c| (c.common.endpoint, c.common.timeout_ms)),
-        Kind::SmsAuth => validate_sms_auth(&parsed).map(|c| (c.common.endpoint, c.common.timeout_ms)),
+        Kind::SmsAuth => {
+            validate_sms_auth(&parsed).map(|c| (c.common.endpoint, c.common.timeout_ms))
+        }
     };
     match result {
         Ok((endpoint, timeout_ms)) => {
-            prop_assert!((MIN_TIMEOUT_MS..=MAX_TIMEOUT_MS).contains(&timeout_ms), "timeout {timeout_ms}");
+            prop_assert!(
+                (MIN_TIMEOUT_MS..=MAX_TIMEOUT_MS).contains(&timeout_ms),
+                "timeout {timeout_ms}"
+            );
             if let Some(endpoint) = endpoint {
                 prop_assert!(
                     endpoint.url.starts_with("https://") || is_loopback_url(&endpoint.url),
@@ -59,11 +81,17 @@ pub fn check_config(kind: Kind, config: &Value) -> Result<(), TestCaseError> {
         }
         Err(error) => {
             let Error::InvalidConfig { issues } = &error else {
-                return Err(fail(format!("validation answered something else than InvalidConfig: {error:?}")));
+                return Err(fail(format!(
+                    "validation answered something else than InvalidConfig: {error:?}"
+                )));
             };
             prop_assert!(!issues.is_empty(), "InvalidConfig without issues");
             for issue in issues {
-                prop_assert!(!issue.message.is_empty(), "an issue without a message at {:?}", issue.path);
+                prop_assert!(
+                    !issue.message.is_empty(),
+                    "an issue without a message at {:?}",
+                    issue.path
+                );
             }
             prop_assert_eq!(error.code(), "invalid_config");
             let data = error.data();
@@ -74,9 +102,15 @@ pub fn check_config(kind: Kind, config: &Value) -> Result<(), TestCaseError> {
                 if config.get(field).and_then(Value::as_str) != Some(secret) {
                     continue;
                 }
-                prop_assert!(!boundary.contains(secret), "{field} in the error envelope: {boundary}");
+                prop_assert!(
+                    !boundary.contains(secret),
+                    "{field} in the error envelope: {boundary}"
+                );
                 if string_leaves_containing(config, secret) == 1 {
-                    prop_assert!(!raw.contains(secret), "{field} in the raw error data: {raw}");
+                    prop_assert!(
+                        !raw.contains(secret),
+                        "{field} in the raw error data: {raw}"
+                    );
                 }
             }
             Ok(())
@@ -117,24 +151,56 @@ fn config_validation_never_panics_on_arbitrary_json() {
 fn config_validation_of_mutated_valid_configs() {
     for variant in 0..3 {
         assert!(validate_dm(&dm_base(variant)).is_ok(), "dm base {variant}");
-        assert!(validate_sms(&sms_base(variant)).is_ok(), "sms base {variant}");
+        assert!(
+            validate_sms(&sms_base(variant)).is_ok(),
+            "sms base {variant}"
+        );
     }
-    property("config_validation_mutated_valid", "config-mutated", |_| Ok(()), arb_mutated_config(), |(kind, config)| check_config(kind, &config));
+    property(
+        "config_validation_mutated_valid",
+        "config-mutated",
+        |_| Ok(()),
+        arb_mutated_config(),
+        |(kind, config)| check_config(kind, &config),
+    );
 }
 
 pub fn check_endpoint(text: &str) -> Result<(), TestCaseError> {
     match parse_endpoint(text, DM_ENDPOINT_EXAMPLE) {
         Ok(endpoint) => {
-            prop_assert!(endpoint.url.starts_with("https://") || is_loopback_url(&endpoint.url), "accepted {text:?} as {}", endpoint.url);
-            let authority = endpoint.url.split_once("://").map_or("", |(_, rest)| rest.split('/').next().unwrap_or_default());
-            prop_assert!(!authority.contains('@'), "credentials in the accepted endpoint {}", endpoint.url);
-            prop_assert!(!endpoint.url.contains(|c: char| c.is_whitespace() || c.is_control()), "spaces in the accepted endpoint {:?}", endpoint.url);
+            prop_assert!(
+                endpoint.url.starts_with("https://") || is_loopback_url(&endpoint.url),
+                "accepted {text:?} as {}",
+                endpoint.url
+            );
+            let authority = endpoint
+                .url
+                .split_once("://")
+                .map_or("", |(_, rest)| rest.split('/').next().unwrap_or_default());
+            prop_assert!(
+                !authority.contains('@'),
+                "credentials in the accepted endpoint {}",
+                endpoint.url
+            );
+            prop_assert!(
+                !endpoint
+                    .url
+                    .contains(|c: char| c.is_whitespace() || c.is_control()),
+                "spaces in the accepted endpoint {:?}",
+                endpoint.url
+            );
         }
         Err(message) => {
             prop_assert!(!message.is_empty());
             let lower = text.to_ascii_lowercase();
-            if lower.starts_with("http://") && !message.contains("port") && !message.contains("credentials") {
-                prop_assert!(message.contains("loopback"), "the refusal of {text:?} does not say http is only for loopback: {message}");
+            if lower.starts_with("http://")
+                && !message.contains("port")
+                && !message.contains("credentials")
+            {
+                prop_assert!(
+                    message.contains("loopback"),
+                    "the refusal of {text:?} does not say http is only for loopback: {message}"
+                );
             }
         }
     }
@@ -145,22 +211,61 @@ pub fn check_endpoint(text: &str) -> Result<(), TestCaseError> {
 fn endpoints_are_https_or_loopback_http() {
     let hosts = prop::sample::select(
         &[
-            "127.0.0.1", "127.255.255.254", "localhost", "LOCALHOST", "sandbox.localhost", "[::1]", "[::2]", "example.com", "10.0.0.1", "192.168.1.1",
-            "127.0.0.1.example.com", "localhost.example.com", "127.1", "0x7f.0.0.1", "2130706433", "127.000.000.001", "127.0.0.256", "[::ffff:127.0.0.1]",
-            "0.0.0.0", "localhost.", "", "dm.aliyuncs.com",
+            "127.0.0.1",
+            "127.255.255.254",
+            "localhost",
+            "LOCALHOST",
+            "sandbox.localhost",
+            "[::1]",
+            "[::2]",
+            "example.com",
+            "10.0.0.1",
+            "192.168.1.1",
+            "127.0.0.1.example.com",
+            "localhost.example.com",
+            "127.1",
+            "0x7f.0.0.1",
+            "2130706433",
+            "127.000.000.001",
+            "127.0.0.256",
+            "[::ffff:127.0.0.1]",
+            "0.0.0.0",
+            "localhost.",
+            "",
+            "dm.aliyuncs.com",
         ][..],
     );
-    let ports = prop::sample::select(&["", ":80", ":8787", ":0", ":65535", ":65536", ":", ":abc", ":1:2"][..]);
+    let ports = prop::sample::select(
+        &[
+            "", ":80", ":8787", ":0", ":65535", ":65536", ":", ":abc", ":1:2",
+        ][..],
+    );
     let paths = prop::sample::select(&["", "/", "/x/y", "?q", "#f", "/a b", "\\x", "/%2e%2e/"][..]);
-    let schemes = prop::sample::select(&["http://", "https://", "HTTP://", "Https://", "ftp://", "http:/", ""][..]);
-    let structured = (schemes, prop::option::of(Just("user:pw@")), hosts, ports, paths)
+    let schemes = prop::sample::select(
+        &[
+            "http://", "https://", "HTTP://", "Https://", "ftp://", "http:/", "",
+        ][..],
+    );
+    let structured = (
+        schemes,
+        prop::option::of(Just("user:pw@")),
+        hosts,
+        ports,
+        paths,
+    )
         .prop_map(|(s, creds, h, p, path)| format!("{s}{}{h}{p}{path}", creds.unwrap_or("")));
     property(
         "endpoint_parsing",
         "endpoint",
-        |input| check_endpoint(input.get("endpoint").and_then(Value::as_str).unwrap_or_default()),
+        |input| {
+            check_endpoint(
+                input
+                    .get("endpoint")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default(),
+            )
+        },
         prop_oneof![3 => structured, 1 => arb_text()],
         |text| check_endpoint(&text),
     );
 }
-

@@ -1,11 +1,10 @@
 //! Generators of configs, payloads, templates and text, and mutations of valid configs.
 
-use proptest::prelude::*;
 use aliyun_connectors::Kind;
+use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
 use super::harness::{SECRET, TOKEN};
-
 
 /// Words the core gives a meaning to, and text that has broken parsers before.
 pub const WORDS: &[&str] = &[
@@ -75,13 +74,35 @@ pub const WORDS: &[&str] = &[
 
 /// Keys beyond the config and template key lists: a templateCode object, the payload, the
 /// answers, and a prototype name.
-pub const OTHER_KEYS: &[&str] = &["china", "overseas", "code", "EnvId", "RequestId", "Code", "Message", "BizId", "__proto__"];
+pub const OTHER_KEYS: &[&str] = &[
+    "china",
+    "overseas",
+    "code",
+    "EnvId",
+    "RequestId",
+    "Code",
+    "Message",
+    "BizId",
+    "__proto__",
+];
 
 /// Every key the configs, templates and answers understand, from the core's own key lists.
 pub fn keys() -> Vec<&'static str> {
-    use aliyun_connectors::config::{DM_KEYS, DM_TEMPLATE_KEYS, SMS_KEYS, SMS_TEMPLATE_KEYS};
+    use aliyun_connectors::config::{
+        DM_KEYS, DM_TEMPLATE_KEYS, SMS_AUTH_KEYS, SMS_AUTH_TEMPLATE_KEYS, SMS_KEYS,
+        SMS_TEMPLATE_KEYS,
+    };
     let mut keys: Vec<&'static str> = Vec::new();
-    for key in DM_KEYS.iter().chain(&SMS_KEYS).chain(&DM_TEMPLATE_KEYS).chain(&SMS_TEMPLATE_KEYS).chain(OTHER_KEYS) {
+    let lists = [
+        DM_KEYS,
+        SMS_KEYS,
+        SMS_AUTH_KEYS,
+        DM_TEMPLATE_KEYS,
+        SMS_TEMPLATE_KEYS,
+        SMS_AUTH_TEMPLATE_KEYS,
+        OTHER_KEYS,
+    ];
+    for key in lists.iter().flat_map(|list| list.iter()) {
         if !keys.contains(key) {
             keys.push(key);
         }
@@ -105,11 +126,33 @@ pub fn arb_key() -> impl Strategy<Value = String> {
 
 pub fn arb_number() -> impl Strategy<Value = Value> {
     prop_oneof![
-        prop::sample::select(&[0.0, -0.0, 0.5, 1.0, 2.0, 6.0, 7.0, 999.0, 1000.0, 1000.5, 10000.0, 60000.0, 60001.0, 4_294_967_296.0, -1.0, 1e21, 1.7976931348623157e308, 5e-324][..])
-            .prop_map(|f| json!(f)),
+        prop::sample::select(
+            &[
+                0.0,
+                -0.0,
+                0.5,
+                1.0,
+                2.0,
+                6.0,
+                7.0,
+                999.0,
+                1000.0,
+                1000.5,
+                10000.0,
+                60000.0,
+                60001.0,
+                4_294_967_296.0,
+                -1.0,
+                1e21,
+                1.7976931348623157e308,
+                5e-324
+            ][..]
+        )
+        .prop_map(|f| json!(f)),
         any::<i64>().prop_map(Value::from),
         any::<u64>().prop_map(Value::from),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
     ]
 }
 
@@ -127,7 +170,8 @@ pub fn arb_json() -> impl Strategy<Value = Value> {
     arb_leaf().prop_recursive(6, 96, 8, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
-            prop::collection::vec((arb_key(), inner), 0..8).prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
+            prop::collection::vec((arb_key(), inner), 0..8)
+                .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
         ]
     })
 }
@@ -136,16 +180,23 @@ pub fn arb_json() -> impl Strategy<Value = Value> {
 /// shape holding anything: reaches the deeper validation rules more often than `arb_json`.
 pub fn arb_config_shaped() -> impl Strategy<Value = Value> {
     let template = prop::collection::vec((prop::sample::select(keys()), arb_json()), 0..6)
-        .prop_map(|pairs| Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()));
+        .prop_map(|pairs| {
+            Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+        });
     let templates = prop_oneof![
         4 => prop::collection::vec(template, 0..6).prop_map(Value::Array),
         1 => arb_json(),
     ];
-    (prop::collection::vec((prop::sample::select(keys()), arb_json()), 0..10), templates).prop_map(|(pairs, templates)| {
-        let mut object: Map<String, Value> = pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-        object.insert("templates".into(), templates);
-        Value::Object(object)
-    })
+    (
+        prop::collection::vec((prop::sample::select(keys()), arb_json()), 0..10),
+        templates,
+    )
+        .prop_map(|(pairs, templates)| {
+            let mut object: Map<String, Value> =
+                pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+            object.insert("templates".into(), templates);
+            Value::Object(object)
+        })
 }
 
 pub fn dm_base(variant: usize) -> Value {
@@ -156,7 +207,9 @@ pub fn dm_base(variant: usize) -> Value {
             .collect::<Vec<_>>())
     };
     match variant % 3 {
-        0 => json!({ "accessKeyId": "LTAI-test", "accessKeySecret": SECRET, "accountName": "noreply@mail.example.com", "templates": templates("Code") }),
+        0 => {
+            json!({ "accessKeyId": "LTAI-test", "accessKeySecret": SECRET, "accountName": "noreply@mail.example.com", "templates": templates("Code") })
+        }
         1 => json!({
             "accessKeyId": "LTAI-test", "accessKeySecret": SECRET, "securityToken": TOKEN, "accountName": "noreply@mail.example.com",
             "fromAlias": "Logto 团队", "regionId": "ap-southeast-1", "endpoint": "http://127.0.0.1:8787/", "timeoutMs": 1000,
@@ -220,11 +273,24 @@ pub enum Seg {
 /// One change to a valid config; `at` picks a node among all nodes (modulo their number).
 #[derive(Debug, Clone)]
 pub enum Mutation {
-    Set { at: usize, value: Value },
-    Remove { at: usize },
-    Insert { at: usize, key: String, value: Value },
-    Duplicate { at: usize },
-    CopySecret { at: usize },
+    Set {
+        at: usize,
+        value: Value,
+    },
+    Remove {
+        at: usize,
+    },
+    Insert {
+        at: usize,
+        key: String,
+        value: Value,
+    },
+    Duplicate {
+        at: usize,
+    },
+    CopySecret {
+        at: usize,
+    },
 }
 
 pub fn arb_mutation() -> impl Strategy<Value = Mutation> {
@@ -302,7 +368,11 @@ pub fn mutate(mut value: Value, mutations: &[Mutation]) -> Value {
                     }
                 }
             }
-            Mutation::Insert { at, key, value: new } => match node_mut(&mut value, &pick(*at)) {
+            Mutation::Insert {
+                at,
+                key,
+                value: new,
+            } => match node_mut(&mut value, &pick(*at)) {
                 Some(Value::Object(map)) => {
                     map.insert(key.clone(), new.clone());
                 }
@@ -325,10 +395,18 @@ pub fn mutate(mut value: Value, mutations: &[Mutation]) -> Value {
 }
 
 pub fn arb_mutated_config() -> impl Strategy<Value = (Kind, Value)> {
-    (any::<bool>(), 0..3usize, prop::collection::vec(arb_mutation(), 0..6)).prop_map(|(sms, variant, mutations)| {
-        let kind = if sms { Kind::Sms } else { Kind::Dm };
-        let base = if sms { sms_base(variant) } else { dm_base(variant) };
-        (kind, mutate(base, &mutations))
-    })
+    (
+        any::<bool>(),
+        0..3usize,
+        prop::collection::vec(arb_mutation(), 0..6),
+    )
+        .prop_map(|(sms, variant, mutations)| {
+            let kind = if sms { Kind::Sms } else { Kind::Dm };
+            let base = if sms {
+                sms_base(variant)
+            } else {
+                dm_base(variant)
+            };
+            (kind, mutate(base, &mutations))
+        })
 }
-

@@ -13,7 +13,6 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use serde_json::Value;
 
-
 /// Recognisable secrets: searched for in everything the core answers.
 pub const SECRET: &str = "SECRET-7f3a9c1e5b2d4086";
 pub const TOKEN: &str = "TOKEN-c4e8a2b6d0f19375";
@@ -52,7 +51,10 @@ pub fn say(line: &str) {
 }
 
 pub fn corpus_dir(target: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("corpus").join(target)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("corpus")
+        .join(target)
 }
 
 /// The corpus inputs of one target, sorted by file name.
@@ -71,16 +73,28 @@ pub fn corpus(target: &str) -> Vec<(String, Value)> {
     files
         .into_iter()
         .map(|path| {
-            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: not JSON: {e}", path.display()));
-            (path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), value)
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let value = serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("{}: not JSON: {e}", path.display()));
+            (
+                path.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                value,
+            )
         })
         .collect()
 }
 
 /// Replays the corpus of `target`, then runs the property; prints the figures.
-pub fn property<S>(name: &str, target: &str, replay: impl Fn(&Value) -> Result<(), TestCaseError>, strategy: S, check: impl Fn(S::Value) -> Result<(), TestCaseError>)
-where
+pub fn property<S>(
+    name: &str,
+    target: &str,
+    replay: impl Fn(&Value) -> Result<(), TestCaseError>,
+    strategy: S,
+    check: impl Fn(S::Value) -> Result<(), TestCaseError>,
+) where
     S: Strategy,
     S::Value: Debug,
 {

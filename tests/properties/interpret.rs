@@ -11,7 +11,6 @@ use super::generators::*;
 use super::harness::body_of;
 use super::harness::*;
 
-
 /// What a success answer yields, decided independently of the core: 2xx, a JSON object, and
 /// for DM `EnvId` and `RequestId` strings; for SMS `Code == "OK"` with `Message` and
 /// `RequestId` strings (and `BizId` copied when it is a string).
@@ -52,15 +51,30 @@ pub enum Scripted {
     /// An HTTP answer.
     Response { status: u16, body: String },
     /// No answer.
-    NetworkError { kind: NetworkErrorKind, message: String, sent: bool },
+    NetworkError {
+        kind: NetworkErrorKind,
+        message: String,
+        sent: bool,
+    },
 }
 
 impl Scripted {
     /// As the transport reports it: the body read as the product reads it.
     pub fn result(&self) -> TransportResult {
         match self {
-            Scripted::Response { status, body } => TransportResult::Response { status: *status, body: body_of(body) },
-            Scripted::NetworkError { kind, message, sent } => TransportResult::NetworkError { kind: *kind, message: message.clone(), sent: *sent },
+            Scripted::Response { status, body } => TransportResult::Response {
+                status: *status,
+                body: body_of(body),
+            },
+            Scripted::NetworkError {
+                kind,
+                message,
+                sent,
+            } => TransportResult::NetworkError {
+                kind: *kind,
+                message: message.clone(),
+                sent: *sent,
+            },
         }
     }
 }
@@ -74,40 +88,68 @@ pub fn expected_not_taken(kind: Kind, answer: &Scripted) -> bool {
                 return false;
             };
             let code = map.get("Code").and_then(Value::as_str);
-            let error_path = !(200..300).contains(status) || (kind == Kind::Sms && code != Some("OK"));
-            error_path && map.get("Message").is_some_and(Value::is_string) && matches!(code, Some("Throttling.Api" | "ServiceUnavailable"))
+            let error_path =
+                !(200..300).contains(status) || (kind == Kind::Sms && code != Some("OK"));
+            error_path
+                && map.get("Message").is_some_and(Value::is_string)
+                && matches!(code, Some("Throttling.Api" | "ServiceUnavailable"))
         }
     }
 }
 
 pub fn check_interpret(kind: Kind, status: u16, body: &str) -> Result<(), TestCaseError> {
     let result = match kind {
-        Kind::Dm => dm::interpret(status, body_of(body)).map(|sent| serde_json::to_value(sent).unwrap()),
-        Kind::Sms => sms::interpret(status, body_of(body)).map(|sent| serde_json::to_value(sent).unwrap()),
-        Kind::SmsAuth => sms_auth::interpret(status, body_of(body)).map(|sent| serde_json::to_value(sent).unwrap()),
+        Kind::Dm => {
+            dm::interpret(status, body_of(body)).map(|sent| serde_json::to_value(sent).unwrap())
+        }
+        Kind::Sms => {
+            sms::interpret(status, body_of(body)).map(|sent| serde_json::to_value(sent).unwrap())
+        }
+        Kind::SmsAuth => sms_auth::interpret(status, body_of(body))
+            .map(|sent| serde_json::to_value(sent).unwrap()),
     };
     let expected = expected_success(kind, status, body);
     match (&result, &expected) {
-        (Ok(value), Some(expected)) => prop_assert_eq!(&serde_json::to_value(value).unwrap(), expected),
+        (Ok(value), Some(expected)) => {
+            prop_assert_eq!(&serde_json::to_value(value).unwrap(), expected)
+        }
         (Err(error), None) => {
             prop_assert!(LOGTO_CODES.contains(&error.code()), "code {}", error.code());
-            prop_assert!(matches!(error, Error::InvalidResponse { .. } | Error::Provider(_)), "{error:?}");
+            prop_assert!(
+                matches!(error, Error::InvalidResponse { .. } | Error::Provider(_)),
+                "{error:?}"
+            );
             prop_assert!(!error.data().error_description.is_empty());
             if !matches!(oracle_parse(body), Some(Value::Object(_))) {
-                prop_assert_eq!(error.code(), "invalid_response", "a body that is not a JSON object");
+                prop_assert_eq!(
+                    error.code(),
+                    "invalid_response",
+                    "a body that is not a JSON object"
+                );
             }
             // A success never hides behind a provider error.
             if let Error::Provider(provider) = error {
-                prop_assert!(!(kind == Kind::Sms && provider.code == "OK" && (200..300).contains(&status)));
+                prop_assert!(
+                    !(kind == Kind::Sms && provider.code == "OK" && (200..300).contains(&status))
+                );
             }
         }
-        (Ok(value), None) => return Err(fail(format!("success {value} for HTTP {status} {body:?}, which is not a well-formed success"))),
-        (Err(error), Some(_)) => return Err(fail(format!("error {error:?} for a well-formed success HTTP {status} {body:?}"))),
+        (Ok(value), None) => {
+            return Err(fail(format!(
+                "success {value} for HTTP {status} {body:?}, which is not a well-formed success"
+            )))
+        }
+        (Err(error), Some(_)) => {
+            return Err(fail(format!(
+                "error {error:?} for a well-formed success HTTP {status} {body:?}"
+            )))
+        }
     }
     Ok(())
 }
 
-pub const DM_OK: &str = r#"{"EnvId":"600000123","RequestId":"5E9D6C4A-2B8F-4A3C-9E1D-7F6A5B4C3D2E"}"#;
+pub const DM_OK: &str =
+    r#"{"EnvId":"600000123","RequestId":"5E9D6C4A-2B8F-4A3C-9E1D-7F6A5B4C3D2E"}"#;
 pub const SMS_OK: &str = r#"{"Code":"OK","Message":"OK","BizId":"900619746936498440^0","RequestId":"F655A8D5-B967-440B-8683-DAD6FF8DE990"}"#;
 
 pub const ERROR_CODES: &[&str] = &[
@@ -139,11 +181,18 @@ pub fn arb_answer_object() -> impl Strategy<Value = Value> {
         4 => prop::sample::select(&["EnvId", "RequestId", "Code", "Message", "BizId", "HostId", "Recommend"][..]).prop_map(str::to_string),
         1 => arb_key(),
     ];
-    prop::collection::vec((key, value), 0..8).prop_map(|pairs| Value::Object(pairs.into_iter().collect()))
+    prop::collection::vec((key, value), 0..8)
+        .prop_map(|pairs| Value::Object(pairs.into_iter().collect()))
 }
 
 pub fn arb_body() -> impl Strategy<Value = String> {
-    let valid = prop::sample::select(&[DM_OK, SMS_OK, r#"{"RequestId":"R","HostId":"dm.aliyuncs.com","Code":"Throttling.Api","Message":"m","Recommend":"https://x"}"#][..]);
+    let valid = prop::sample::select(
+        &[
+            DM_OK,
+            SMS_OK,
+            r#"{"RequestId":"R","HostId":"dm.aliyuncs.com","Code":"Throttling.Api","Message":"m","Recommend":"https://x"}"#,
+        ][..],
+    );
     prop_oneof![
         3 => arb_answer_object().prop_map(|v| v.to_string()),
         2 => any::<String>(),
@@ -173,14 +222,26 @@ fn response_interpretation_never_panics_and_succeeds_only_on_success_bodies() {
         "response_interpretation",
         "interpret",
         |input| {
-            let status = input.get("status").and_then(Value::as_u64).and_then(|s| u16::try_from(s).ok()).unwrap_or(200);
-            let body = input.get("body").and_then(Value::as_str).unwrap_or_default();
+            let status = input
+                .get("status")
+                .and_then(Value::as_u64)
+                .and_then(|s| u16::try_from(s).ok())
+                .unwrap_or(200);
+            let body = input
+                .get("body")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             check_interpret(Kind::Dm, status, body)?;
             check_interpret(Kind::Sms, status, body)?;
             check_interpret(Kind::SmsAuth, status, body)?;
             if let Some(expected) = input.get("success").and_then(Value::as_bool) {
                 let kind = kind_of(input);
-                prop_assert_eq!(expected_success(kind, status, body).is_some(), expected, "the corpus says success={}", expected);
+                prop_assert_eq!(
+                    expected_success(kind, status, body).is_some(),
+                    expected,
+                    "the corpus says success={}",
+                    expected
+                );
             }
             Ok(())
         },
@@ -192,4 +253,3 @@ fn response_interpretation_never_panics_and_succeeds_only_on_success_bodies() {
         },
     );
 }
-

@@ -11,8 +11,13 @@
 
 // proptest is a native dev-dependency: under `wasm-pack test` this crate compiles to nothing.
 #![cfg(not(target_arch = "wasm32"))]
-#![allow(unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-
+#![allow(
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod config;
 mod generators;

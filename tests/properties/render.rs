@@ -8,7 +8,6 @@ use serde_json::{Map, Value};
 use super::generators::*;
 use super::harness::*;
 
-
 pub fn arb_template() -> impl Strategy<Value = String> {
     let fragment = prop_oneof![
         3 => prop::sample::select(
@@ -36,14 +35,25 @@ fn render(template: &str, payload: &Map<String, Value>) -> String {
 pub fn check_render(template: &str, payload: &Map<String, Value>) -> Result<(), TestCaseError> {
     let rendered = render(template, payload);
     if !template.contains("{{") {
-        prop_assert_eq!(&rendered, template, "render changed a template without placeholders");
+        prop_assert_eq!(
+            &rendered,
+            template,
+            "render changed a template without placeholders"
+        );
     }
     // With no payload every placeholder's root key is absent: connector-kit keeps them as written.
-    prop_assert_eq!(render(template, &Map::new()), template.to_string(), "render with an empty payload is not the identity");
+    prop_assert_eq!(
+        render(template, &Map::new()),
+        template.to_string(),
+        "render with an empty payload is not the identity"
+    );
     // A value is inserted as it is, never rendered again (no template injection through the payload).
     if let Some(Value::String(code)) = payload.get("code") {
         prop_assert_eq!(render("<{{code}}>", payload), format!("<{code}>"));
-        prop_assert_eq!(render("{{ code }}{{code}}", payload), format!("{code}{code}"));
+        prop_assert_eq!(
+            render("{{ code }}{{code}}", payload),
+            format!("{code}{code}")
+        );
     }
     Ok(())
 }
@@ -54,8 +64,15 @@ fn render_never_panics_and_keeps_text_without_placeholders() {
         "template_render",
         "render",
         |input| {
-            let template = input.get("template").and_then(Value::as_str).unwrap_or_default();
-            let payload = input.get("payload").and_then(Value::as_object).cloned().unwrap_or_default();
+            let template = input
+                .get("template")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let payload = input
+                .get("payload")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
             check_render(template, &payload)?;
             if let Some(expected) = input.get("expect").and_then(Value::as_str) {
                 prop_assert_eq!(template::render(template, &payload), expected.to_string());
@@ -66,4 +83,3 @@ fn render_never_panics_and_keeps_text_without_placeholders() {
         |(template, payload)| check_render(&template, &payload),
     );
 }
-

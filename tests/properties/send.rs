@@ -4,22 +4,24 @@ use std::collections::{BTreeSet, VecDeque};
 
 use aliyun_connectors::config::validate_dm;
 use aliyun_connectors::error::NetworkErrorKind;
+use aliyun_connectors::message::Message;
 use aliyun_connectors::send::{Next, Send, MAX_ATTEMPTS};
 use aliyun_connectors::transport::{HttpRequest, Stamp};
-use aliyun_connectors::message::Message;
 use aliyun_connectors::{dm, Error, Kind};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use serde_json::{json, Value};
 
 use super::config::string_leaves_containing;
-use super::interpret::{arb_body, arb_status, expected_not_taken, expected_success, Scripted, DM_OK, ERROR_CODES, SMS_OK};
+use super::interpret::{
+    arb_body, arb_status, expected_not_taken, expected_success, Scripted, DM_OK, ERROR_CODES,
+    SMS_OK,
+};
 use super::render::{arb_payload, arb_template};
 use super::signing::decoded_pairs;
 
 use super::generators::*;
 use super::harness::*;
-
 
 /// What a scripted send did: its requests, its backoffs and its outcome.
 pub struct Run {
@@ -44,7 +46,12 @@ pub fn exhausted() -> Scripted {
 pub fn run(case: &SendCase) -> Run {
     let config = case.input.get("config").cloned().unwrap_or(Value::Null);
     let mut answers: VecDeque<Scripted> = case.answers.clone().into();
-    let mut run = Run { requests: Vec::new(), sleeps: Vec::new(), result: Ok(Value::Null), envelope: String::new() };
+    let mut run = Run {
+        requests: Vec::new(),
+        sleeps: Vec::new(),
+        result: Ok(Value::Null),
+        envelope: String::new(),
+    };
     let mut send = match Send::new(case.kind, &config, &case.input) {
         Ok(send) => send,
         Err(error) => {
@@ -66,17 +73,30 @@ pub fn run(case: &SendCase) -> Run {
             Next::Retry { after_ms } => {
                 run.sleeps.push(after_ms);
                 let n = run.sleeps.len();
-                stamp = Stamp { now_ms: 1_700_000_000_000.0 + n as f64 * 1000.0, nonce: format!("retry-nonce-{n}") };
+                stamp = Stamp {
+                    now_ms: 1_700_000_000_000.0 + n as f64 * 1000.0,
+                    nonce: format!("retry-nonce-{n}"),
+                };
             }
         }
     };
-    run.result = outcome.clone().map(|delivered| serde_json::to_value(delivered).unwrap());
+    run.result = outcome
+        .clone()
+        .map(|delivered| serde_json::to_value(delivered).unwrap());
     run.envelope = serde_json::to_string(&send.envelope(outcome)).unwrap();
     run
 }
 
 pub fn arb_transport_result() -> impl Strategy<Value = Scripted> {
-    let kinds = prop::sample::select(&[NetworkErrorKind::Timeout, NetworkErrorKind::Refused, NetworkErrorKind::Dns, NetworkErrorKind::Reset, NetworkErrorKind::Other][..]);
+    let kinds = prop::sample::select(
+        &[
+            NetworkErrorKind::Timeout,
+            NetworkErrorKind::Refused,
+            NetworkErrorKind::Dns,
+            NetworkErrorKind::Reset,
+            NetworkErrorKind::Other,
+        ][..],
+    );
     let echo = prop::sample::select(&["", SECRET, TOKEN][..]);
     prop_oneof![
         2 => (prop::sample::select(&[200u16][..]), prop::sample::select(&[DM_OK, SMS_OK][..]))
@@ -131,7 +151,11 @@ pub fn arb_send_case() -> impl Strategy<Value = SendCase> {
         6 => Just("c1b2c332-4cfb-4a0f-b8cc-ebe622aa0a5c".to_string()),
         1 => arb_text(),
     ];
-    let shape = (any::<bool>(), 0..3usize, prop::collection::vec(arb_mutation(), 0..2));
+    let shape = (
+        any::<bool>(),
+        0..3usize,
+        prop::collection::vec(arb_mutation(), 0..2),
+    );
     (shape, to, usage, payload, template, now, nonce, prop::collection::vec(arb_transport_result(), 0..5)).prop_map(
         |((sms, variant, mutations), to, usage, payload, template, now, nonce, answers)| {
             let kind = if sms { Kind::Sms } else { Kind::Dm };
@@ -144,8 +168,14 @@ pub fn arb_send_case() -> impl Strategy<Value = SendCase> {
 
 /// A transport answer written as the JS transport would give it (corpus files).
 pub fn answer_from_json(value: &Value) -> Scripted {
-    if let (Some(status), Some(body)) = (value.get("status").and_then(Value::as_u64), value.get("body").and_then(Value::as_str)) {
-        return Scripted::Response { status: u16::try_from(status).unwrap_or(0), body: body.to_string() };
+    if let (Some(status), Some(body)) = (
+        value.get("status").and_then(Value::as_u64),
+        value.get("body").and_then(Value::as_str),
+    ) {
+        return Scripted::Response {
+            status: u16::try_from(status).unwrap_or(0),
+            body: body.to_string(),
+        };
     }
     let failure = value.get("networkError");
     let kind = match failure.and_then(|f| f.get("kind")).and_then(Value::as_str) {
@@ -155,13 +185,22 @@ pub fn answer_from_json(value: &Value) -> Scripted {
         Some("reset") => NetworkErrorKind::Reset,
         _ => NetworkErrorKind::Other,
     };
-    let message = failure.and_then(|f| f.get("message")).and_then(Value::as_str).unwrap_or("network error").to_string();
+    let message = failure
+        .and_then(|f| f.get("message"))
+        .and_then(Value::as_str)
+        .unwrap_or("network error")
+        .to_string();
     let sent = failure.and_then(|f| f.get("sent")).and_then(Value::as_bool) != Some(false);
-    Scripted::NetworkError { kind, message, sent }
+    Scripted::NetworkError {
+        kind,
+        message,
+        sent,
+    }
 }
 
 pub fn param<'b>(body: &'b str, name: &str) -> Option<&'b str> {
-    body.split('&').find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+    body.split('&')
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
 }
 
 pub fn check_send(case: &SendCase) -> Result<(), TestCaseError> {
@@ -169,33 +208,58 @@ pub fn check_send(case: &SendCase) -> Result<(), TestCaseError> {
     let requests = &run.requests;
     let result = &run.result;
     let n = requests.len();
-    prop_assert!(n <= MAX_ATTEMPTS as usize && MAX_ATTEMPTS == 3, "{n} requests for one message");
-    let answered: Vec<Scripted> = (0..n).map(|i| case.answers.get(i).cloned().unwrap_or_else(exhausted)).collect();
+    prop_assert!(
+        n <= MAX_ATTEMPTS as usize && MAX_ATTEMPTS == 3,
+        "{n} requests for one message"
+    );
+    let answered: Vec<Scripted> = (0..n)
+        .map(|i| case.answers.get(i).cloned().unwrap_or_else(exhausted))
+        .collect();
 
     // The secret is only ever the HMAC key: it never goes on the wire (unless the input also
     // carries it somewhere that is sent, say in the payload).
-    let secret_only_in_its_field = case.input["config"]["accessKeySecret"] == SECRET && string_leaves_containing(&case.input, SECRET) == 1;
+    let secret_only_in_its_field = case.input["config"]["accessKeySecret"] == SECRET
+        && string_leaves_containing(&case.input, SECRET) == 1;
     let mut nonces = BTreeSet::new();
     for (i, request) in requests.iter().enumerate() {
         prop_assert_eq!(request.method, "POST");
         if secret_only_in_its_field {
-            prop_assert!(!request.body.contains(SECRET) && !request.url.contains(SECRET), "the access key secret went on the wire");
+            prop_assert!(
+                !request.body.contains(SECRET) && !request.url.contains(SECRET),
+                "the access key secret went on the wire"
+            );
         }
         let nonce = param(&request.body, "SignatureNonce").unwrap_or_default();
-        prop_assert!(nonces.insert(nonce.to_string()), "nonce {nonce} reused across attempts");
+        prop_assert!(
+            nonces.insert(nonce.to_string()),
+            "nonce {nonce} reused across attempts"
+        );
         // The body is the canonical query of its own parameters, signed last.
-        let (unsigned, signature_param) = request.body.rsplit_once("&Signature=").ok_or_else(|| fail("no Signature".into()))?;
+        let (unsigned, signature_param) = request
+            .body
+            .rsplit_once("&Signature=")
+            .ok_or_else(|| fail("no Signature".into()))?;
         prop_assert!(decoded_pairs(unsigned).is_some() && !signature_param.is_empty());
         if i > 0 {
-            prop_assert!(expected_not_taken(case.kind, &answered[i - 1]), "retried after {:?}, which does not prove the message was not taken", answered[i - 1]);
-            prop_assert!(nonce.starts_with("retry-nonce-"), "a retry must use a fresh stamp");
+            prop_assert!(
+                expected_not_taken(case.kind, &answered[i - 1]),
+                "retried after {:?}, which does not prove the message was not taken",
+                answered[i - 1]
+            );
+            prop_assert!(
+                nonce.starts_with("retry-nonce-"),
+                "a retry must use a fresh stamp"
+            );
         }
     }
     if n > 0 {
         prop_assert_eq!(run.sleeps.len(), n - 1, "one backoff per retry");
         let last = &answered[n - 1];
         if n < MAX_ATTEMPTS as usize {
-            prop_assert!(!expected_not_taken(case.kind, last), "gave up after {n} attempts although {last:?} is retryable");
+            prop_assert!(
+                !expected_not_taken(case.kind, last),
+                "gave up after {n} attempts although {last:?} is retryable"
+            );
         }
     }
 
@@ -206,23 +270,36 @@ pub fn check_send(case: &SendCase) -> Result<(), TestCaseError> {
             let Scripted::Response { status, body } = &answered[n - 1] else {
                 return Err(fail(format!("success {value} after a network error")));
             };
-            prop_assert_eq!(Some(value.clone()), expected_success(case.kind, *status, body), "success that Aliyun did not answer");
+            prop_assert_eq!(
+                Some(value.clone()),
+                expected_success(case.kind, *status, body),
+                "success that Aliyun did not answer"
+            );
         }
         Err(error) => {
             prop_assert!(LOGTO_CODES.contains(&error.code()), "code {}", error.code());
             if let Some(Scripted::Response { status, body }) = answered.last() {
-                prop_assert!(expected_success(case.kind, *status, body).is_none(), "error {error:?} although Aliyun answered success");
+                prop_assert!(
+                    expected_success(case.kind, *status, body).is_none(),
+                    "error {error:?} although Aliyun answered success"
+                );
             }
             if n == 0 {
                 prop_assert!(
-                    matches!(error.code(), "invalid_config" | "invalid_request_parameters" | "template_not_found"),
+                    matches!(
+                        error.code(),
+                        "invalid_config" | "invalid_request_parameters" | "template_not_found"
+                    ),
                     "nothing sent, yet {error:?}"
                 );
             }
             let boundary = &run.envelope;
             for (field, secret) in [("accessKeySecret", SECRET), ("securityToken", TOKEN)] {
                 if config.get(field).and_then(Value::as_str) == Some(secret) {
-                    prop_assert!(!boundary.contains(secret), "{field} in the error envelope: {boundary}");
+                    prop_assert!(
+                        !boundary.contains(secret),
+                        "{field} in the error envelope: {boundary}"
+                    );
                 }
             }
         }
@@ -244,19 +321,35 @@ fn send_message_never_panics_and_never_sends_more_than_three_requests() {
             let mut send_input = input.get("input").cloned().unwrap_or(Value::Null);
             // The corpus keeps the first attempt's time and nonce in the input, as the host once passed them.
             let stamp = Stamp {
-                now_ms: send_input.get("nowMs").and_then(Value::as_f64).unwrap_or(f64::NAN),
-                nonce: send_input.get("nonce").and_then(Value::as_str).unwrap_or_default().to_string(),
+                now_ms: send_input
+                    .get("nowMs")
+                    .and_then(Value::as_f64)
+                    .unwrap_or(f64::NAN),
+                nonce: send_input
+                    .get("nonce")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
             };
             if let Some(object) = send_input.as_object_mut() {
                 object.remove("nowMs");
                 object.remove("nonce");
             }
-            let case = SendCase { kind: kind_of(input), input: send_input, stamp, answers };
+            let case = SendCase {
+                kind: kind_of(input),
+                input: send_input,
+                stamp,
+                answers,
+            };
             check_send(&case)?;
             let fake_requests = {
                 let run = run(&case);
                 if let Some(code) = input.get("expectCode").and_then(Value::as_str) {
-                    prop_assert_eq!(run.result.as_ref().err().map(Error::code), Some(code), "corpus expectCode");
+                    prop_assert_eq!(
+                        run.result.as_ref().err().map(Error::code),
+                        Some(code),
+                        "corpus expectCode"
+                    );
                 }
                 if input.get("expectOk").and_then(Value::as_bool) == Some(true) {
                     prop_assert!(run.result.is_ok(), "corpus expectOk: {:?}", run.result);
@@ -320,16 +413,29 @@ fn template_param_is_json_stringify_of_the_string_fields() {
         "template_param",
         "template-param",
         |_| Ok(()),
-        prop::collection::vec((arb_text(), prop_oneof![3 => arb_text().prop_map(Value::String), 1 => arb_leaf()]), 0..8),
+        prop::collection::vec(
+            (
+                arb_text(),
+                prop_oneof![3 => arb_text().prop_map(Value::String), 1 => arb_leaf()],
+            ),
+            0..8,
+        ),
         |pairs| {
             let payload: serde_json::Map<String, Value> = pairs.into_iter().collect();
-            let written = Value::Object(aliyun_connectors::sms::template_params(&payload)).to_string();
+            let written =
+                Value::Object(aliyun_connectors::sms::template_params(&payload)).to_string();
             let expected = format!(
                 "{{{}}}",
                 payload
                     .iter()
-                    .filter(|(key, value)| value.is_string() && key.as_str() != "locale" && key.as_str() != "uiLocales")
-                    .map(|(key, value)| format!("{}:{}", js_quote(key), js_quote(value.as_str().unwrap_or_default())))
+                    .filter(|(key, value)| value.is_string()
+                        && key.as_str() != "locale"
+                        && key.as_str() != "uiLocales")
+                    .map(|(key, value)| format!(
+                        "{}:{}",
+                        js_quote(key),
+                        js_quote(value.as_str().unwrap_or_default())
+                    ))
                     .collect::<Vec<_>>()
                     .join(",")
             );

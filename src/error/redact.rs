@@ -73,7 +73,11 @@ impl Redactor {
             }
             // Longest first, so a shorter form (the code) never cuts a longer one (the body
             // that holds it) into pieces that are no longer recognised.
-            let at = self.forms.iter().position(|known| known.len() < form.len()).unwrap_or(self.forms.len());
+            let at = self
+                .forms
+                .iter()
+                .position(|known| known.len() < form.len())
+                .unwrap_or(self.forms.len());
             self.forms.insert(at, form);
         }
     }
@@ -114,8 +118,12 @@ fn form_encode(value: &str) -> String {
             _ => {
                 const HEX: &[u8; 16] = b"0123456789ABCDEF";
                 out.push('%');
-                out.push(char::from(HEX.get(usize::from(byte >> 4)).copied().unwrap_or(b'0')));
-                out.push(char::from(HEX.get(usize::from(byte & 15)).copied().unwrap_or(b'0')));
+                out.push(char::from(
+                    HEX.get(usize::from(byte >> 4)).copied().unwrap_or(b'0'),
+                ));
+                out.push(char::from(
+                    HEX.get(usize::from(byte & 15)).copied().unwrap_or(b'0'),
+                ));
             }
         }
     }
@@ -144,7 +152,10 @@ fn json_escape(value: &str, style: Json) -> String {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || (matches!(style, Json::Ascii { .. }) && (!c.is_ascii() || matches!(c, '<' | '>' | '&' | '=' | '\''))) => {
+            c if (c as u32) < 0x20
+                || (matches!(style, Json::Ascii { .. })
+                    && (!c.is_ascii() || matches!(c, '<' | '>' | '&' | '=' | '\''))) =>
+            {
                 for unit in c.encode_utf16(&mut units) {
                     match style {
                         Json::Ascii { upper: true } => out.push_str(&format!("\\u{unit:04X}")),
@@ -167,7 +178,13 @@ pub fn cut_string_to_sign(message: &str) -> &str {
     };
     let before = message.get(..at).unwrap_or_default().trim_end();
     let before = match before.len().checked_sub("server".len()) {
-        Some(start) if before.get(start..).is_some_and(|word| word.eq_ignore_ascii_case("server")) => before.get(..start).unwrap_or_default(),
+        Some(start)
+            if before
+                .get(start..)
+                .is_some_and(|word| word.eq_ignore_ascii_case("server")) =>
+        {
+            before.get(..start).unwrap_or_default()
+        }
         _ => before,
     };
     before.trim_end_matches(|c: char| c.is_whitespace() || c == ':' || c == ',' || c == ';')
@@ -180,11 +197,23 @@ mod tests {
     #[test]
     fn the_string_to_sign_is_cut_off() {
         let message = "Specified signature is not matched with our calculation. server string to sign is:POST&%2F&AccessKeyId%3Dx";
-        assert_eq!(cut_string_to_sign(message), "Specified signature is not matched with our calculation.");
-        assert_eq!(cut_string_to_sign("The StringToSign is X"), "The StringToSign is X");
+        assert_eq!(
+            cut_string_to_sign(message),
+            "Specified signature is not matched with our calculation."
+        );
+        assert_eq!(
+            cut_string_to_sign("The StringToSign is X"),
+            "The StringToSign is X"
+        );
         assert_eq!(cut_string_to_sign("string to sign: POST&"), "");
-        assert_eq!(cut_string_to_sign("Specified signature is not matched."), "Specified signature is not matched.");
-        assert_eq!(cut_string_to_sign("Bad. Server String To Sign is: x"), "Bad.");
+        assert_eq!(
+            cut_string_to_sign("Specified signature is not matched."),
+            "Specified signature is not matched."
+        );
+        assert_eq!(
+            cut_string_to_sign("Bad. Server String To Sign is: x"),
+            "Bad."
+        );
     }
 
     #[test]
@@ -218,7 +247,10 @@ mod tests {
         let mut redactor = Redactor::new();
         redactor.add("1234");
         redactor.add("body with 1234 inside");
-        assert_eq!(redactor.redact("x body with 1234 inside y 1234"), "x *** y ***");
+        assert_eq!(
+            redactor.redact("x body with 1234 inside y 1234"),
+            "x *** y ***"
+        );
     }
 
     #[test]
@@ -233,8 +265,14 @@ mod tests {
     #[test]
     fn json_escapes_match_what_servers_write() {
         assert_eq!(json_escape("a\"b\\c\nd", Json::Minimal), "a\\\"b\\\\c\\nd");
-        assert_eq!(json_escape("中<", Json::Ascii { upper: false }), "\\u4e2d\\u003c");
-        assert_eq!(json_escape("😀", Json::Ascii { upper: true }), "\\uD83D\\uDE00");
+        assert_eq!(
+            json_escape("中<", Json::Ascii { upper: false }),
+            "\\u4e2d\\u003c"
+        );
+        assert_eq!(
+            json_escape("😀", Json::Ascii { upper: true }),
+            "\\uD83D\\uDE00"
+        );
         assert_eq!(form_encode("a b*~"), "a+b*%7E");
     }
 }
