@@ -4,9 +4,8 @@
 //! so a space is `%20` (never `+`), `*` is `%2A` and `~` stays `~`. JS `encodeURIComponent`
 //! leaves `! ' ( ) *` alone, which is why JS signers need fix-ups; here there is one rule.
 
-/// `%00%01…%FF`: the escape of byte `b` is at `3 * b`. One `push_str` of a table slice per
-/// escaped byte instead of three `push`es of computed chars (at opt-level "z" each `push` is a
-/// call; the string to sign escapes every `%` of the canonical query again).
+/// `%00%01…%FF`: the escape of byte `b` is at `3 * b`, so an escape is one `push_str` (the
+/// string to sign escapes every `%` of the canonical query again: this loop is hot).
 // Indexing in a const initialiser cannot panic at run time: out of bounds fails the build.
 #[allow(clippy::indexing_slicing)]
 const ESCAPES_BYTES: [u8; 768] = {
@@ -26,9 +25,8 @@ const ESCAPES: &str = match core::str::from_utf8(&ESCAPES_BYTES) {
     Err(_) => "",
 };
 
-/// `UNRESERVED[b]` tells whether byte `b` stays literal: one load per byte where the
-/// range tests of `is_ascii_alphanumeric` and four comparisons were a chain of branches, on
-/// the loop that reads every byte of a form body twice (canonical query, then string to sign).
+/// `UNRESERVED[b]` tells whether byte `b` stays literal: one load per byte, on the loop that
+/// reads every byte of a form body twice (canonical query, then string to sign).
 // Indexing in a const initialiser cannot panic at run time: out of bounds fails the build.
 #[allow(clippy::indexing_slicing)]
 const UNRESERVED: [bool; 256] = {
@@ -50,8 +48,7 @@ fn is_unreserved(byte: u8) -> bool {
 
 /// Appends the percent-encoding of `text` to `out`.
 pub fn percent_encode_into(out: &mut String, text: &str) {
-    // Runs of unreserved bytes are copied whole: most of a form body is plain ASCII, and one
-    // push per byte was the single largest cost of signing (profiled: bench/profile.mjs).
+    // Runs of unreserved bytes are copied whole: most of a form body is plain ASCII.
     let bytes = text.as_bytes();
     let mut run_start = 0;
     for (index, &byte) in bytes.iter().enumerate() {

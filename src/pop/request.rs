@@ -95,9 +95,8 @@ pub fn timestamp(now_ms: f64) -> Result<String, Error> {
     let days = ms.div_euclid(MS_PER_DAY);
     let second_of_day = ms.rem_euclid(MS_PER_DAY) / 1000;
     let (year, month, day) = civil_from_days(days);
-    // Digit by digit rather than `format!`, whose machinery cost more than the rest of the
-    // timestamp on every signed request. Every field is in range: year 1970–9999, the rest
-    // two digits.
+    // Digit by digit rather than `format!`, on the path of every signed request. Every field
+    // is in range: year 1970–9999, the rest two digits.
     let mut out = String::with_capacity(20);
     push_digits(&mut out, year, 4);
     for (separator, value) in [
