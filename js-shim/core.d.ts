@@ -1,4 +1,4 @@
-import type { Envelope, Kind, ProviderResult, SendInput, Transport } from './types.js';
+import type { Delivered, Envelope, Kind, SendInput, Transport } from './types.js';
 import type { ConnectorMetadata } from '@logto/connector-kit';
 
 export declare function isEnvelope(value: unknown): value is Envelope<unknown>;
@@ -10,7 +10,7 @@ export declare function sendMessage(
   kind: Kind,
   input: SendInput,
   transport: Transport,
-): Promise<Envelope<ProviderResult>>;
+): Promise<Envelope<Delivered>>;
 
 /** Test hooks; not public API. */
 export declare const __testing: {

@@ -1,21 +1,16 @@
-// Shared declarations of the Wasm boundary (docs/contracts.md section 1) and of the connector
-// surface the host sees. Declarations only; nothing here exists at run time.
+// The connector surface the host sees. The Wasm boundary's own types (Kind, Envelope,
+// SendInput, Transport, Delivered) are declared once, in the core (src/wasm/mod.rs), and come
+// from the glue wasm-bindgen generates. Declarations only; nothing here exists at run time.
 import type {
   ConnectorMetadata,
   ConnectorType,
-  EmailTemplateDetails,
   GetConnectorConfig,
   GetI18nEmailTemplate,
   SendMessageData,
 } from '@logto/connector-kit';
+import type { Delivered, Envelope, ErrorData, Kind, SendInput, Transport } from '../pkg/aliyun_connectors.js';
 
-export type Kind = 'aliyun-dm' | 'aliyun-sms' | 'aliyun-sms-auth';
-
-export type ErrorData = { errorDescription: string; [key: string]: unknown };
-
-export type Envelope<T> =
-  | { ok: true; value: T }
-  | { ok: false; error: { code: string; data: ErrorData } };
+export type { Delivered, Envelope, ErrorData, Kind, SendInput, Transport };
 
 /** A config issue as the core reports it: `templates[2].usageType`; `''` is the whole config. */
 export type ConfigIssue = { path: string; message: string };
@@ -30,47 +25,6 @@ export type HostConfigIssue = { code: 'custom'; path: Array<string | number>; me
  */
 export type HostConfigError = Error & { errorDescription: string; issues: HostConfigIssue[] };
 
-export type SendInput = {
-  /** The raw stored config; the core validates it. */
-  config: unknown;
-  to: string;
-  /** A Logto TemplateType; unknown values fall back to Generic. */
-  type: string;
-  payload: Record<string, unknown>;
-  /** aliyun-dm only: `getI18nEmailTemplate(type, payload.locale)`, null if none or failed. */
-  template: EmailTemplateDetails | null;
-  nowMs: number;
-  nonce: string;
-};
-
-export type HttpRequest = {
-  method: 'POST';
-  url: string;
-  headers: Record<string, string>;
-  body: string;
-  timeoutMs: number;
-  /** Read at most this many bytes (plus one) of the answer; the core refuses larger ones. */
-  maxResponseBytes: number;
-};
-
-export type NetworkErrorKind = 'timeout' | 'refused' | 'dns' | 'reset' | 'other';
-
-export type TransportResult =
-  | { status: number; body: string }
-  | { networkError: { kind: NetworkErrorKind; message: string; sent: boolean } };
-
-export interface Transport {
-  /** Never rejects. */
-  send(req: HttpRequest): Promise<TransportResult>;
-  sleep(ms: number): Promise<void>;
-  stamp(): { nowMs: number; nonce: string };
-}
-
-/** Aliyun's success body: DM `{ EnvId, RequestId }`, SMS `{ Code, Message, BizId?, RequestId }`. */
-export type ProviderResult =
-  | { EnvId: string; RequestId: string }
-  | { Code: string; Message: string; BizId?: string; RequestId: string };
-
 /** The `configGuard` Logto calls: only `safeParse`, over the core's validation. */
 export type ConfigGuard = {
   safeParse(
@@ -83,7 +37,7 @@ export type AliyunConnector<Type extends ConnectorType.Email | ConnectorType.Sms
   type: Type;
   configGuard: ConfigGuard;
   /** Rejects only with `ConnectorError` from the host's `@logto/connector-kit`. */
-  sendMessage(data: SendMessageData, inputConfig?: unknown): Promise<ProviderResult>;
+  sendMessage(data: SendMessageData, inputConfig?: unknown): Promise<Delivered>;
 };
 
 export type CreateAliyunConnector<Type extends ConnectorType.Email | ConnectorType.Sms> = (options: {
