@@ -209,6 +209,7 @@ impl Send {
                     message,
                     host: host_of(&request.url).to_string(),
                     timeout_ms: request.timeout_ms,
+                    sent,
                 };
                 (Err(error), !sent)
             }

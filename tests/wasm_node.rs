@@ -12,6 +12,7 @@
     clippy::indexing_slicing
 )]
 
+use aliyun_connectors::config::{DM_REGIONS, SMS_REGIONS};
 use aliyun_connectors::wasm::{get_metadata, send_message, validate_config};
 use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
@@ -229,24 +230,50 @@ async fn the_module_exports_the_three_functions_by_their_camel_case_names() {
 
 // ── getMetadata ─────────────────────────────────────────────────────────────────────────
 
+/// The source file as plain data, with the region picker's choices filled from the core's
+/// region table (build.rs).
 #[wasm_bindgen_test]
-fn metadata_is_the_source_file_as_plain_data_for_both_kinds() {
+fn metadata_is_the_source_file_as_plain_data_for_every_kind() {
     let sources = [
-        ("aliyun-dm", include_str!("../src/metadata/aliyun-dm.json")),
+        (
+            "aliyun-dm",
+            include_str!("../src/metadata/aliyun-dm.json"),
+            Some(DM_REGIONS),
+        ),
         (
             "aliyun-sms",
             include_str!("../src/metadata/aliyun-sms.json"),
+            Some(SMS_REGIONS),
+        ),
+        (
+            "aliyun-sms-auth",
+            include_str!("../src/metadata/aliyun-sms-auth.json"),
+            None,
         ),
     ];
-    for (kind, source) in sources {
+    for (kind, source, regions) in sources {
         let envelope = get_metadata(JsValue::from_str(kind));
         assert_eq!(checked(&envelope), None, "{kind}");
         let value = get(&envelope, "value");
-        assert!(
-            deep_equal(&value, &JSON::parse(source).unwrap()),
-            "{kind}: {}",
-            text(&value)
-        );
+        let expected = JSON::parse(source).unwrap();
+        if let Some(regions) = regions {
+            let items = Array::from(&get(&expected, "formItems"));
+            let picker = items
+                .iter()
+                .find(|item| get(item, "key").as_string().as_deref() == Some("regionId"))
+                .expect("a regionId form item");
+            let choices: Array = regions
+                .iter()
+                .map(|region| {
+                    js(&format!(
+                        "({{ value: {:?}, title: {:?} }})",
+                        region.id, region.title
+                    ))
+                })
+                .collect();
+            Reflect::set(&picker, &JsValue::from_str("selectItems"), &choices).unwrap();
+        }
+        assert!(deep_equal(&value, &expected), "{kind}: {}", text(&value));
         // Logto types these as nullable and its own connectors set them to null.
         for key in ["platform", "logoDark"] {
             assert!(
@@ -849,14 +876,11 @@ async fn bad_send_inputs_resolve_to_envelopes_without_a_fetch() {
     }
 }
 
-// ── Faults in src/, ignored until fixed (`wasm-pack test --node -- --include-ignored`) ──
+// ── A transport that misbehaves ──
 
-/// src/wasm/fetch.rs `exchange`: when the deadline passes it only aborts the request's
-/// AbortController, and nothing ends the send itself. A fetch that does not honour its signal,
-/// or an answer whose body is not tied to it, leaves the send's promise pending forever (and
-/// the Logto request waiting on it).
+/// The deadline ends the send itself: a fetch that does not honour its signal, or an answer
+/// whose body is not tied to it, must not leave the send (and the Logto request) pending.
 #[wasm_bindgen_test]
-#[ignore = "src/wasm/fetch.rs: the deadline ends a send only through the fetch's AbortSignal"]
 async fn a_fetch_or_body_that_ignores_the_signal_still_ends_at_the_deadline() {
     for (what, answer) in [("fetch", Fake::deaf()), ("body", Fake::stalled())] {
         let fake = Fake::new(vec![answer, ok(DM_OK)], JsValue::UNDEFINED, "at-once");
@@ -884,12 +908,9 @@ async fn a_fetch_or_body_that_ignores_the_signal_still_ends_at_the_deadline() {
     }
 }
 
-/// src/wasm/fetch.rs `exchange`: a sleep that returns no promise (a host that forgot `return`)
-/// is taken for a deadline that has already passed. The request goes out and is aborted at
-/// once, and the send reports a timeout that "may have been sent", where a sleep that throws
-/// sends nothing and says why.
+/// A sleep that returns no promise (a host that forgot `return`) sets no deadline, so nothing
+/// is sent, and the error names the sleep, as for a sleep that throws.
 #[wasm_bindgen_test]
-#[ignore = "src/wasm/fetch.rs: a sleep that returns no promise aborts every request at once"]
 async fn a_sleep_that_returns_no_promise_sends_nothing() {
     for overrides in ["{ sleep: () => undefined }", "{ sleep: () => 42 }"] {
         let fake = Fake::new(vec![Fake::silent()], js(overrides), "pending");
@@ -914,12 +935,10 @@ async fn a_sleep_that_returns_no_promise_sends_nothing() {
     }
 }
 
-/// src/wasm/mod.rs `Flight::stamp` drops what the transport did wrong: a now() or nonce() that
-/// throws or returns garbage is reported as invalid_request_parameters about "nowMs" or the
-/// nonce's format (Logto answers 400, as if the caller's request were at fault), where a
-/// throwing sleep is a general error that names the transport's sleep.
+/// A now() or nonce() that throws or returns garbage is the host's fault, not the caller's:
+/// a general error naming the transport's call (never invalid_request_parameters, which Logto
+/// answers with 400).
 #[wasm_bindgen_test]
-#[ignore = "src/wasm/mod.rs: a broken now() or nonce() is reported as the caller's invalid parameters"]
 async fn a_broken_clock_or_nonce_is_reported_as_the_transports_fault() {
     let cases = [
         ("{ now() { throw new Error('no clock'); } }", "now()"),
@@ -947,11 +966,9 @@ async fn a_broken_clock_or_nonce_is_reported_as_the_transports_fault() {
     }
 }
 
-/// src/error.rs `Error::description`: every `NetworkErrorKind::Other` says "The message may
-/// have been sent, so it was not retried", also for the failures that provably sent nothing and
-/// were retried (`sent: false`): a sleep that throws, a URL undici refuses to use.
+/// A failure that provably sent nothing (a sleep that throws, a URL undici refuses to use)
+/// does not say the message may have been sent.
 #[wasm_bindgen_test]
-#[ignore = "src/error.rs: an unsent failure of kind other says it may have been sent and was not retried"]
 async fn a_failure_that_sent_nothing_does_not_say_it_may_have_been_sent() {
     let cases = [
         (

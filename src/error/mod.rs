@@ -136,6 +136,8 @@ pub enum Error {
         host: String,
         /// The timeout that applied, in milliseconds.
         timeout_ms: u32,
+        /// `false` when the request provably never reached a server.
+        sent: bool,
     },
     /// A bug: an unexpected state inside the core or at the boundary.
     Internal {
@@ -195,6 +197,7 @@ impl Error {
                 message,
                 host,
                 timeout_ms,
+                sent,
             } => match kind {
                 NetworkErrorKind::Timeout => format!(
                     "Aliyun ({host}) did not answer within {timeout_ms} ms. The message may have been sent, so it was not retried; check the network path to Aliyun or raise timeoutMs."
@@ -204,6 +207,9 @@ impl Error {
                 ),
                 NetworkErrorKind::Reset => format!(
                     "The connection to {host} broke before Aliyun answered ({message}). The message may have been sent, so it was not retried."
+                ),
+                NetworkErrorKind::Other if !sent => format!(
+                    "The request to {host} could not be made ({message}). Nothing was sent."
                 ),
                 NetworkErrorKind::Other => format!(
                     "The request to {host} failed ({message}). The message may have been sent, so it was not retried."

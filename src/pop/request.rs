@@ -84,10 +84,9 @@ const MAX_TIMESTAMP_MS: f64 = 253_402_300_799_000.0;
 /// milliseconds, as Aliyun's `Timestamp` requires.
 pub fn timestamp(now_ms: f64) -> Result<String, Error> {
     if !now_ms.is_finite() || !(0.0..=MAX_TIMESTAMP_MS).contains(&now_ms) {
-        return Err(Error::InvalidRequest {
-            message:
-                "nowMs must be a time between 1970 and 9999 in milliseconds since the Unix epoch."
-                    .into(),
+        // The host's clock is at fault, not the caller's request.
+        return Err(Error::Internal {
+            message: "the transport's now() must give a time between 1970 and 9999 in milliseconds since the Unix epoch (Date.now())".into(),
         });
     }
     // In range and finite, so the conversion is exact to the millisecond.
@@ -139,8 +138,8 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 /// printable ASCII characters so that a UUID always fits.
 pub fn check_nonce(nonce: &str) -> Result<(), Error> {
     if nonce.is_empty() || nonce.len() > 64 || !nonce.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(Error::InvalidRequest {
-            message: "nonce must be 1 to 64 printable ASCII characters (a UUID).".into(),
+        return Err(Error::Internal {
+            message: "the transport's nonce() must give 1 to 64 printable ASCII characters (crypto.randomUUID())".into(),
         });
     }
     Ok(())

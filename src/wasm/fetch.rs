@@ -113,22 +113,46 @@ struct Exchange {
 
 impl Exchange {
     fn finish(&self, result: TransportResult) -> JsValue {
-        // A sleep without cancel() just fires later and finds the exchange finished.
-        let _ = self.deadline.borrow().unchecked_ref::<Sleeping>().cancel();
+        // Taken, so the pending timer (and the continuation it holds, which holds this
+        // exchange) can be collected. A sleep without cancel() fires later and finds nothing.
+        let deadline = self.deadline.replace(JsValue::UNDEFINED);
+        let _ = deadline.unchecked_ref::<Sleeping>().cancel();
         match self.done.borrow_mut().take() {
             Some(done) => done(result),
-            None => JsValue::UNDEFINED,
+            None => pending(),
         }
     }
 
     fn failed(&self, thrown: &JsValue) -> JsValue {
         self.finish(classify(&rejection_of(thrown), self.timeout_ms))
     }
+
+    /// The deadline passed: aborts the request and the reading of its answer, and ends the
+    /// exchange with a timeout if it has not ended already.
+    fn expire(&self, why: &str) -> JsValue {
+        if self.done.borrow().is_none() {
+            return pending();
+        }
+        self.abort.abort();
+        let timed_out = Rejection {
+            timed_out: true,
+            messages: vec![why.to_string()],
+            ..Rejection::default()
+        };
+        self.finish(classify(&timed_out, self.timeout_ms))
+    }
 }
 
-/// Sends `request` with `transport` and hands what came back to `done`; returns the promise of
-/// whatever `done` returns. `abort` is the send's controller: aborted only when a deadline
-/// passes, which ends the send. Errors are values: nothing here rejects on its own.
+/// Whether `value` has a `then` method (a promise, or a promise-like the chain can adopt).
+fn is_thenable(value: &JsValue) -> bool {
+    value.is_object()
+        && Reflect::get(value, &JsValue::from_str("then")).is_ok_and(|then| then.is_function())
+}
+
+/// Sends `request` with `transport` and hands what came back to `done`, once: the answer, a
+/// failure, or the deadline passing, whichever is first. Returns the promise of whatever `done`
+/// returns. `abort` is the send's controller, aborted when a deadline passes. Errors are values:
+/// nothing here rejects on its own.
 pub(crate) fn exchange(
     transport: &JsTransport,
     request: &HttpRequest,
@@ -146,22 +170,28 @@ pub(crate) fn exchange(
     });
 
     // Every request has a deadline: without a working sleep, nothing is sent.
-    let Ok(timer) = transport.sleep(request.timeout_ms) else {
-        return Promise::resolve(&exchange.finish(unsent(
-            "the transport's sleep failed, so no deadline could be set",
-        )));
-    };
-    // When the deadline passes (or a broken sleep rejects), the controller aborts the request
-    // and the reading of its answer: `abort` bound to it, so no Rust continuation waits on
-    // every timer. The answer's reader sees the AbortError and reports a timeout.
-    if let Ok(abort) = Reflect::get(&exchange.abort, &JsValue::from_str("abort")) {
-        if let Some(abort) = abort.dyn_ref::<js_sys::Function>() {
-            let abort: JsValue = abort.bind0(&exchange.abort).into();
-            let _ = Promise::resolve(&timer)
-                .unchecked_ref::<Thenable>()
-                .then_with(&abort, &abort);
+    let timer = match transport.sleep(request.timeout_ms) {
+        Ok(timer) if is_thenable(&timer) => timer,
+        Ok(_) => {
+            return Promise::resolve(&exchange.finish(unsent(
+                "the transport's sleep() returned no promise, so no deadline could be set",
+            )))
         }
-    }
+        Err(_) => {
+            return Promise::resolve(&exchange.finish(unsent(
+                "the transport's sleep() threw, so no deadline could be set",
+            )))
+        }
+    };
+    // The deadline ends the send itself, whatever the fetch or the body's stream do with the
+    // abort signal; a sleep that rejects loses the deadline, which ends the send the same way.
+    let expired = Rc::clone(&exchange);
+    let lost = Rc::clone(&exchange);
+    let deadline = then2(
+        &Promise::resolve(&timer),
+        move |_| expired.expire("no answer within the deadline"),
+        move |_| lost.expire("the transport's sleep() rejected, so the deadline was lost"),
+    );
     exchange.deadline.replace(timer);
 
     let init = RequestInit::new();
@@ -173,11 +203,19 @@ pub(crate) fn exchange(
 
     let answered = Rc::clone(&exchange);
     let refused = Rc::clone(&exchange);
-    then2(
+    let answer = then2(
         &promise_of(transport.fetch(&request.url, &init)),
         move |response| read_answer(&answered, response),
         move |thrown| refused.failed(&thrown),
-    )
+    );
+    // Whichever ends the exchange settles the send; the other chain is left pending. A trap in
+    // either rejects the race, which the shim sees.
+    Promise::race(&js_sys::Array::of2(&answer, &deadline))
+}
+
+/// A promise that never settles: what the chain that did not end an exchange resolves to.
+fn pending() -> JsValue {
+    Promise::new(&mut |_, _| {}).into()
 }
 
 fn unsent(message: &str) -> TransportResult {

@@ -248,21 +248,18 @@ struct Flight {
 }
 
 impl Flight {
-    /// This attempt's time and nonce, from the host.
+    /// This attempt's time and nonce, from the host. What they give is checked where the
+    /// request is signed; here only a call that throws.
     fn stamp(&self) -> Result<Stamp, Error> {
-        let now_ms = self
-            .transport
-            .now()
-            .ok()
-            .and_then(|now| now.as_f64())
-            .unwrap_or(f64::NAN);
-        let nonce = self
-            .transport
-            .nonce()
-            .ok()
-            .and_then(|nonce| nonce.as_string())
-            .unwrap_or_default();
-        Ok(Stamp { now_ms, nonce })
+        let threw = |call: &str| Error::Internal {
+            message: format!("the transport's {call} threw"),
+        };
+        let now_ms = self.transport.now().map_err(|_| threw("now()"))?;
+        let nonce = self.transport.nonce().map_err(|_| threw("nonce()"))?;
+        Ok(Stamp {
+            now_ms: now_ms.as_f64().unwrap_or(f64::NAN),
+            nonce: nonce.as_string().unwrap_or_default(),
+        })
     }
 
     fn envelope(&self, outcome: Result<crate::send::Delivered, Error>) -> JsValue {
