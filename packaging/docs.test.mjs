@@ -57,13 +57,28 @@ export const CONNECTORS = {
     ],
     template: ['usageType', 'templateCode', 'type', 'locale'],
   },
+  'aliyun-sms-auth': {
+    factoryId: 'aliyun-sms-auth-wasm',
+    top: [
+      'accessKeyId',
+      'accessKeySecret',
+      'signName',
+      'templates',
+      'codeValidityMinutes',
+      'endpoint',
+      'securityToken',
+      'timeoutMs',
+    ],
+    template: ['usageType', 'templateCode', 'locale'],
+  },
 };
 
 const read = (connector, file) => readFileSync(join(here, connector, file));
 
 // The official connectors these replace: factory id (`metadata.id`) and `target`, as in Logto's
-// packages/connectors/connector-aliyun-{dm,sms}/src/constant.ts. A test below checks them
-// against the official packages installed as devDependencies.
+// packages/connectors/connector-aliyun-{dm,sms,sms-mas}/src/constant.ts. A test below checks them
+// against the official packages installed as devDependencies; @logto/connector-aliyun-sms-mas
+// (1.1.2) is not one yet, so for it that part is skipped and only ours is checked against these.
 export const OFFICIAL = {
   'aliyun-dm': { pkg: '@logto/connector-aliyun-dm', id: 'aliyun-direct-mail', target: 'aliyun-dm' },
   'aliyun-sms': {
@@ -71,7 +86,16 @@ export const OFFICIAL = {
     id: 'aliyun-short-message-service',
     target: 'aliyun-sms',
   },
+  'aliyun-sms-auth': {
+    pkg: '@logto/connector-aliyun-sms-mas',
+    id: 'aliyun-short-message-auth-service',
+    target: 'aliyun-sms-mas',
+  },
 };
+
+// The system templates of Aliyun's SMS authentication service (号码认证 → 短信认证参数配置 →
+// 赠送模板配置); `templateCode` of an aliyun-sms-auth template is one of these.
+const SYSTEM_TEMPLATE_CODES = ['100001', '100002', '100003', '100004', '100005'];
 
 const metadataOf = (connector) =>
   JSON.parse(readFileSync(join(here, '..', 'src', 'metadata', `${connector}.json`), 'utf8'));
@@ -208,6 +232,23 @@ export function links(text) {
   }
   return targets;
 }
+
+/**
+ * The usage type → template code table of a README: rows whose first cell is a usage type and
+ * whose second is a six-digit code, both in backticks. Returns `[usageType, code]` pairs in order.
+ */
+export function usageTemplateRows(text) {
+  const rows = [];
+  for (const line of proseLines(text)) {
+    const m = /^\s*\|\s*`(\w+)`\s*\|\s*`(\d{6})`\s*\|/.exec(line);
+    if (m && USAGE_TYPES.includes(m[1])) rows.push([m[1], m[2]]);
+  }
+  return rows;
+}
+
+/** The `templates` a connector's console form starts with (its Json form item's default). */
+const defaultTemplates = (metadata) =>
+  metadata.formItems.find((item) => item.key === 'templates')?.defaultValue ?? [];
 
 // ---------------------------------------------------------------------------
 // Mojibake: UTF-8 bytes read as Windows-1252 or as Mac Roman.
@@ -418,6 +459,31 @@ for (const connector of Object.keys(CONNECTORS)) {
       }
     });
 
+    if (connector === 'aliyun-sms-auth') {
+      const metadata = metadataOf(connector);
+      const expected = defaultTemplates(metadata).map(({ usageType, templateCode }) => [usageType, templateCode]);
+
+      test(`${connector}/${file}: the usage type → template table matches the form's default templates`, () => {
+        assert.equal(expected.length, USAGE_TYPES.length, 'the form should start with a template for each usage type');
+        const rows = usageTemplateRows(text);
+        assert.deepEqual(rows.map(([type]) => type).filter((type, i, all) => all.indexOf(type) !== i), [], 'a usage type listed twice');
+        assert.deepEqual(new Map(rows), new Map(expected));
+      });
+
+      test(`${connector}/${file}: the complete example uses the form's default templates`, () => {
+        const example = codeBlocks(text).find(({ lang, lines }) => lang === 'json' && lines.some((l) => l.includes('"templates"')));
+        assert.ok(example, 'no JSON example with templates');
+        const config = JSON.parse(example.lines.join('\n'));
+        assert.deepEqual(config.templates.map(({ usageType, templateCode }) => [usageType, templateCode]), expected);
+      });
+
+      test(`${connector}/${file}: lists the five system templates`, () => {
+        for (const code of SYSTEM_TEMPLATE_CODES) {
+          assert.ok(proseLines(text).some((line) => line.startsWith(`| \`${code}\` |`)), `no row for ${code}`);
+        }
+      });
+    }
+
     test(`${connector}/${file}: names every config key in backticks`, () => {
       for (const key of [...top, ...template]) assert.ok(text.includes(`\`${key}\``), `\`${key}\` is not mentioned`);
       for (const type of USAGE_TYPES) assert.ok(text.includes(`\`${type}\``), `usage type \`${type}\` is not mentioned`);
@@ -439,7 +505,18 @@ for (const connector of Object.keys(CONNECTORS)) {
     for (const type of USAGE_TYPES) assert.ok(types.has(type), `the example should show usage type ${type}`);
     const required = connector === 'aliyun-dm' ? ['accessKeyId', 'accessKeySecret', 'accountName', 'regionId'] : ['accessKeyId', 'accessKeySecret', 'signName'];
     for (const key of required) assert.equal(typeof config[key], 'string', `${key} must be a string`);
-    if (connector === 'aliyun-dm') {
+    if (connector === 'aliyun-sms-auth') {
+      assert.deepEqual(
+        config.templates.map(({ usageType, templateCode }) => ({ usageType, templateCode })),
+        defaultTemplates(metadataOf(connector)),
+        'the README calls it the same configuration as its complete example, the form default',
+      );
+      for (const t of config.templates) {
+        assert.ok(SYSTEM_TEMPLATE_CODES.includes(t.templateCode), `${t.usageType}: ${t.templateCode} is not a system template code`);
+      }
+      const minutes = config.codeValidityMinutes;
+      if (minutes !== undefined) assert.ok(Number.isInteger(minutes) && minutes >= 1 && minutes <= 60, `codeValidityMinutes ${minutes}`);
+    } else if (connector === 'aliyun-dm') {
       for (const t of config.templates) {
         assert.equal(typeof t.subject, 'string');
         assert.equal(typeof t.content, 'string');
@@ -510,6 +587,8 @@ for (const connector of Object.keys(CONNECTORS)) {
 
   test(`${connector}: OFFICIAL matches the installed ${OFFICIAL[connector].pkg}`, async (t) => {
     const { pkg, id, target } = OFFICIAL[connector];
+    assert.equal(metadata.target, target, 'ours keeps the official target');
+    assert.notEqual(metadata.id, id, 'ours has its own factory id');
     let createConnector;
     try {
       ({ default: createConnector } = await import(pkg));
@@ -524,8 +603,6 @@ for (const connector of Object.keys(CONNECTORS)) {
     });
     assert.equal(official.metadata.id, id);
     assert.equal(official.metadata.target, target);
-    assert.equal(metadata.target, target, 'ours keeps the official target');
-    assert.notEqual(metadata.id, id, 'ours has its own factory id');
     for (const lang of METADATA_LANGUAGES) {
       const officialName = official.metadata.name[lang];
       if (officialName) assert.notEqual(metadata.name[lang], officialName, lang);
@@ -552,6 +629,23 @@ test('the repository docs spell the official factory ids right', () => {
       }
     }
   }
+});
+
+test('usageTemplateRows reads only usage type → six-digit code rows', () => {
+  const text = [
+    '| Usage type | Template |',
+    '| `SignIn` | `100001` | when |',
+    '| `100002` | changing the phone |',
+    '| `Foo` | `100003` |',
+    '```md',
+    '| `Register` | `100004` |',
+    '```',
+    '| `BindMfa` | `100005` |',
+  ].join('\n');
+  assert.deepEqual(usageTemplateRows(text), [
+    ['SignIn', '100001'],
+    ['BindMfa', '100005'],
+  ]);
 });
 
 test('the console layout gives the limits the comments state', () => {
