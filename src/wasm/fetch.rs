@@ -294,8 +294,12 @@ fn read_chunk(exchange: Rc<Exchange>, reader: ReadableStreamDefaultReader) -> Js
                     // The rest is not needed; cancelling frees the connection.
                     let _ = reader.cancel();
                 }
+                // As Response.text() decodes, which the declared-length path uses: UTF-8
+                // with a leading byte order mark dropped.
+                let bytes = exchange.bytes.take();
+                let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
                 let body = Body::read(
-                    String::from_utf8_lossy(&exchange.bytes.borrow()).into_owned(),
+                    String::from_utf8_lossy(text).into_owned(),
                     exchange.max_bytes,
                 );
                 return exchange.finish(TransportResult::Response {
