@@ -1327,3 +1327,135 @@ test(`a provider answer of ${Math.round(wideBody.length / 1024)} KB holding ${WI
   }
   assert.deepEqual(problems, []);
 });
+
+// ─── deadlines, and what an error says about sending ────────────────────────────────────────
+
+/** A local server that takes requests and never answers: only a deadline ends them. */
+const silentServer = async () => {
+  const sockets = new Set();
+  const server = http.createServer(() => {});
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/`,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+};
+
+const sendWith = (core, kind, endpoint, transport) =>
+  settleWithin(
+    core.sendMessage(kind, { config: baseConfig(kind, endpoint), to: kind === 'aliyun-dm' ? 'deadline@example.com' : '13912345678', type: 'SignIn', payload: { code: '1' }, template: null }, transport),
+    SETTLE_MS,
+  );
+
+test('a deadline is a timeout whatever the sleep resolves to (the contract types it Promise<unknown>) or when a broken sleep rejects', async () => {
+  const silent = await silentServer();
+  const problems = [];
+  try {
+    const later = (settle) => (ms) => {
+      let timer;
+      const slept = new Promise((resolve, reject) => {
+        timer = setTimeout(() => settle(resolve, reject), Math.ceil(ms / SPEEDUP));
+      });
+      slept.cancel = () => clearTimeout(timer);
+      return slept;
+    };
+    const sleeps = {
+      'resolves to a string': later((resolve) => resolve('slept')),
+      'resolves to an Error': later((resolve) => resolve(new Error('a value, not a failure'))),
+      'returns a number, not a promise': () => 5,
+      'rejects (a broken timer)': later((resolve, reject) => reject(new Error('broken timer'))),
+    };
+    for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+      for (const [name, sleep] of Object.entries(sleeps)) {
+        // The real fetch, past the test's guard, to a server that never answers.
+        const hostFetch = (url, init) => realFetch(url, init);
+        for (const [fetchName, fetch] of [['the host fetch', hostFetch], ['a fetch honouring its signal', honouringSignal]]) {
+          const endpoint = fetch === hostFetch ? silent.url : provider.url;
+          const outcome = await sendWith(coreFor(kind), kind, endpoint, { ...honestTransport(), fetch, sleep });
+          const data = outcome.value?.error?.data;
+          if (outcome.status !== 'resolved' || data?.network !== 'timeout') {
+            problems.push(`${kind}, sleep ${name}, ${fetchName}: expected network timeout, got ${outcome.status === 'resolved' ? textOf(outcome.value) : outcome.status}`);
+          }
+        }
+      }
+    }
+  } finally {
+    await silent.close();
+  }
+  for (const line of problems) console.log(`[boundary-fuzz]   ${line}`);
+  assert.deepEqual(problems, []);
+});
+
+test('an error never says a message may have been sent and was not retried when it was never sent, or was retried', async () => {
+  const problems = [];
+  const cases = [
+    ['sleep throws (no deadline, nothing sent)', { sleep: thrower(new Error('timer')), fetch: answering('aliyun-dm') }, 0],
+    ['fetch refuses a port ("bad port")', { fetch: rejecting(() => failing(new Error('bad port'))) }, 3],
+    ['fetch refuses the URL (ERR_INVALID_URL)', { fetch: rejecting(() => Object.assign(new TypeError('Invalid URL'), { code: 'ERR_INVALID_URL' })) }, 3],
+  ];
+  for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+    for (const [name, members, attempts] of cases) {
+      let fetches = 0;
+      const base = { ...honestTransport(), ...members };
+      const outcome = await sendWith(coreFor(kind), kind, provider.url, { ...base, fetch: (...args) => { fetches += 1; return base.fetch(...args); } });
+      const description = outcome.value?.error?.data?.errorDescription ?? '';
+      if (fetches !== attempts) problems.push(`${kind} ${name}: ${fetches} fetches, expected ${attempts}`);
+      if (outcome.status !== 'resolved' || outcome.value.ok || /may have been sent|not retried/.test(description)) {
+        problems.push(`${kind} ${name}: ${outcome.status === 'resolved' ? description : outcome.status}`);
+      }
+    }
+  }
+  for (const line of problems) console.log(`[boundary-fuzz]   ${line}`);
+  assert.deepEqual(problems, []);
+});
+
+test('a send settles at its deadline even when the fetch ignores its signal or its answer stalls', async () => {
+  const LIVENESS_MS = 10_000;
+  const problems = [];
+  const stalling = async () => new Response(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode('{"EnvId":')), pull: () => new Promise(() => {}) }));
+  const unchunked = async () => new Response(new ReadableStream({ pull: () => new Promise(() => {}) }), { headers: { 'content-length': '10' } });
+  for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+    for (const [name, fetch] of [
+      ['a fetch that never settles and ignores its signal', neverSettles],
+      ['an answer whose body stalls (read in chunks)', stalling],
+      ['an answer whose body stalls (declared length)', unchunked],
+    ]) {
+      const input = { config: baseConfig(kind, provider.url), to: kind === 'aliyun-dm' ? 'stall@example.com' : '13912345678', type: 'SignIn', payload: { code: '1' }, template: null };
+      const outcome = await settleWithin(coreFor(kind).sendMessage(kind, input, { ...honestTransport(), fetch }), LIVENESS_MS);
+      if (outcome.status !== 'resolved' || outcome.value?.error?.data?.network !== 'timeout') {
+        problems.push(`${kind} ${name}: ${outcome.status === 'unsettled' ? `unsettled after ${LIVENESS_MS} ms (the deadline passed after ${baseConfig(kind, '').timeoutMs / SPEEDUP} ms)` : textOf(outcome.value ?? outcome.error)}`);
+      }
+    }
+  }
+  for (const line of problems) console.log(`[boundary-fuzz]   ${line}`);
+  assert.deepEqual(problems, []);
+});
+
+test('an answer reads the same whether its length is declared or it comes in chunks: a UTF-8 BOM before a success', async () => {
+  const problems = [];
+  for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+    for (const how of ['declared', 'chunked']) {
+      const RequestId = `bom-${how}-${randomUUID()}`;
+      const body = `\uFEFF${JSON.stringify(successFields(actionOf(kind), RequestId))}`;
+      registerIfSuccess(actionOf(kind), 200, body);
+      const bytes = new TextEncoder().encode(body);
+      const fetch = async () =>
+        how === 'declared'
+          ? new Response(bytes, { headers: { 'content-length': String(bytes.length) } })
+          : new Response(new ReadableStream({ start: (c) => { c.enqueue(bytes); c.close(); } }));
+      const outcome = await sendWith(coreFor(kind), kind, provider.url, { ...honestTransport(), fetch });
+      if (outcome.status !== 'resolved' || outcome.value.ok !== true || outcome.value.value.RequestId !== RequestId) {
+        problems.push(`${kind} ${how}: ${outcome.status === 'resolved' ? textOf(outcome.value) : outcome.status}`);
+      }
+    }
+  }
+  for (const line of problems) console.log(`[boundary-fuzz]   ${line}`);
+  assert.deepEqual(problems, []);
+});
