@@ -125,7 +125,6 @@ export const probeWasmMemory = () => {
       const found = instances.filter(({ origin }) => origin.startsWith(`${packageDir}${path.sep}`)).at(-1);
       return found ? found.instance.exports.memory.buffer.byteLength : null;
     },
-    instancesOf: (packageDir) => instances.filter(({ origin }) => origin.startsWith(`${packageDir}${path.sep}`)).length,
     stop: () => {
       WebAssembly.Instance = Original;
     },
