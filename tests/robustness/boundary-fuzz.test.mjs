@@ -1421,19 +1421,23 @@ test('a send settles at its deadline even when the fetch ignores its signal or i
   const problems = [];
   const stalling = async () => new Response(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode('{"EnvId":')), pull: () => new Promise(() => {}) }));
   const unchunked = async () => new Response(new ReadableStream({ pull: () => new Promise(() => {}) }), { headers: { 'content-length': '10' } });
-  for (const kind of ['aliyun-dm', 'aliyun-sms']) {
-    for (const [name, fetch] of [
+  const cases = ['aliyun-dm', 'aliyun-sms'].flatMap((kind) =>
+    [
       ['a fetch that never settles and ignores its signal', neverSettles],
       ['an answer whose body stalls (read in chunks)', stalling],
       ['an answer whose body stalls (declared length)', unchunked],
-    ]) {
+    ].map(([name, fetch]) => ({ kind, name, fetch })),
+  );
+  // All at once: each may take the whole liveness bound.
+  await Promise.all(
+    cases.map(async ({ kind, name, fetch }) => {
       const input = { config: baseConfig(kind, provider.url), to: kind === 'aliyun-dm' ? 'stall@example.com' : '13912345678', type: 'SignIn', payload: { code: '1' }, template: null };
       const outcome = await settleWithin(coreFor(kind).sendMessage(kind, input, { ...honestTransport(), fetch }), LIVENESS_MS);
       if (outcome.status !== 'resolved' || outcome.value?.error?.data?.network !== 'timeout') {
         problems.push(`${kind} ${name}: ${outcome.status === 'unsettled' ? `unsettled after ${LIVENESS_MS} ms (the deadline passed after ${baseConfig(kind, '').timeoutMs / SPEEDUP} ms)` : textOf(outcome.value ?? outcome.error)}`);
       }
-    }
-  }
+    }),
+  );
   for (const line of problems) console.log(`[boundary-fuzz]   ${line}`);
   assert.deepEqual(problems, []);
 });
