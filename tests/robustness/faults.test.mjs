@@ -2,8 +2,10 @@
 // the send rejects with the host's ConnectorError of the right code, settles (a hang is cut
 // by timeoutMs; nothing waits forever), never resolves, and a message that got a fault is never delivered twice (only `slow`
 // delivers it, once). Retries happen only for answers that prove Aliyun did not take the
-// message, each with a fresh nonce.
+// message, each with a fresh nonce. Then what the transport meets on real sockets beyond the
+// sandbox's modes: redirects, endless and stalled answers, a reset mid-body, an unknown host.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, test } from 'node:test';
 
 import { ConnectorErrorCodes } from '@logto/connector-kit';
@@ -11,7 +13,7 @@ import { ConnectorErrorCodes } from '@logto/connector-kit';
 import { allCodes, codeFitsProduct } from '../../sandbox/errors.mjs';
 import { dmConfig, sandbox, smsConfig } from '../js/fixtures.mjs';
 import { logtoHost } from '../js/host.mjs';
-import { closedPort, ConnectorError, describeRejection, settle, watchTraps } from './support.mjs';
+import { closedPort, ConnectorError, describeRejection, settle, settleWithin, watchTraps } from './support.mjs';
 
 const TIMEOUT_MS = 1000; // the smallest timeoutMs the config accepts
 // A liveness bound, not a timing: every fault must settle, and the most any may take is one
@@ -203,6 +205,119 @@ for (const { kind, action, product, config, to } of products) {
       if (nonces.size !== own.length) fail('a retry reused a nonce');
     });
     assert.equal(traps.count(), 0, 'the Wasm core trapped');
+    assert.deepEqual(problems, []);
+  });
+}
+
+/**
+ * A local server answering every request with `answer(req, res)`; counts requests and sees
+ * each answer's connection close.
+ */
+const localServer = async (answer) => {
+  const sockets = new Set();
+  let requests = 0;
+  let closed = 0;
+  const server = http.createServer((req, res) => {
+    requests += 1;
+    res.on('close', () => {
+      closed += 1;
+    });
+    req.resume();
+    req.on('end', () => answer(req, res));
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/`,
+    requests: () => requests,
+    closed: () => closed,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+};
+
+/** Writes 16 KB chunks for as long as the client reads them. */
+const endless = (res) => {
+  const chunk = Buffer.alloc(16 * 1024, 'x');
+  const write = () => {
+    while (!res.destroyed && res.write(chunk));
+    if (!res.destroyed) res.once('drain', write);
+  };
+  write();
+};
+
+for (const { kind, config, to } of products) {
+  test(`${kind}: the transport over real sockets: a redirect is reported and never followed, an endless answer is cut at the cap and its connection freed, a stalled body times out, a reset mid-body and an unknown host are told apart`, async () => {
+    const target = await localServer((req, res) => res.end('{"EnvId":"1","RequestId":"followed"}'));
+    const servers = [target];
+    const problems = [];
+    try {
+      const cases = [];
+      for (const status of [301, 302, 307, 308]) {
+        cases.push({
+          name: `redirect ${status}`,
+          answer: (req, res) => res.writeHead(status, { location: target.url }).end(),
+          expected: General,
+          network: 'other',
+          description: /redirect/,
+        });
+      }
+      cases.push(
+        { name: 'an endless chunked answer', answer: (req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); endless(res); }, expected: InvalidResponse, description: /over 64 KB/, freed: true },
+        { name: 'an endless answer declaring 1 TB', answer: (req, res) => { res.writeHead(200, { 'content-length': String(2 ** 40) }); endless(res); }, expected: InvalidResponse, description: /over 64 KB/, freed: true },
+        { name: 'headers, then the body stalls', answer: (req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.write('{"EnvId":'); }, expected: General, network: 'timeout' },
+        { name: 'a reset in the middle of the body', answer: (req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.write('{"EnvId":"1",'); setTimeout(() => req.socket.destroy(), 20); }, expected: General, network: 'reset' },
+      );
+      for (const c of cases) {
+        const server = await localServer(c.answer);
+        servers.push(server);
+        const connector = await host.connect(kind, { config: config(server.url, { timeoutMs: TIMEOUT_MS }) });
+        const started = performance.now();
+        const outcome = await settle(connector.sendMessage({ to: to(0), type: 'SignIn', payload: { code: '1' } }));
+        const elapsed = Math.round(performance.now() - started);
+        const got = outcome.status === 'resolved' ? 'resolve' : describeRejection(outcome.error);
+        rows.push({ kind, name: c.name, expected: `ConnectorError(${c.expected})`, got, elapsed, requests: server.requests(), delivered: '-' });
+        const fail = (message) => problems.push(`${kind} ${c.name}: ${message}`);
+        if (!(outcome.error instanceof ConnectorError)) {
+          fail(`expected ConnectorError(${c.expected}), got ${got}`);
+        } else {
+          const { code, data } = outcome.error;
+          if (code !== c.expected) fail(`code ${code}, expected ${c.expected} (${data?.errorDescription})`);
+          if (c.network && data?.network !== c.network) fail(`data.network ${data?.network}, expected ${c.network}`);
+          if (c.description && !c.description.test(data?.errorDescription)) fail(`errorDescription: ${data?.errorDescription}`);
+        }
+        if (elapsed > BOUND_MS) fail(`settled after ${elapsed} ms, more than the ${BOUND_MS} ms liveness bound`);
+        if (server.requests() !== 1) fail(`${server.requests()} requests, expected 1 (never resent)`);
+        if (c.freed) {
+          // Reading stopped at the cap: the connection is let go, not drained.
+          const freed = await settleWithin(
+            new Promise((resolve) => {
+              const poll = setInterval(() => server.closed() > 0 && (clearInterval(poll), resolve()), 20);
+            }),
+            BOUND_MS,
+          );
+          if (freed.status !== 'resolved') fail('the endless answer was still being read after the send settled');
+        }
+      }
+      if (target.requests() !== 0) problems.push(`${kind}: a redirect was followed (${target.requests()} requests at its target)`);
+
+      const started = performance.now();
+      const unknown = await settle((await host.connect(kind, { config: config('https://faults-robustness.invalid/', { timeoutMs: TIMEOUT_MS }) })).sendMessage({ to: to(1), type: 'SignIn', payload: { code: '1' } }));
+      const elapsed = Math.round(performance.now() - started);
+      rows.push({ kind, name: 'a host that does not resolve (3 attempts)', expected: `ConnectorError(${General})`, got: unknown.status === 'resolved' ? 'resolve' : describeRejection(unknown.error), elapsed, requests: '-', delivered: '-' });
+      if (elapsed > BOUND_MS) problems.push(`${kind} unknown host: settled after ${elapsed} ms, more than the ${BOUND_MS} ms liveness bound`);
+      if (!(unknown.error instanceof ConnectorError) || unknown.error.code !== General || unknown.error.data?.network !== 'dns') {
+        problems.push(`${kind} unknown host: ${describeRejection(unknown.error)} ${JSON.stringify(unknown.error?.data)}`);
+      }
+    } finally {
+      await Promise.all(servers.map((server) => server.close()));
+    }
+    assert.equal(traps.count(), 0, 'the Wasm core failed');
     assert.deepEqual(problems, []);
   });
 }

@@ -3,8 +3,9 @@
 // verification code, any other payload value, the rendered subject and body, TemplateParam.
 // Every error path the sandbox can produce is driven with distinctive values, the sandbox
 // quoting the request back wherever it can (SignatureDoesNotMatch's string to sign, as Aliyun
-// does; an `echo` of the request in every other Aliyun error and in an unreadable answer), and
-// everything the host's ConnectorError carries is searched for them in every encoding.
+// does; an `echo` of the request in every other Aliyun error and in an unreadable answer; an
+// injected fetch quoting the request in its rejection or its answer), and everything the
+// host's ConnectorError carries is searched for them in every encoding.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -15,7 +16,7 @@ import { ECHO_FORMS } from '../../sandbox/faults.mjs';
 import { percentEncode, signedForm } from '../../sandbox/index.mjs';
 import { accessKeyId, accessKeySecret, dmConfig, requiredTypes, sandbox, smsConfig } from '../js/fixtures.mjs';
 import { logtoHost } from '../js/host.mjs';
-import { closedPort, ConnectorError, describeRejection, settle } from './support.mjs';
+import { captureShimTransport, closedPort, ConnectorError, coreOf, describeRejection, settle } from './support.mjs';
 
 const CODE = 'Q123456X';
 const DM_MARKERS = { body: 'MARKERWORD', subject: 'SUBJECTMARK', context: 'CTXVALUE7', i18n: 'I18NMARK' };
@@ -166,6 +167,41 @@ test('no error a send produces carries the code, a payload value or the rendered
       // What an operator needs is still there: Aliyun's Code and RequestId, and a hint.
       if (p.fault?.mode === 'error' && (error.data.Code !== p.fault.code || typeof error.data.RequestId !== 'string')) {
         problems.push(`${p.name}: Code ${error.data.Code}, RequestId ${error.data.RequestId}`);
+      }
+    }
+  }
+  // An injected fetch (a host's instrumented one, say) quoting the signed request, decoded or
+  // not, in its rejection or its answer: the rendered message rides in that request.
+  const echoes = {
+    'a rejection whose cause quotes the body': (init) => Promise.reject(new TypeError('fetch failed', { cause: new Error(init.body) })),
+    'a rejection quoting the decoded body': (init) => Promise.reject(new Error(decodeURIComponent(init.body.replaceAll('+', ' ')))),
+    'every refused address quoting the decoded body': (init) => Promise.reject(new TypeError('fetch failed', { cause: new AggregateError([Object.assign(new Error(decodeURIComponent(init.body)), { code: 'ECONNREFUSED' })]) })),
+    'an Aliyun error quoting the decoded body': async (init) => Response.json({ Code: 'InvalidParameter', Message: decodeURIComponent(init.body), RequestId: 'r' }, { status: 400 }),
+    'an HTML page quoting the decoded body': async (init) => new Response(`<html>${decodeURIComponent(init.body)}</html>`, { status: 502 }),
+    'a 200 answer of the body itself': async (init) => new Response(init.body, { status: 200 }),
+  };
+  for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+    const core = await coreOf(host, kind);
+    const shimTransport = await captureShimTransport(host, kind, configs()[kind]);
+    for (const [name, echo] of Object.entries(echoes)) {
+      const label = `${kind} an injected fetch: ${name}`;
+      const envelope = await core.sendMessage(kind, { config: configs()[kind], ...sends[kind], template: null }, { ...shimTransport, fetch: (url, init) => echo(init) });
+      count += 1;
+      if (envelope.ok !== false) {
+        problems.push(`${label}: ${JSON.stringify(envelope)}`);
+        continue;
+      }
+      let error;
+      try {
+        core.unwrap(envelope);
+      } catch (thrown) {
+        error = thrown;
+      }
+      const text = `${shown(error)}\n${JSON.stringify(envelope)}`;
+      for (const needle of needles) {
+        for (const form of forms(needle)) {
+          if (text.includes(form)) leaks.push(`${label}: ${form.slice(0, 40)} in ${text.slice(0, 300)}`);
+        }
       }
     }
   }

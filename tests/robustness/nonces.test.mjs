@@ -1,37 +1,34 @@
 // Aliyun refuses a SignatureNonce it saw from the same AccessKey in the last 31 minutes, and a
-// repeated nonce on a retry would make a resend look like a replay. The shim draws every nonce
-// from node:crypto's randomUUID: connector.js for the first attempt, the installed transport's
-// stamp() for each retry. Draw 1 000 000 the same two ways and find no repeat, each one a
-// nonce the core accepts (1–64 printable ASCII; a v4 UUID).
+// repeated nonce on a retry would make a resend look like a replay. Every nonce comes from the
+// transport the shim hands the core (js-shim/connector.js: node:crypto's randomUUID), one call
+// per attempt. Draw 1 000 000 from that very transport and find no repeat, each one a nonce
+// the core accepts (1–64 printable ASCII; a v4 UUID); then check on the wire that every
+// attempt of a send carries a nonce of its own, the one the transport gave for it.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
 
+import { dmConfig, smsConfig } from '../js/fixtures.mjs';
 import { logtoHost } from '../js/host.mjs';
+import { captureShimTransport, coreOf } from './support.mjs';
 
 const COUNT = 1_000_000;
 const uuidV4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 let host;
-let transportModule;
+let transport;
 before(async () => {
   host = await logtoHost();
-  // The installed package's own transport module, as Logto's loader resolved it.
-  transportModule = await import(pathToFileURL(path.join(host.dirOf('aliyun-sms'), 'lib', 'transport.js')).href);
+  transport = await captureShimTransport(host, 'aliyun-sms', smsConfig('http://127.0.0.1:1/'));
 });
 after(() => host?.close());
 
-test(`${COUNT.toLocaleString('en')} nonces drawn as the shim draws them: no repeat`, () => {
-  const { stamp } = transportModule.createFetchTransport({ fetch: async () => new Response('') });
+test(`${COUNT.toLocaleString('en')} nonces drawn from the transport the shim hands the core: no repeat`, () => {
   const seen = new Set();
   const started = performance.now();
   let malformed = 0;
   for (let i = 0; i < COUNT; i += 1) {
-    // Even draws as connector.js draws the first attempt's nonce, odd ones as a retry's stamp.
-    const nonce = i % 2 === 0 ? randomUUID() : stamp().nonce;
-    if (!uuidV4.test(nonce)) {
+    const nonce = transport.nonce();
+    if (typeof nonce !== 'string' || !uuidV4.test(nonce)) {
       malformed += 1;
     }
     seen.add(nonce);
@@ -43,3 +40,45 @@ test(`${COUNT.toLocaleString('en')} nonces drawn as the shim draws them: no repe
   assert.equal(repeats, 0, 'a nonce repeated');
   seen.clear();
 });
+
+for (const [kind, config] of [
+  ['aliyun-dm', dmConfig],
+  ['aliyun-sms', smsConfig],
+]) {
+  test(`${kind}: each attempt is signed with the nonce the transport gave for it, never one of its own`, async () => {
+    const core = await coreOf(host, kind);
+    const drawn = [];
+    const onWire = [];
+    // The shim's own clock, nonce and sleep around a fetch that proves nothing was sent (a
+    // refused connection), so the core makes all its attempts.
+    const watched = {
+      ...transport,
+      nonce: () => {
+        const nonce = transport.nonce();
+        drawn.push(nonce);
+        return nonce;
+      },
+      fetch: async (url, init) => {
+        onWire.push(new URLSearchParams(init.body).get('SignatureNonce'));
+        throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+      },
+    };
+    const to = kind === 'aliyun-dm' ? 'nonce@example.com' : '13912345678';
+    const sends = 50;
+    // At once: each waits out the shim's real backoffs between its attempts.
+    const envelopes = await Promise.all(
+      Array.from({ length: sends }, () =>
+        core.sendMessage(kind, { config: config('http://127.0.0.1:1/'), to, type: 'SignIn', payload: { code: '1' }, template: null }, watched),
+      ),
+    );
+    for (const envelope of envelopes) {
+      assert.equal(envelope.ok, false);
+      assert.equal(envelope.error.data.network, 'refused');
+    }
+    console.log(`[nonces] ${kind}: ${sends} refused sends, ${onWire.length} attempts, ${new Set(onWire).size} distinct nonces on the wire`);
+    assert.equal(onWire.length, sends * 3, 'three attempts per refused send');
+    assert.equal(drawn.length, onWire.length, 'one draw per attempt');
+    assert.deepEqual([...onWire].sort(), [...drawn].sort(), 'every nonce on the wire is one the transport gave');
+    assert.equal(new Set(onWire).size, onWire.length, 'no attempt reused a nonce');
+  });
+}

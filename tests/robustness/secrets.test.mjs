@@ -3,6 +3,7 @@
 // metadata, log lines, anything printed. Every error path is driven with recognisable values
 // (`SECRET-<random>`, `TOKEN-<random>`, and a real-looking base64 STS token, whose `+ / =`
 // percent-encode, which is how Aliyun echoes it inside SignatureDoesNotMatch's string to sign),
+// also with an injected fetch that quotes the signed request back in its rejection or answer,
 // and everything that came out is searched for them, raw and percent-encoded.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -15,7 +16,7 @@ import { ConnectorErrorCodes } from '@logto/connector-kit';
 import { percentEncode, startSandbox } from '../../sandbox/index.mjs';
 import { dmConfig, smsConfig } from '../js/fixtures.mjs';
 import { logtoHost } from '../js/host.mjs';
-import { captureOutput, closedPort, ConnectorError, describeRejection, recognisable, settle, tally } from './support.mjs';
+import { captureOutput, captureShimTransport, closedPort, ConnectorError, describeRejection, recognisable, settle, tally } from './support.mjs';
 
 const SECRET = recognisable('SECRET');
 const TOKEN = recognisable('TOKEN');
@@ -199,6 +200,40 @@ test('every error path, with recognisable secrets: nothing that comes out contai
       keep(`${p.name} safeParse`, guard.success ? { success: true } : guard);
       if (!guard.success) keepError(`${p.name} save`, new ConnectorError(InvalidConfig, guard.error));
     }
+    // An injected fetch (a host's instrumented one, say) that quotes the signed request back,
+    // decoded or not, in its rejection or its answer: the STS token rides in that request.
+    const echoes = {
+      'a rejection whose cause quotes the body': (init) => Promise.reject(new TypeError('fetch failed', { cause: new Error(init.body) })),
+      'a rejection quoting the decoded body': (init) => Promise.reject(new Error(decodeURIComponent(init.body.replaceAll('+', ' ')))),
+      'a synchronous throw quoting the body': (init) => {
+        throw new Error(`sync ${init.body}`);
+      },
+      'every refused address quoting the body': (init) => Promise.reject(new TypeError('fetch failed', { cause: new AggregateError([Object.assign(new Error(init.body), { code: 'ECONNREFUSED' })]) })),
+      'SignatureDoesNotMatch quoting the body': async (init) => Response.json({ Code: 'SignatureDoesNotMatch', Message: `server string to sign is:${init.body}`, RequestId: 'r' }, { status: 400 }),
+      'an HTML page quoting the decoded body': async (init) => new Response(`<html>${decodeURIComponent(init.body)}</html>`, { status: 502 }),
+      'a 200 answer of the body itself': async (init) => new Response(init.body, { status: 200 }),
+    };
+    for (const [kind, config, data] of [['aliyun-dm', dm, email], ['aliyun-sms', sms, phone]]) {
+      const core = await import(pathToFileURL(path.join(host.dirOf(kind), 'lib', 'core.js')).href);
+      const shimTransport = await captureShimTransport(host, kind, config());
+      for (const [name, echo] of Object.entries(echoes)) {
+        for (const [tokenName, overrides] of [['token', {}], ['STS token', { accessKeyId: STS_KEY, securityToken: STS_TOKEN }]]) {
+          const label = `${kind} ${name} (${tokenName})`;
+          const envelope = await core.sendMessage(kind, { config: config(overrides), ...data, template: null }, { ...shimTransport, fetch: (url, init) => echo(init) });
+          keep(`${label} envelope`, envelope);
+          if (envelope.ok !== false) {
+            problems.push(`${label}: ${JSON.stringify(envelope)}`);
+            continue;
+          }
+          codes.add(envelope.error.code);
+          try {
+            core.unwrap(envelope);
+          } catch (error) {
+            keepError(label, error);
+          }
+        }
+      }
+    }
     // A trap on this config: one log line and a general error, neither with a secret.
     const core = await import(pathToFileURL(path.join(host.dirOf('aliyun-dm'), 'lib', 'core.js')).href);
     const real = core.__testing.exports();
@@ -231,7 +266,7 @@ test('every error path, with recognisable secrets: nothing that comes out contai
       }
     }
   }
-  console.log(`[secrets] ${paths.length} error paths × 2 (inputConfig, getConfig) + safeParse + success + trap; ${everything.length} texts searched (${Math.round(everything.reduce((n, { text }) => n + text.length, 0) / 1024)} KB) for ${needles.length} secrets in ${forms(STS_TOKEN).length} forms each`);
+  console.log(`[secrets] ${paths.length} error paths × 2 (inputConfig, getConfig) + safeParse + success + echoing fetches + trap; ${everything.length} texts searched (${Math.round(everything.reduce((n, { text }) => n + text.length, 0) / 1024)} KB) for ${needles.length} secrets in ${forms(STS_TOKEN).length} forms each`);
   console.log(`[secrets] outcomes: ${codes}`);
   console.log(`[secrets] leaks: ${leaks.length}, wrong outcomes: ${problems.length}`);
   for (const line of [...leaks, ...problems].slice(0, 40)) console.log(`[secrets]   ${line}`);

@@ -61,15 +61,23 @@ export const describeRejection = (error) => {
   }
 };
 
+/** The installed package's core.js, the module its connector.js uses (one instance per URL). */
+export const coreOf = (host, kind) => import(pathToFileURL(path.join(host.dirOf(kind), 'lib', 'core.js')).href);
+
+/** What core.js writes when a Wasm export threw or rejected (docs/contracts.md, Traps). */
+export const CORE_FAILED_LINE = /the WebAssembly core failed \((.*)\); (reloading the module|the module was reloaded already)\./;
+/** The errorDescription of the `general` envelope core.js answers such a call with. */
+export const CORE_FAILED_DESCRIPTION = /the WebAssembly core failed/;
+
 /**
- * Watches the installed packages for traps: each package's core.js replaces its Wasm exports
- * after a trap (or a malformed result) and logs one line. `count()` is the number of both seen
- * since the watch began; the stand-in exports of a test hook are not installed here.
+ * Watches the installed packages' cores: each core.js takes a fresh instance after an export
+ * threw or rejected (a trap, a host value that threw through the Wasm frames, or a result that
+ * is not an envelope) and logs one line naming what was thrown. `reloads()` counts the cores
+ * whose instance changed since the watch began, `failureLines()` those lines, `trapLines()` the
+ * ones where a WebAssembly.RuntimeError (a Rust panic) was thrown; `count()` is both counts.
  */
 export const watchTraps = async (host) => {
-  const cores = await Promise.all(
-    Object.keys(kinds).map((kind) => import(pathToFileURL(path.join(host.dirOf(kind), 'lib', 'core.js')).href)),
-  );
+  const cores = await Promise.all(Object.keys(kinds).map((kind) => coreOf(host, kind)));
   const initial = cores.map((core) => core.__testing.exports());
   const lines = [];
   const original = console.error;
@@ -77,18 +85,90 @@ export const watchTraps = async (host) => {
     lines.push(args.map((arg) => (typeof arg === 'string' ? arg : Object.prototype.toString.call(arg))).join(' '));
     original.apply(console, args);
   };
+  const failureLines = () => lines.filter((line) => CORE_FAILED_LINE.test(line));
   return {
     cores,
     lines,
     reloads: () => cores.filter((core, index) => core.__testing.exports() !== initial[index]).length,
-    trapLines: () => lines.filter((line) => /WebAssembly core (trapped|returned a malformed)/.test(line)),
+    failureLines,
+    trapLines: () => failureLines().filter((line) => /WebAssembly\.RuntimeError/.test(line)),
     count() {
-      return this.reloads() + this.trapLines().length;
+      return this.reloads() + failureLines().length;
     },
     stop: () => {
       console.error = original;
     },
   };
+};
+
+/**
+ * Remembers every WebAssembly instance of our core as the wasm-bindgen glue makes it (the glue
+ * keeps its instance private), with the glue file that made it, read off the stack. Call before
+ * the packages are loaded. `memoryOf(packageDir)` is the linear memory, in bytes, of the newest
+ * instance `packageDir`'s glue made; only construction is intercepted, never a call.
+ */
+export const probeWasmMemory = () => {
+  const instances = [];
+  const Original = WebAssembly.Instance;
+  WebAssembly.Instance = new Proxy(Original, {
+    construct(target, args, newTarget) {
+      const instance = Reflect.construct(target, args, newTarget === WebAssembly.Instance ? target : newTarget);
+      if (instance.exports?.memory instanceof WebAssembly.Memory && typeof instance.exports.sendMessage === 'function') {
+        const origin = /\((\/[^)]*aliyun_connectors\.js)/.exec(new Error().stack ?? '')?.[1] ?? 'unknown';
+        instances.push({ origin, instance });
+      }
+      return instance;
+    },
+  });
+  return {
+    memoryOf: (packageDir) => {
+      const found = instances.filter(({ origin }) => origin.startsWith(`${packageDir}${path.sep}`)).at(-1);
+      return found ? found.instance.exports.memory.buffer.byteLength : null;
+    },
+    stop: () => {
+      WebAssembly.Instance = Original;
+    },
+  };
+};
+
+/**
+ * The transport the installed connector hands its core (js-shim/connector.js keeps it private):
+ * one send through the connector with a stand-in core export that keeps the transport it is
+ * given and answers `general`; the real exports are back before this returns.
+ */
+export const captureShimTransport = async (host, kind, connectorConfig) => {
+  const core = await coreOf(host, kind);
+  const real = core.__testing.exports();
+  let captured;
+  core.__testing.replaceExports({
+    getMetadata: (...args) => real.getMetadata(...args),
+    validateConfig: (...args) => real.validateConfig(...args),
+    sendMessage: async (_kind, _input, transport) => {
+      captured = transport;
+      return { ok: false, error: { code: 'general', data: { errorDescription: 'the transport was captured' } } };
+    },
+  });
+  try {
+    const connector = await host.connect(kind, { config: connectorConfig });
+    await connector.sendMessage({ to: 'capture@example.com', type: 'SignIn', payload: { code: '1' } }).catch(() => {});
+  } finally {
+    core.__testing.replaceExports(real);
+  }
+  assert.ok(captured, 'the connector handed its core a transport');
+  return captured;
+};
+
+/**
+ * A sleep as the contract describes it (a promise, with `cancel()` clearing its timer), whose
+ * clock runs `speedup` times faster: deadlines and backoffs of a send come sooner.
+ */
+export const fastSleep = (speedup) => (ms) => {
+  let timer;
+  const slept = new Promise((resolve) => {
+    timer = setTimeout(resolve, Math.ceil(Number(ms) / speedup));
+  });
+  slept.cancel = () => clearTimeout(timer);
+  return slept;
 };
 
 /** A loopback port nothing listens on: bound, then released. */

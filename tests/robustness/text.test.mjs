@@ -3,7 +3,8 @@
 // exactly (the sandbox decodes the form as UTF-8 bytes) and the signature over them verifies
 // (the sandbox refuses a bad one with SignatureDoesNotMatch, so a delivery proves it). Length
 // limits count characters (code points), as Aliyun does. A lone surrogate is refused with a
-// clear error, never silently replaced with U+FFFD.
+// clear error wherever it sits (message strings, payload keys and nested values, config, i18n
+// template), never silently replaced with U+FFFD, and a real U+FFFD is never taken for one.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
@@ -11,7 +12,7 @@ import { ConnectorErrorCodes } from '@logto/connector-kit';
 
 import { dmConfig, smsConfig } from '../js/fixtures.mjs';
 import { withHostAndSandbox } from '../js/host.mjs';
-import { ConnectorError, describeRejection, settle } from './support.mjs';
+import { ConnectorError, coreOf, describeRejection, settle } from './support.mjs';
 
 let host;
 let sb;
@@ -107,9 +108,13 @@ test('a lone surrogate anywhere in the input is refused with a clear error, neve
     'high surrogate at the end (a cut emoji)': 'code 😀'.slice(0, -1),
     'low surrogate alone': '\uDC00x',
     'two high surrogates': '\uD83D\uD83D',
+    'a real U+FFFD, then a lone surrogate': '\uFFFD\uDFFF',
   };
+  const core = await coreOf(host, 'aliyun-dm');
   const problems = [];
+  let places = 0;
   const check = (label, outcome, { code } = {}) => {
+    places += 1;
     const { error } = outcome;
     if (outcome.status !== 'rejected' || !(error instanceof ConnectorError)) {
       problems.push(`${label}: ${outcome.status} ${describeRejection(error)}`);
@@ -118,23 +123,60 @@ test('a lone surrogate anywhere in the input is refused with a clear error, neve
     if (code && error.code !== code) problems.push(`${label}: code ${error.code}, expected ${code}`);
     if (!/surrogate/i.test(error.data?.errorDescription ?? '')) problems.push(`${label}: the message does not say what is wrong: ${error.data?.errorDescription}`);
   };
+  const { InvalidConfig, InvalidRequestParameters } = ConnectorErrorCodes;
+  const dmSend = { to: 'u@example.com', type: 'SignIn', payload: { code: '1' } };
+  const smsSend = { to: '13912345678', type: 'SignIn', payload: { code: '1' } };
+  const dmTemplates = (subject, content = 'c') => ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({ usageType, subject, content }));
   for (const [name, text] of Object.entries(lone)) {
     sb.reset();
     const dm = await host.connect('aliyun-dm', { config: dmConfig(sb.url) });
     const sms = await host.connect('aliyun-sms', { config: smsConfig(sb.url) });
-    check(`DM payload.code ${name}`, await settle(dm.sendMessage({ to: 'u@example.com', type: 'SignIn', payload: { code: text } })));
-    check(`SMS payload.code ${name}`, await settle(sms.sendMessage({ to: '13912345678', type: 'SignIn', payload: { code: text } })));
-    check(`DM recipient ${name}`, await settle(dm.sendMessage({ to: `${text}@example.com`, type: 'SignIn', payload: { code: '1' } })));
-    const subjectConfig = dmConfig(sb.url, { templates: ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({ usageType, subject: `S ${text}`, content: 'c' })) });
-    check(`DM config subject ${name}`, await settle(dm.sendMessage({ to: 'u@example.com', type: 'SignIn', payload: { code: '1' } }, subjectConfig)));
-    const i18n = await host.connect('aliyun-dm', { config: dmConfig(sb.url), getI18nEmailTemplate: async () => ({ subject: text, content: 'c' }) });
-    check(`DM i18n subject ${name}`, await settle(i18n.sendMessage({ to: 'u@example.com', type: 'SignIn', payload: { code: '1' } })));
-    check(`DM fromAlias ${name}`, await settle(dm.sendMessage({ to: 'u@example.com', type: 'SignIn', payload: { code: '1' } }, dmConfig(sb.url, { fromAlias: text }))));
+    // The message: strings read as they are, objects through JSON.stringify and serde_json.
+    check(`DM payload.code ${name}`, await settle(dm.sendMessage({ ...dmSend, payload: { code: text } })), { code: InvalidRequestParameters });
+    check(`SMS payload.code ${name}`, await settle(sms.sendMessage({ ...smsSend, payload: { code: text } })), { code: InvalidRequestParameters });
+    check(`SMS payload extra field ${name}`, await settle(sms.sendMessage({ ...smsSend, payload: { code: '1', link: text } })), { code: InvalidRequestParameters });
+    check(`DM payload key ${name}`, await settle(dm.sendMessage({ ...dmSend, payload: { code: '1', [text]: 'v' } })), { code: InvalidRequestParameters });
+    check(`DM payload nested ${name}`, await settle(dm.sendMessage({ ...dmSend, payload: { code: '1', application: { name: text } } })), { code: InvalidRequestParameters });
+    check(`DM recipient ${name}`, await settle(dm.sendMessage({ ...dmSend, to: `${text}@example.com` })), { code: InvalidRequestParameters });
+    check(`SMS recipient ${name}`, await settle(sms.sendMessage({ ...smsSend, to: `139${text}` })), { code: InvalidRequestParameters });
+    check(`DM type ${name}`, await settle(dm.sendMessage({ ...dmSend, type: `SignIn${text}` })), { code: InvalidRequestParameters });
+    // The config, from the Test button and from getConfig.
+    const subjectConfig = dmConfig(sb.url, { templates: dmTemplates(`S ${text}`) });
+    check(`DM config subject ${name}`, await settle(dm.sendMessage(dmSend, subjectConfig)), { code: InvalidConfig });
+    check(`DM config content via getConfig ${name}`, await settle((await host.connect('aliyun-dm', { config: dmConfig(sb.url, { templates: dmTemplates('s {{code}}', `<p>${text}</p>`) }) })).sendMessage(dmSend)), { code: InvalidConfig });
+    check(`DM fromAlias ${name}`, await settle(dm.sendMessage(dmSend, dmConfig(sb.url, { fromAlias: text }))), { code: InvalidConfig });
+    check(`SMS signName ${name}`, await settle(sms.sendMessage(smsSend, smsConfig(sb.url, { signName: text }))), { code: InvalidConfig });
+    check(`SMS config key ${name}`, await settle(sms.sendMessage(smsSend, { ...smsConfig(sb.url), [text]: 1 })), { code: InvalidConfig });
+    // Logto's i18n email template.
+    const i18n = (template) => host.connect('aliyun-dm', { config: dmConfig(sb.url), getI18nEmailTemplate: async () => template });
+    check(`DM i18n subject ${name}`, await settle((await i18n({ subject: text, content: 'c' })).sendMessage(dmSend)), { code: InvalidRequestParameters });
+    check(`DM i18n content ${name}`, await settle((await i18n({ subject: 's', content: `x${text}` })).sendMessage(dmSend)), { code: InvalidRequestParameters });
+    check(`DM i18n sendFrom ${name}`, await settle((await i18n({ subject: 's', content: 'c', sendFrom: text })).sendMessage(dmSend)), { code: InvalidRequestParameters });
+    // What the console's save runs, and the core's own answer to it.
     const guard = host.factoryOf('aliyun-dm').configGuard.safeParse(subjectConfig);
+    places += 1;
     if (guard.success !== false || !/surrogate/i.test(JSON.stringify(guard.error))) problems.push(`safeParse subject ${name}: ${JSON.stringify(guard)}`);
+    const envelope = core.validateConfig('aliyun-dm', subjectConfig);
+    places += 1;
+    if (envelope.ok !== false || envelope.error.code !== InvalidConfig || !/surrogate/i.test(JSON.stringify(envelope.error.data))) problems.push(`validateConfig subject ${name}: ${JSON.stringify(envelope)}`);
     if (sb.requests().length !== 0) problems.push(`${name}: something was sent (${sb.requests().length} requests)`);
   }
-  console.log(`[text] lone surrogates: ${Object.keys(lone).length} shapes × 7 places; problems: ${problems.length}`);
+  console.log(`[text] lone surrogates: ${Object.keys(lone).length} shapes × ${places / Object.keys(lone).length} places; problems: ${problems.length}`);
   for (const line of problems) console.log(`[text]   ${line}`);
   assert.deepEqual(problems, []);
+});
+
+test('a real U+FFFD is text like any other: it goes out byte-exact (EF BF BD), never mistaken for a lone surrogate', async () => {
+  const replacement = 'a\uFFFDb';
+  const dm = await host.connect('aliyun-dm', { config: dmConfig(sb.url, { fromAlias: `Alias ${replacement}`, templates: ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({ usageType, subject: `S ${replacement} {{code}}`, content: '<p>{{code}}</p>' })) }) });
+  await dm.sendMessage({ to: 'u@example.com', type: 'SignIn', payload: { code: replacement } });
+  const delivery = sb.deliveries().at(-1);
+  assert.equal(delivery.subject, `S ${replacement} ${replacement}`);
+  assert.deepEqual(rawParam(delivery, 'Subject'), utf8(`S ${replacement} ${replacement}`));
+  assert.ok(rawParam(delivery, 'FromAlias').includes(Buffer.from([0xef, 0xbf, 0xbd])));
+  // A notification template (type 0): verification templates take letters and digits only.
+  const templates = ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({ usageType, templateCode: `SMS_${usageType}`, type: 0 }));
+  const sms = await host.connect('aliyun-sms', { config: smsConfig(sb.url, { templates }) });
+  await sms.sendMessage({ to: '13912345678', type: 'SignIn', payload: { code: replacement } });
+  assert.deepEqual(rawParam(sb.deliveries().at(-1), 'TemplateParam'), utf8(JSON.stringify({ code: replacement })));
 });
