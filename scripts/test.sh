@@ -47,8 +47,8 @@ layer clippy-wasm cargo clippy --lib --target wasm32-unknown-unknown -- -D warni
 # ── Layer 2: the Wasm boundary ──────────────────────────────────────────────────────
 layer wasm-pack-test wasm-pack test --node
 
-# A test build whose planSend panics for one recipient (cargo feature test-trap), so
-# tests/js/real-trap.test.mjs can prove recovery from a real trap. Never shipped.
+# A test build whose sendMessage panics for two recipients, before the request and after the
+# answer (cargo feature test-trap), so tests/js can prove recovery from a real trap. Never shipped.
 layer trap-build wasm-pack build --target nodejs --out-dir target/pkg-trap --release -- --features test-trap
 
 # ── The sandbox and the operator docs: their own suites, on both Nodes ────────────────
