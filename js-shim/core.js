@@ -13,12 +13,16 @@ import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
 
 import { toHostConfigError } from './config-error.js';
 
-const require = createRequire(import.meta.url);
 // The same relative path works in js-shim/ (next to the repo's pkg/) and in a built package.
-const gluePath = require.resolve('../pkg/aliyun_connectors.js');
+const gluePath = createRequire(import.meta.url).resolve('../pkg/aliyun_connectors.js');
 
-/** A fresh instance: out of the require cache, Node evaluates the glue (and instantiates) again. */
+/**
+ * A fresh instance: out of the require cache, Node evaluates the glue (and instantiates) again.
+ * A require of its own each time: the module it is made for lists every module it loads among
+ * its children, which would keep each replaced instance, and its memory, alive for good.
+ */
 const instantiate = () => {
+  const require = createRequire(import.meta.url);
   delete require.cache[gluePath];
   return require(gluePath);
 };
