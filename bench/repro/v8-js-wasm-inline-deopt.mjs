@@ -8,25 +8,27 @@
 // deoptimized lazily, on return from `f`, and V8 aborts the process: SIGTRAP, "Fatal error in ,
 // line 0 / unreachable code" in Deoptimizer::DoComputeBuiltinContinuation.
 //
-//   node bench/repro/v8-js-wasm-inline-deopt.mjs                              crashes (Node 20.20.2, 22.23.3)
-//   node --no-turbo-inline-js-wasm-calls bench/repro/v8-js-wasm-inline-deopt.mjs   ok
-//   RESULT=i32 node bench/repro/v8-js-wasm-inline-deopt.mjs                   ok: only a reference result crashes
-//   SHIM=1 node bench/repro/v8-js-wasm-inline-deopt.mjs                       ok: the built package's lib/core.js,
-//                                                                             imported first, set the flag
+//   node bench/repro/v8-js-wasm-inline-deopt.mjs          crashes (Node 20.20.2, 22.23.3)
+//   node --no-turbo-inline-js-wasm-calls bench/repro/…    ok
+//   RESULT=i32 node bench/repro/…                         ok: only a reference result crashes
+//   SHIM=1 node bench/repro/…                             ok: the built package's lib/core.js,
+//                                                         imported first, set the flag
 //
-// Results: bench/README.md ("A V8 crash found while profiling"); tests/js/v8-inline-crash.test.mjs
-// runs the first and the last. Not a benchmark; not run by `npm run bench`.
+// Results: bench/README.md ("A V8 crash found while profiling");
+// tests/js/v8-inline-crash.test.mjs runs the first and the last. Not run by `npm run bench`.
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 if (process.env.SHIM === '1') {
   const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-  await import(pathToFileURL(path.join(repoRoot, 'dist', 'connector-aliyun-dm', 'lib', 'core.js')).href);
+  const core = path.join(repoRoot, 'dist', 'connector-aliyun-dm', 'lib', 'core.js');
+  await import(pathToFileURL(core).href);
 }
 
 // (module (import "m" "cb" (func $cb (param T) (result T)))
 //         (func (export "f") (param T) (result T) local.get 0 call $cb))   T = externref or i32
 const type = process.env.RESULT === 'i32' ? 0x7f : 0x6f;
+// prettier-ignore
 const bytes = Uint8Array.from([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
   0x01, 0x06, 0x01, 0x60, 0x01, type, 0x01, type, // type section: (T) -> T
@@ -45,7 +47,8 @@ const callback = (x) => {
   }
   return x;
 };
-const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { cb: callback } });
+const module = new WebAssembly.Module(bytes);
+const { exports } = new WebAssembly.Instance(module, { m: { cb: callback } });
 
 const caller = (x) => {
   const result = exports.f(x);
@@ -58,4 +61,5 @@ for (let i = 0; i < 200_000; i += 1) {
 }
 invalidate = true;
 caller(1);
-console.log(`ok (${process.version}, ${process.env.RESULT === 'i32' ? 'i32' : 'externref'} result, ${calls} calls)`);
+const result = process.env.RESULT === 'i32' ? 'i32' : 'externref';
+console.log(`ok (${process.version}, ${result} result, ${calls} calls)`);

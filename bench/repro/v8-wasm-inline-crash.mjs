@@ -5,8 +5,8 @@
 //
 //   node --expose-gc bench/repro/v8-wasm-inline-crash.mjs   a forced gc() every 2000 sends
 //   node bench/repro/v8-wasm-inline-crash.mjs               allocation churn, natural major GCs
-//   KEEP_INLINING=1 …                                       JS→Wasm inlining turned back on after
-//                                                           lib/core.js turned it off: unmitigated
+//   KEEP_INLINING=1 …                                       JS→Wasm inlining turned back on
+//                                                           after lib/core.js turned it off
 //   SENDS=100000 …                                          a longer loop (default 30 000)
 //
 // Prints `ok (…)` and exits 0 when the loop finishes; a crash kills the process with SIGTRAP,
@@ -18,7 +18,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const core = await import(pathToFileURL(path.join(repoRoot, 'dist', 'connector-aliyun-dm', 'lib', 'core.js')).href);
+const core = await import(
+  pathToFileURL(path.join(repoRoot, 'dist', 'connector-aliyun-dm', 'lib', 'core.js')).href
+);
 
 const unmitigated = process.env.KEEP_INLINING === '1';
 if (unmitigated) {
@@ -52,7 +54,13 @@ const transport = {
 };
 
 for (let i = 1; i <= sends; i += 1) {
-  const input = { config, to: 'u@example.com', type: 'SignIn', payload: { code: String(i) }, template: null };
+  const input = {
+    config,
+    to: 'u@example.com',
+    type: 'SignIn',
+    payload: { code: String(i) },
+    template: null,
+  };
   const envelope = await core.sendMessage('aliyun-dm', input, transport);
   if (!envelope.ok) {
     throw new Error(JSON.stringify(envelope));
@@ -66,4 +74,6 @@ for (let i = 1; i <= sends; i += 1) {
     junk = null;
   }
 }
-console.log(`ok (${process.version}, ${sends} sends, ${globalThis.gc ? 'forced gc()' : 'allocation churn'}, JS→Wasm inlining ${unmitigated ? 'turned back on' : 'off (lib/core.js)'})`);
+const gcs = globalThis.gc ? 'forced gc()' : 'allocation churn';
+const inlining = unmitigated ? 'turned back on' : 'off (lib/core.js)';
+console.log(`ok (${process.version}, ${sends} sends, ${gcs}, JS→Wasm inlining ${inlining})`);

@@ -13,7 +13,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
 import { ConnectorErrorCodes } from '@logto/connector-kit';
@@ -26,6 +26,7 @@ import { distDir, logtoHost } from './host.mjs';
 const { General, InvalidResponse } = ConnectorErrorCodes;
 
 const libDir = path.join(distDir, 'connector-aliyun-dm', 'lib');
+const sendOnce = fileURLToPath(new URL('send-once.mjs', import.meta.url));
 const core = await import(pathToFileURL(path.join(libDir, 'core.js')).href);
 
 const MAX_ANSWER_BYTES = 64 * 1024;
@@ -64,7 +65,13 @@ const subject = '[SignIn] 验证码 123456';
 /** One DM send to `endpoint` through the core: its result, or the host's ConnectorError. */
 const send = async (endpoint, { fetch = recordingFetch().fetch, timeoutMs } = {}) => {
   const config = dmConfig(endpoint, timeoutMs === undefined ? {} : { timeoutMs });
-  const input = { config, to: 'user@example.com', type: 'SignIn', payload: { code: '123456' }, template: null };
+  const input = {
+    config,
+    to: 'user@example.com',
+    type: 'SignIn',
+    payload: { code: '123456' },
+    template: null,
+  };
   return core.unwrap(await core.sendMessage('aliyun-dm', input, transportWith(fetch)));
 };
 
@@ -88,7 +95,12 @@ const serve = async (answer) => {
     const chunks = [];
     req.on('data', (chunk) => chunks.push(chunk));
     req.on('end', () => {
-      const request = { method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks) };
+      const request = {
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+      };
       seen.push(request);
       answer(req, res, request);
     });
@@ -98,7 +110,11 @@ const serve = async (answer) => {
 
 const json = (res, status, text, headers = {}) => {
   const body = Buffer.from(text);
-  res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', 'content-length': body.length, ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json;charset=utf-8',
+    'content-length': body.length,
+    ...headers,
+  });
   res.end(body);
 };
 
@@ -120,57 +136,78 @@ const streamOf = (chunks) =>
   });
 
 describe('answers', () => {
-  test('a 200 answer comes back byte-exact UTF-8; method, headers and body go out as given', BOUND, async () => {
-    const { url, seen } = await serve((req, res) => json(res, 200, deliveredText));
-    const { calls, fetch } = recordingFetch();
-    assert.deepEqual(await send(url, { fetch }), delivered);
+  test(
+    'a 200 answer comes back byte-exact UTF-8; method, headers and body go out as given',
+    BOUND,
+    async () => {
+      const { url, seen } = await serve((req, res) => json(res, 200, deliveredText));
+      const { calls, fetch } = recordingFetch();
+      assert.deepEqual(await send(url, { fetch }), delivered);
 
-    assert.equal(calls.length, 1);
-    assert.equal(seen.length, 1);
-    const [{ init }] = calls;
-    const [arrived] = seen;
-    assert.equal(calls[0].url, url, 'a URL and an init, not a Request');
-    assert.equal(init.method, 'POST');
-    assert.equal(arrived.method, init.method);
-    assert.equal(init.redirect, 'error');
-    assert.ok(init.signal instanceof AbortSignal, 'every request carries the deadline signal');
-    const headers = new Headers(init.headers);
-    assert.equal(headers.get('content-type'), 'application/x-www-form-urlencoded');
-    assert.equal(arrived.headers['content-type'], headers.get('content-type'));
-    assert.ok(arrived.body.equals(Buffer.from(init.body)), 'the body arrived byte for byte as given');
-    const params = parseForm(arrived.body);
-    assert.equal(params.Action, 'SingleSendMail');
-    assert.equal(params.Subject, subject);
-    assert.ok(verifySignature('POST', params, accessKeySecret).ok, 'the body arrived signed');
-  });
+      assert.equal(calls.length, 1);
+      assert.equal(seen.length, 1);
+      const [{ init }] = calls;
+      const [arrived] = seen;
+      assert.equal(calls[0].url, url, 'a URL and an init, not a Request');
+      assert.equal(init.method, 'POST');
+      assert.equal(arrived.method, init.method);
+      assert.equal(init.redirect, 'error');
+      assert.ok(init.signal instanceof AbortSignal, 'every request carries the deadline signal');
+      const headers = new Headers(init.headers);
+      assert.equal(headers.get('content-type'), 'application/x-www-form-urlencoded');
+      assert.equal(arrived.headers['content-type'], headers.get('content-type'));
+      assert.ok(
+        arrived.body.equals(Buffer.from(init.body)),
+        'the body arrived byte for byte as given',
+      );
+      const params = parseForm(arrived.body);
+      assert.equal(params.Action, 'SingleSendMail');
+      assert.equal(params.Subject, subject);
+      assert.ok(verifySignature('POST', params, accessKeySecret).ok, 'the body arrived signed');
+    },
+  );
 
-  test('an answer split inside a UTF-8 sequence is decoded as a whole (chunked, and byte by byte)', BOUND, async () => {
-    const bytes = Buffer.from(deliveredText);
-    const emoji = bytes.indexOf(Buffer.from('😀'));
-    const { url } = await serve(async (req, res) => {
-      // No content-length: the adapter reads the stream chunk by chunk.
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.write(bytes.subarray(0, emoji + 2));
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      res.end(bytes.subarray(emoji + 2));
-    });
-    assert.deepEqual(await send(url), delivered);
+  test(
+    'an answer split inside a UTF-8 sequence is decoded as a whole (chunked, and byte by byte)',
+    BOUND,
+    async () => {
+      const bytes = Buffer.from(deliveredText);
+      const emoji = bytes.indexOf(Buffer.from('😀'));
+      const { url } = await serve(async (req, res) => {
+        // No content-length: the adapter reads the stream chunk by chunk.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write(bytes.subarray(0, emoji + 2));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        res.end(bytes.subarray(emoji + 2));
+      });
+      assert.deepEqual(await send(url), delivered);
 
-    const byteByByte = async () => new Response(streamOf([...bytes].map((byte) => Uint8Array.of(byte))));
-    assert.deepEqual(await send(url, { fetch: byteByByte }), delivered);
-  });
+      const byteByByte = async () =>
+        new Response(streamOf([...bytes].map((byte) => Uint8Array.of(byte))));
+      assert.deepEqual(await send(url, { fetch: byteByByte }), delivered);
+    },
+  );
 
-  test('an error status is an answer: Aliyun’s code and message come back as they were sent', BOUND, async () => {
-    const answer = { RequestId: 'r-错误-1', HostId: 'dm.aliyuncs.com', Code: 'InternalError', Message: '服务器内部错误 😀' };
-    const { url, seen } = await serve((req, res) => json(res, 500, JSON.stringify(answer)));
-    const error = await rejectsWith(send(url), General);
-    assert.equal(error.data.status, 500);
-    assert.equal(error.data.Code, answer.Code);
-    assert.equal(error.data.Message, answer.Message);
-    assert.equal(error.data.RequestId, answer.RequestId);
-    assert.equal(error.data.network, undefined, 'an answer, not a network failure');
-    assert.equal(seen.length, 1, 'InternalError may have taken the message: never resent');
-  });
+  test(
+    'an error status is an answer: Aliyun’s code and message come back as they were sent',
+    BOUND,
+    async () => {
+      const answer = {
+        RequestId: 'r-错误-1',
+        HostId: 'dm.aliyuncs.com',
+        Code: 'InternalError',
+        Message: '服务器内部错误 😀',
+      };
+      const { url, seen } = await serve((req, res) => json(res, 500, JSON.stringify(answer)));
+      const error = await rejectsWith(send(url), General);
+      assert.equal(error.data.status, 500);
+      assert.equal(error.data.Code, answer.Code);
+      assert.equal(error.data.Message, answer.Message);
+      assert.equal(error.data.RequestId, answer.RequestId);
+      assert.equal(error.data.network, undefined, 'an answer, not a network failure');
+      assert.equal(seen.length, 1, 'InternalError may have taken the message: never resent');
+    },
+  );
 
   test('a redirect is not followed, nothing is resent, and the error says so', BOUND, async () => {
     // The target would accept: following the redirect would replay the signed body there.
@@ -195,50 +232,62 @@ describe('answer size', () => {
     return text + ' '.repeat(size - text.length);
   };
 
-  test('an answer of 64 KiB is read; one byte more is refused as invalid_response, declared or chunked', BOUND, async () => {
-    const { url } = await serve((req, res, { url: route }) => {
-      const body = padded(route.includes('over') ? MAX_ANSWER_BYTES + 1 : MAX_ANSWER_BYTES);
-      if (route.includes('declared')) {
-        json(res, 200, body);
-      } else {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.write(body.slice(0, 1000));
-        res.end(body.slice(1000));
+  test(
+    'a 64 KiB answer is read; one byte more is invalid_response, declared or chunked',
+    BOUND,
+    async () => {
+      const { url } = await serve((req, res, { url: route }) => {
+        const body = padded(route.includes('over') ? MAX_ANSWER_BYTES + 1 : MAX_ANSWER_BYTES);
+        if (route.includes('declared')) {
+          json(res, 200, body);
+        } else {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.write(body.slice(0, 1000));
+          res.end(body.slice(1000));
+        }
+      });
+      for (const how of ['declared', 'chunked']) {
+        // eslint-disable-next-line no-await-in-loop -- one send at a time, each on its own
+        assert.deepEqual(await send(`${url}${how}`), { EnvId: '1', RequestId: 'r' }, how);
+        // eslint-disable-next-line no-await-in-loop
+        const error = await rejectsWith(send(`${url}${how}/over`), InvalidResponse);
+        assert.match(error.data.errorDescription, /over 64 KB/, how);
       }
-    });
-    for (const how of ['declared', 'chunked']) {
-      // eslint-disable-next-line no-await-in-loop -- one send at a time, each on its own
-      assert.deepEqual(await send(`${url}${how}`), { EnvId: '1', RequestId: 'r' }, how);
-      // eslint-disable-next-line no-await-in-loop
-      const error = await rejectsWith(send(`${url}${how}/over`), InvalidResponse);
-      assert.match(error.data.errorDescription, /over 64 KB/, how);
-    }
-  });
+    },
+  );
 
-  test('an endless answer is read only to 64 KiB + 1 and refused: chunked, and with a declared length', BOUND, async () => {
-    const limit = 64 * 1024 * 1024;
-    const chunk = Buffer.alloc(16 * 1024, 'x');
-    const pumps = [];
-    const { url } = await serve((req, res, { url: route }) => {
-      const declared = route.includes('declared');
-      res.writeHead(200, declared ? { 'content-length': String(limit) } : { 'content-type': 'application/json' });
-      const pump = { written: 0, closed: new Promise((resolve) => res.once('close', resolve)) };
-      pumps.push(pump);
-      const more = () => {
-        while (!res.destroyed && pump.written < limit && res.write(chunk)) pump.written += chunk.length;
-        if (!res.destroyed && pump.written < limit) res.once('drain', more);
-      };
-      more();
-    });
-    await rejectsWith(send(`${url}chunked`), InvalidResponse);
-    await rejectsWith(send(`${url}declared`), InvalidResponse);
-    assert.equal(pumps.length, 2, 'one request each, not resent');
-    for (const pump of pumps) {
-      // eslint-disable-next-line no-await-in-loop -- the reader cancelled: the connection closes
-      await pump.closed;
-      assert.ok(pump.written < limit, `the server stopped after ${pump.written} bytes`);
-    }
-  });
+  test(
+    'an endless answer is read only to 64 KiB + 1 and refused: chunked, and with a declared length',
+    BOUND,
+    async () => {
+      const limit = 64 * 1024 * 1024;
+      const chunk = Buffer.alloc(16 * 1024, 'x');
+      const pumps = [];
+      const { url } = await serve((req, res, { url: route }) => {
+        const declared = route.includes('declared');
+        res.writeHead(
+          200,
+          declared ? { 'content-length': String(limit) } : { 'content-type': 'application/json' },
+        );
+        const pump = { written: 0, closed: new Promise((resolve) => res.once('close', resolve)) };
+        pumps.push(pump);
+        const more = () => {
+          while (!res.destroyed && pump.written < limit && res.write(chunk))
+            pump.written += chunk.length;
+          if (!res.destroyed && pump.written < limit) res.once('drain', more);
+        };
+        more();
+      });
+      await rejectsWith(send(`${url}chunked`), InvalidResponse);
+      await rejectsWith(send(`${url}declared`), InvalidResponse);
+      assert.equal(pumps.length, 2, 'one request each, not resent');
+      for (const pump of pumps) {
+        // eslint-disable-next-line no-await-in-loop -- the reader cancelled: the connection closes
+        await pump.closed;
+        assert.ok(pump.written < limit, `the server stopped after ${pump.written} bytes`);
+      }
+    },
+  );
 
   test('the reader takes no more than 64 KiB + 1 bytes and cancels the rest', BOUND, async () => {
     let pulled = 0;
@@ -276,7 +325,10 @@ describe('network failures', () => {
 
   test('connection refused → retried (nothing was sent), then general', BOUND, async () => {
     const { calls, fetch } = recordingFetch();
-    const error = await rejectsWith(send(`http://127.0.0.1:${await closedPort()}/`, { fetch }), General);
+    const error = await rejectsWith(
+      send(`http://127.0.0.1:${await closedPort()}/`, { fetch }),
+      General,
+    );
     assert.equal(error.data.network, 'refused');
     assert.match(error.data.errorDescription, /ECONNREFUSED/);
     assert.match(error.data.errorDescription, /Nothing was sent/);
@@ -292,14 +344,18 @@ describe('network failures', () => {
     assert.equal(calls.length, MAX_ATTEMPTS);
   });
 
-  test('a port fetch refuses to use (1, 6000) → other, never sent, so retried', BOUND, async () => {
+  test('a port fetch refuses (1, 6000) → other, never sent, so retried', BOUND, async () => {
     for (const port of [1, 6000]) {
       const { calls, fetch } = recordingFetch();
       // eslint-disable-next-line no-await-in-loop -- one port at a time
       const error = await rejectsWith(send(`http://127.0.0.1:${port}/`, { fetch }), General);
       assert.equal(error.data.network, 'other', `port ${port}`);
       assert.match(error.data.errorDescription, /bad port/, `port ${port}`);
-      assert.equal(calls.length, MAX_ATTEMPTS, `port ${port}: nothing left, so going again is safe`);
+      assert.equal(
+        calls.length,
+        MAX_ATTEMPTS,
+        `port ${port}: nothing left, so going again is safe`,
+      );
     }
   });
 
@@ -350,112 +406,130 @@ describe('network failures', () => {
     assert.equal(seen.length, 1);
   });
 
-  test('whatever an injected fetch throws or resolves to, the send settles as a ConnectorError', BOUND, async (t) => {
-    t.mock.method(console, 'error', () => {});
-    const hostile = new Proxy(
-      {},
-      {
-        get() {
-          throw new Error('get trap');
-        },
-        getPrototypeOf() {
-          throw new Error('getPrototypeOf trap');
-        },
-        has() {
-          throw new Error('has trap');
-        },
-      },
-    );
-    const revoked = Proxy.revocable({}, {});
-    revoked.revoke();
-    const erroring = (reason) =>
-      new Response(
-        new ReadableStream({
-          pull(controller) {
-            controller.error(reason);
+  test(
+    'whatever an injected fetch throws or resolves to, the send settles as a ConnectorError',
+    BOUND,
+    async (t) => {
+      t.mock.method(console, 'error', () => {});
+      const hostile = new Proxy(
+        {},
+        {
+          get() {
+            throw new Error('get trap');
           },
-        }),
+          getPrototypeOf() {
+            throw new Error('getPrototypeOf trap');
+          },
+          has() {
+            throw new Error('has trap');
+          },
+        },
       );
-    /* eslint-disable no-throw-literal, prefer-promise-reject-errors -- exactly the point */
-    const fetches = {
-      'a synchronous throw': () => {
-        throw new Error('synchronous');
-      },
-      'a rejected string': async () => {
-        throw 'a string';
-      },
-      'a rejected null': () => Promise.reject(null),
-      'a rejected undefined': () => Promise.reject(undefined),
-      'a rejected Proxy whose every trap throws': () => Promise.reject(hostile),
-      'a rejected revoked Proxy': () => Promise.reject(revoked.proxy),
-      'a rejection whose cause chain never ends': () => {
-        const error = new TypeError('fetch failed');
-        error.cause = error;
-        return Promise.reject(error);
-      },
-      'undefined returned': () => undefined,
-      'a non-Response resolved': async () => ({ status: 200, text: async () => deliveredText }),
-      'a resolved Proxy whose every trap throws': async () => hostile,
-      'a resolved revoked Proxy': async () => revoked.proxy,
-      'a body that errors with a non-Error value': async () => erroring(42),
-      'a body that errors with a Proxy': async () => erroring(hostile),
-    };
-    /* eslint-enable no-throw-literal, prefer-promise-reject-errors */
-    for (const [name, fetch] of Object.entries(fetches)) {
-      // eslint-disable-next-line no-await-in-loop -- one at a time, so a failure names its case
-      const error = await rejectsWith(send('http://127.0.0.1:9/', { fetch }), General).catch((failure) => {
-        throw new Error(`${name}: ${failure.message}`);
-      });
-      assert.equal(error.data.network, 'other', `${name}: a failure that may have sent, never resent`);
-    }
-    // Array.isArray throws for a revoked Proxy, through the Wasm frames that read the
-    // rejection: the shim's recovery from a broken instance still settles it.
-    await rejectsWith(send('http://127.0.0.1:9/', { fetch: () => Promise.reject({ errors: revoked.proxy }) }), General);
-  });
+      const revoked = Proxy.revocable({}, {});
+      revoked.revoke();
+      const erroring = (reason) =>
+        new Response(
+          new ReadableStream({
+            pull(controller) {
+              controller.error(reason);
+            },
+          }),
+        );
+      /* eslint-disable no-throw-literal, prefer-promise-reject-errors -- exactly the point */
+      const fetches = {
+        'a synchronous throw': () => {
+          throw new Error('synchronous');
+        },
+        'a rejected string': async () => {
+          throw 'a string';
+        },
+        'a rejected null': () => Promise.reject(null),
+        'a rejected undefined': () => Promise.reject(undefined),
+        'a rejected Proxy whose every trap throws': () => Promise.reject(hostile),
+        'a rejected revoked Proxy': () => Promise.reject(revoked.proxy),
+        'a rejection whose cause chain never ends': () => {
+          const error = new TypeError('fetch failed');
+          error.cause = error;
+          return Promise.reject(error);
+        },
+        'undefined returned': () => undefined,
+        'a non-Response resolved': async () => ({ status: 200, text: async () => deliveredText }),
+        'a resolved Proxy whose every trap throws': async () => hostile,
+        'a resolved revoked Proxy': async () => revoked.proxy,
+        'a body that errors with a non-Error value': async () => erroring(42),
+        'a body that errors with a Proxy': async () => erroring(hostile),
+      };
+      /* eslint-enable no-throw-literal, prefer-promise-reject-errors */
+      for (const [name, fetch] of Object.entries(fetches)) {
+        // eslint-disable-next-line no-await-in-loop -- one at a time, so a failure names its case
+        const error = await rejectsWith(send('http://127.0.0.1:9/', { fetch }), General).catch(
+          (failure) => {
+            throw new Error(`${name}: ${failure.message}`);
+          },
+        );
+        assert.equal(
+          error.data.network,
+          'other',
+          `${name}: a failure that may have sent, never resent`,
+        );
+      }
+      // Array.isArray throws for a revoked Proxy, through the Wasm frames that read the
+      // rejection: the shim's recovery from a broken instance still settles it.
+      await rejectsWith(
+        send('http://127.0.0.1:9/', { fetch: () => Promise.reject({ errors: revoked.proxy }) }),
+        General,
+      );
+    },
+  );
 });
 
 describe('the deadline and the default fetch', () => {
-  test('the deadline timer is cleared after the answer: a process that sent once exits at once', BOUND, async () => {
-    // timeoutMs is the largest allowed; a timer left running would hold the child that long,
-    // and the bound below (a liveness bound far under it) would kill it.
-    const child = `
-      import http from 'node:http';
-      const { default: createConnector } = await import(process.env.CONNECTOR);
-      const server = http.createServer((req, res) => {
-        req.resume();
-        req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(${JSON.stringify(deliveredText)}));
+  test(
+    'the deadline timer is cleared after the answer: a process that sent once exits at once',
+    BOUND,
+    async () => {
+      // timeoutMs is the largest allowed; a timer left running would hold the child that long,
+      // and the bound below (a liveness bound far under it) would kill it.
+      const { stdout } = await promisify(execFile)(process.execPath, [sendOnce], {
+        env: {
+          ...process.env,
+          CONNECTOR: pathToFileURL(path.join(libDir, 'index.js')).href,
+          CONFIG: JSON.stringify(dmConfig('', { timeoutMs: 60_000 })),
+          ENV_ID: delivered.EnvId,
+          REQUEST_ID: delivered.RequestId,
+        },
+        timeout: 20_000,
       });
-      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const config = { ...JSON.parse(process.env.CONFIG), endpoint: 'http://127.0.0.1:' + server.address().port + '/' };
-      const connector = await createConnector({ getConfig: async () => config });
-      const sent = await connector.sendMessage({ to: 'user@example.com', type: 'SignIn', payload: { code: '1' } });
-      server.close();
-      console.log(JSON.stringify(sent));
-    `;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', child], {
-      env: {
-        ...process.env,
-        CONNECTOR: pathToFileURL(path.join(libDir, 'index.js')).href,
-        CONFIG: JSON.stringify(dmConfig('', { timeoutMs: 60_000 })),
-      },
-      timeout: 20_000,
-    });
-    assert.deepEqual(JSON.parse(stdout), delivered);
-  });
+      assert.deepEqual(JSON.parse(stdout), delivered);
+    },
+  );
 
-  test('the default fetch is the global one at request time, so a host can swap it later', BOUND, async (t) => {
-    const host = await logtoHost();
-    t.after(() => host.close());
-    const connector = await host.connect('aliyun-dm', { config: dmConfig('https://dm.example.com/') });
-    const calls = [];
-    t.mock.method(globalThis, 'fetch', async (url, init) => {
-      calls.push({ url, init });
-      return new Response(deliveredText, { status: 200 });
-    });
-    assert.deepEqual(await connector.sendMessage({ to: 'user@example.com', type: 'SignIn', payload: { code: '1' } }), delivered);
-    assert.equal(calls.length, 1);
-    assert.equal(calls[0].url, 'https://dm.example.com/');
-    assert.equal(calls[0].init.method, 'POST');
-    assert.equal(calls[0].init.redirect, 'error');
-  });
+  test(
+    'the default fetch is the global one at request time, so a host can swap it later',
+    BOUND,
+    async (t) => {
+      const host = await logtoHost();
+      t.after(() => host.close());
+      const connector = await host.connect('aliyun-dm', {
+        config: dmConfig('https://dm.example.com/'),
+      });
+      const calls = [];
+      t.mock.method(globalThis, 'fetch', async (url, init) => {
+        calls.push({ url, init });
+        return new Response(deliveredText, { status: 200 });
+      });
+      assert.deepEqual(
+        await connector.sendMessage({
+          to: 'user@example.com',
+          type: 'SignIn',
+          payload: { code: '1' },
+        }),
+        delivered,
+      );
+      assert.equal(calls.length, 1);
+      assert.equal(calls[0].url, 'https://dm.example.com/');
+      assert.equal(calls[0].init.method, 'POST');
+      assert.equal(calls[0].init.redirect, 'error');
+    },
+  );
 });

@@ -18,7 +18,8 @@ import { ConnectorErrorCodes } from '@logto/connector-kit';
 import { accessKeySecret, dmConfig, rejectsWith, sandbox, smsConfig } from './fixtures.mjs';
 import { logtoHost } from './host.mjs';
 
-const failedCore = 'Internal connector error (the WebAssembly core failed); the module has been reloaded.';
+const failedCore =
+  'Internal connector error (the WebAssembly core failed); the module has been reloaded.';
 
 let host;
 let sb;
@@ -54,7 +55,7 @@ const rejectsAsFailedCore = async (promise) => {
   return error;
 };
 
-test('a trap in sendMessage’s synchronous part → general, one log line without secrets, a fresh instance', async (t) => {
+test('a trap in sendMessage’s synchronous part → general, one clean log line, a fresh instance', async (t) => {
   const logged = captureConsoleError(t);
   const connector = await host.connect('aliyun-dm', { config: dmConfig(sb.url) });
   const trapping = standIn('sendMessage', () => {
@@ -65,7 +66,10 @@ test('a trap in sendMessage’s synchronous part → general, one log line witho
   await rejectsAsFailedCore(send(connector));
   const lines = loggedLines(logged);
   assert.equal(lines.length, 1);
-  assert.match(lines[0], /^\[connector-aliyun-dm\] sendMessage: .*RuntimeError: unreachable.*reloading the module/);
+  assert.match(
+    lines[0],
+    /^\[connector-aliyun-dm\] sendMessage: .*RuntimeError: unreachable.*reloading the module/,
+  );
   assert.ok(!lines[0].includes(accessKeySecret));
 
   const reloaded = core.__testing.exports();
@@ -76,7 +80,7 @@ test('a trap in sendMessage’s synchronous part → general, one log line witho
   assert.equal(core.__testing.exports(), reloaded, 'and stays on the fresh instance');
 });
 
-test('a trap after the answer (the promise rejects) → general, and the message is not sent again', async (t) => {
+test('a trap after the answer (the promise rejects) → general, the message not sent again', async (t) => {
   captureConsoleError(t);
   const connector = await host.connect('aliyun-dm', { config: dmConfig(sb.url) });
   const real = core.__testing.exports().sendMessage;
@@ -128,7 +132,12 @@ test('a thrown or rejected non-Error value is handled, and never logged verbatim
 test('a malformed result (not an envelope) → general and a fresh instance', async (t) => {
   const logged = captureConsoleError(t);
   const connector = await host.connect('aliyun-dm', { config: dmConfig(sb.url) });
-  for (const result of [{ ok: 'yes' }, { ok: false, error: { code: 'general' } }, undefined, 'ok']) {
+  for (const result of [
+    { ok: 'yes' },
+    { ok: false, error: { code: 'general' } },
+    undefined,
+    'ok',
+  ]) {
     const malformed = standIn('sendMessage', async () => result);
     core.__testing.replaceExports(malformed);
     // eslint-disable-next-line no-await-in-loop -- one at a time
@@ -138,7 +147,7 @@ test('a malformed result (not an envelope) → general and a fresh instance', as
   assert.match(loggedLines(logged)[0], /the WebAssembly core failed \(TypeError\)/);
 });
 
-test('sends failing together on one instance replace it once; the others find it replaced', async (t) => {
+test('sends failing together on one instance replace it once, the others find it replaced', async (t) => {
   const logged = captureConsoleError(t);
   const connector = await host.connect('aliyun-dm', { config: dmConfig(sb.url) });
   const real = core.__testing.exports().sendMessage;
@@ -146,7 +155,9 @@ test('sends failing together on one instance replace it once; the others find it
     real(...args).then(() => Promise.reject(new WebAssembly.RuntimeError('unreachable'))),
   );
   core.__testing.replaceExports(broken);
-  const sends = Array.from({ length: 5 }, (_, index) => send(connector, `user${index}@example.com`));
+  const sends = Array.from({ length: 5 }, (_, index) =>
+    send(connector, `user${index}@example.com`),
+  );
   for (const sent of sends) {
     // eslint-disable-next-line no-await-in-loop -- all five are already in flight
     await rejectsAsFailedCore(sent);
@@ -160,7 +171,7 @@ test('sends failing together on one instance replace it once; the others find it
   assert.equal(core.__testing.exports(), fresh);
 });
 
-test('a trap in validateConfig (configGuard.safeParse) → general, then safeParse works again', async (t) => {
+test('a trap in validateConfig (configGuard.safeParse) → general, then it works again', async (t) => {
   const logged = captureConsoleError(t);
   const { configGuard } = host.factoryOf('aliyun-dm');
   core.__testing.replaceExports(
@@ -177,7 +188,9 @@ test('a trap in validateConfig (configGuard.safeParse) → general, then safePar
 
 test('the SMS package has its own instance, untouched by a DM trap', async (t) => {
   captureConsoleError(t);
-  const smsCore = await import(pathToFileURL(path.join(host.dirOf('aliyun-sms'), 'lib', 'core.js')).href);
+  const smsCore = await import(
+    pathToFileURL(path.join(host.dirOf('aliyun-sms'), 'lib', 'core.js')).href
+  );
   assert.notEqual(smsCore, core);
   const smsBefore = smsCore.__testing.exports();
   core.__testing.replaceExports(

@@ -22,14 +22,16 @@ const runRepro = (env = {}) =>
     timeout: 60_000,
   });
 
-const outcome = (run) => `exit ${run.status}, signal ${run.signal}\n${run.stdout}\n${run.stderr.slice(0, 1500)}`;
+const outcome = (run) =>
+  `exit ${run.status}, signal ${run.signal}\n${run.stdout}\n${run.stderr.slice(0, 1500)}`;
 
 test('with V8’s defaults, the repro still aborts the process: the flag is still needed', () => {
   const run = runRepro();
   assert.equal(
     run.signal,
     'SIGTRAP',
-    `${process.version} no longer aborts on the repro; lib/core.js may stop setting --no-turbo-inline-js-wasm-calls:\n${outcome(run)}`,
+    `${process.version} no longer aborts on the repro: lib/core.js may stop setting ` +
+      `--no-turbo-inline-js-wasm-calls.\n${outcome(run)}`,
   );
   assert.match(run.stderr, /DoComputeBuiltinContinuation/);
 });
