@@ -55,9 +55,15 @@ const makeConfigGuard = (kind) =>
   Object.freeze({
     safeParse: (config) => {
       const result = core.validateConfig(kind, config);
-      return result.ok
-        ? { success: true, data: result.value }
-        : { success: false, error: toHostConfigError(result.error.data) };
+      if (result.ok) {
+        return { success: true, data: result.value };
+      }
+      // Only config issues are a parse failure: Logto would report anything else (a core that
+      // failed) as an invalid config, so it is thrown as the shim's `general` ConnectorError.
+      if (result.error.code !== ConnectorErrorCodes.InvalidConfig) {
+        core.unwrap(result);
+      }
+      return { success: false, error: toHostConfigError(result.error.data) };
     },
   });
 

@@ -9,16 +9,28 @@
 // leave the instance's stack and state broken, so it is never called again: sends already in
 // flight finish on it, every later call goes to a fresh instance.
 import { createRequire } from 'node:module';
+import v8 from 'node:v8';
 import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
 
 import { toHostConfigError } from './config-error.js';
 
-const require = createRequire(import.meta.url);
-// The same relative path works in js-shim/ (next to the repo's pkg/) and in a built package.
-const gluePath = require.resolve('../pkg/aliyun_connectors.js');
+// Node 20 and 22 abort the process (SIGTRAP in Deoptimizer::DoComputeBuiltinContinuation) when
+// optimized JS that inlined a call into a Wasm function returning an externref, as every
+// export and closure of the glue does, is deoptimized while that call runs
+// (bench/repro/v8-js-wasm-inline-deopt.mjs). A hot send loop does it now and then. Only that
+// inlining is turned off, process-wide, for a few nanoseconds per call.
+v8.setFlagsFromString('--no-turbo-inline-js-wasm-calls');
 
-/** A fresh instance: out of the require cache, Node evaluates the glue (and instantiates) again. */
+// The same relative path works in js-shim/ (next to the repo's pkg/) and in a built package.
+const gluePath = createRequire(import.meta.url).resolve('../pkg/aliyun_connectors.js');
+
+/**
+ * A fresh instance: out of the require cache, Node evaluates the glue (and instantiates) again.
+ * A require of its own each time: the module it is made for lists every module it loads among
+ * its children, which would keep each replaced instance, and its memory, alive for good.
+ */
 const instantiate = () => {
+  const require = createRequire(import.meta.url);
   delete require.cache[gluePath];
   return require(gluePath);
 };

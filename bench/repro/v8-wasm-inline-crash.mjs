@@ -1,35 +1,32 @@
-// Reproduces a V8 fatal error (SIGTRAP, "Fatal error in , line 0 / unreachable code" in
-// Deoptimizer::DoComputeBuiltinContinuation) found while profiling: on Node 20.20.2 and 22.23.3,
-// calling the core's `sendMessage` (lib/core.js of the built package) in a hot loop while the
-// process does ordinary allocation (a few major GCs) killed the process. No network: the
-// transport answers at once.
+// A hot send loop with major GCs: how the V8 fatal error behind the shim's one V8 flag was found
+// (SIGTRAP, "unreachable code" in Deoptimizer::DoComputeBuiltinContinuation; the minimal repro
+// is v8-js-wasm-inline-deopt.mjs next to this file). It calls the built package's lib/core.js
+// sendMessage (dist/connector-aliyun-dm) with a transport whose fetch answers at once: no network.
 //
-// lib/core.js now sets --no-turbo-inline-js-wasm-calls before the glue loads, so:
+//   node --expose-gc bench/repro/v8-wasm-inline-crash.mjs   a forced gc() every 2000 sends
+//   node bench/repro/v8-wasm-inline-crash.mjs               allocation churn, natural major GCs
+//   KEEP_INLINING=1 …                                       JS→Wasm inlining turned back on
+//                                                           after lib/core.js turned it off
+//   SENDS=100000 …                                          a longer loop (default 30 000)
 //
-//   node --expose-gc bench/repro/v8-wasm-inline-crash.mjs     → ok (the shipped behaviour;
-//                                                                tests/js/v8-inline-crash.test.mjs)
-//   KEEP_INLINING=1 node --expose-gc bench/repro/…             → crashed here, Node 20 and 22,
-//                                                                3 of 3 runs: the flag turned
-//                                                                back on after core.js loaded
-//   without --expose-gc the churn below makes the major GCs; Node 20 crashed without the flag,
-//   Node 22 only with forced gc().
-//
-// What is known: keeping TurboFan from inlining the glue's JS→Wasm call of `planSend` (the
-// export takes and returns externrefs) avoids it (%NeverOptimizeFunction(glue.planSend) → ok;
-// the same for interpretSend → still crashes). Building without reference types is not an
-// option: wasm-bindgen 0.2.130 requires its externref table.
-// Not a benchmark; not run by `npm run bench`.
+// Prints `ok (…)` and exits 0 when the loop finishes; a crash kills the process with SIGTRAP,
+// now and then rather than every time. Results: bench/README.md ("A V8 crash found while
+// profiling"). Not a benchmark; not run by `npm run bench`.
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
-import { randomUUID } from 'node:crypto';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const core = await import(pathToFileURL(path.join(repoRoot, 'dist', 'connector-aliyun-dm', 'lib', 'core.js')).href);
+const core = await import(
+  pathToFileURL(path.join(repoRoot, 'dist', 'connector-aliyun-dm', 'lib', 'core.js')).href
+);
 
-if (process.env.KEEP_INLINING === '1') {
+const unmitigated = process.env.KEEP_INLINING === '1';
+if (unmitigated) {
   v8.setFlagsFromString('--turbo-inline-js-wasm-calls');
 }
+const sends = Number(process.env.SENDS ?? 30_000);
 
 const config = {
   accessKeyId: 'id',
@@ -43,17 +40,28 @@ const config = {
   })),
 };
 const transport = {
-  send: async () => ({ status: 200, body: '{"EnvId":"1","RequestId":"r"}' }),
-  sleep: async () => {},
-  stamp: () => ({ nowMs: Date.now(), nonce: randomUUID() }),
+  fetch: async () => new Response('{"EnvId":"1","RequestId":"r"}', { status: 200 }),
+  now: () => Date.now(),
+  nonce: () => randomUUID(),
+  sleep: (ms) => {
+    let timer;
+    const slept = new Promise((resolve) => {
+      timer = setTimeout(resolve, ms);
+    });
+    slept.cancel = () => clearTimeout(timer);
+    return slept;
+  },
 };
 
-for (let i = 1; i <= 30_000; i += 1) {
-  const envelope = await core.sendMessage(
-    'aliyun-dm',
-    { config, to: 'u@example.com', type: 'SignIn', payload: { code: '1' }, template: null, nowMs: Date.now(), nonce: randomUUID() },
-    transport,
-  );
+for (let i = 1; i <= sends; i += 1) {
+  const input = {
+    config,
+    to: 'u@example.com',
+    type: 'SignIn',
+    payload: { code: String(i) },
+    template: null,
+  };
+  const envelope = await core.sendMessage('aliyun-dm', input, transport);
   if (!envelope.ok) {
     throw new Error(JSON.stringify(envelope));
   }
@@ -66,4 +74,6 @@ for (let i = 1; i <= 30_000; i += 1) {
     junk = null;
   }
 }
-console.log(`ok (${process.version}${process.env.KEEP_INLINING === '1' ? ', with JS→Wasm inlining turned back on' : ''})`);
+const gcs = globalThis.gc ? 'forced gc()' : 'allocation churn';
+const inlining = unmitigated ? 'turned back on' : 'off (lib/core.js)';
+console.log(`ok (${process.version}, ${sends} sends, ${gcs}, JS→Wasm inlining ${inlining})`);

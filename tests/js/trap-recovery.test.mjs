@@ -1,11 +1,13 @@
-// A Rust panic surfaces as a WebAssembly.RuntimeError and can leave the instance poisoned. The
-// shim must turn it into a `general` ConnectorError (a 400 with a message in Logto, not a 500),
-// log one line without secrets, and re-instantiate the module so the next call works.
+// How the shim (lib/core.js) answers a core that fails, with stand-in exports: a trap (a Rust
+// panic) surfaces as a WebAssembly.RuntimeError thrown from an export call or rejecting the
+// promise sendMessage returned; a host value may throw through the Wasm frames; a broken core
+// may answer something that is not an envelope. Each must become the host's `general`
+// ConnectorError (a 400 with a message in Logto, not a 500), one log line without secrets, and
+// a fresh instance for every later call.
 //
-// The real core never traps on purpose, so these tests swap stand-in exports into the installed
-// package's own core.js (the module instance Logto's loader is using) through its test hook.
-// Every export is synchronous, so a trap anywhere in the core is a throw the shim can catch.
-// tests/js/real-trap.test.mjs does the same with a real panic from a test build of the core.
+// The stand-ins are swapped into the installed package's own core.js (the module instance
+// Logto's loader uses) through its test hook. tests/js/real-trap.test.mjs does the same with
+// real panics from a test build of the core.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
@@ -16,7 +18,8 @@ import { ConnectorErrorCodes } from '@logto/connector-kit';
 import { accessKeySecret, dmConfig, rejectsWith, sandbox, smsConfig } from './fixtures.mjs';
 import { logtoHost } from './host.mjs';
 
-const trapped = 'Internal connector error (the WebAssembly core trapped); the module has been reloaded.';
+const failedCore =
+  'Internal connector error (the WebAssembly core failed); the module has been reloaded.';
 
 let host;
 let sb;
@@ -30,112 +33,187 @@ after(async () => {
   await sb?.close();
   await host?.close();
 });
-afterEach(() => core.__testing.reload());
+afterEach(() => {
+  core.__testing.reload();
+  sb.reset();
+});
 
-const send = (connector) => connector.sendMessage({ to: 'user@example.com', type: 'SignIn', payload: { code: '1' } });
+const send = (connector, to = 'user@example.com') =>
+  connector.sendMessage({ to, type: 'SignIn', payload: { code: '123456' } });
 
 /** The real exports with one replaced. */
 const standIn = (name, implementation) => ({ ...core.__testing.exports(), [name]: implementation });
 
 const captureConsoleError = (t) => t.mock.method(console, 'error', () => {});
 
-test('a trap in planSend → general ConnectorError, one log line without secrets, a fresh instance', async (t) => {
+const loggedLines = (logged) => logged.mock.calls.map((call) => call.arguments.join(' '));
+
+/** A failed send: the host's general ConnectorError with the shim's description, no secret. */
+const rejectsAsFailedCore = async (promise) => {
+  const error = await rejectsWith(promise, ConnectorErrorCodes.General);
+  assert.equal(error.data.errorDescription, failedCore);
+  return error;
+};
+
+test('a trap in sendMessage’s synchronous part → general, one clean log line, a fresh instance', async (t) => {
   const logged = captureConsoleError(t);
   const connector = await host.connect('aliyun-dm', { config: dmConfig(sb.url) });
-  const original = core.__testing.exports();
-  core.__testing.replaceExports(
-    standIn('planSend', () => {
-      throw new WebAssembly.RuntimeError('unreachable');
-    }),
+  const trapping = standIn('sendMessage', () => {
+    throw new WebAssembly.RuntimeError('unreachable');
+  });
+  core.__testing.replaceExports(trapping);
+
+  await rejectsAsFailedCore(send(connector));
+  const lines = loggedLines(logged);
+  assert.equal(lines.length, 1);
+  assert.match(
+    lines[0],
+    /^\[connector-aliyun-dm\] sendMessage: .*RuntimeError: unreachable.*reloading the module/,
   );
-
-  const error = await rejectsWith(send(connector), ConnectorErrorCodes.General);
-  assert.equal(error.data.errorDescription, trapped);
-
-  assert.equal(logged.mock.callCount(), 1);
-  const line = logged.mock.calls[0].arguments.join(' ');
-  assert.match(line, /RuntimeError: unreachable/);
-  assert.ok(!line.includes(accessKeySecret));
+  assert.ok(!lines[0].includes(accessKeySecret));
 
   const reloaded = core.__testing.exports();
-  assert.notEqual(reloaded, original, 'the glue was required afresh: a new instance');
-  assert.equal(typeof reloaded.planSend, 'function');
-
-  sb.reset();
+  assert.notEqual(reloaded, trapping, 'the trapped instance is never called again');
+  assert.equal(typeof reloaded.sendMessage, 'function');
   await send(connector);
   assert.equal(sb.deliveries().length, 1, 'the next send works');
+  assert.equal(core.__testing.exports(), reloaded, 'and stays on the fresh instance');
 });
 
-test('a trap in interpretSend, after the request left, is handled the same way and not resent', async (t) => {
+test('a trap after the answer (the promise rejects) → general, the message not sent again', async (t) => {
   captureConsoleError(t);
   const connector = await host.connect('aliyun-dm', { config: dmConfig(sb.url) });
+  const real = core.__testing.exports().sendMessage;
   core.__testing.replaceExports(
-    standIn('interpretSend', () => {
-      throw new WebAssembly.RuntimeError('memory access out of bounds');
-    }),
+    standIn('sendMessage', (...args) =>
+      real(...args).then(() => {
+        throw new WebAssembly.RuntimeError('memory access out of bounds');
+      }),
+    ),
   );
-  sb.reset();
-  const error = await rejectsWith(send(connector), ConnectorErrorCodes.General);
-  assert.equal(error.data.errorDescription, trapped);
+  await rejectsAsFailedCore(send(connector));
   assert.equal(sb.requests().length, 1, 'sent once, never again');
 });
 
-test('a thrown non-Error value (what wasm-bindgen may throw) is handled and not logged verbatim', async (t) => {
+test('a thrown or rejected non-Error value is handled, and never logged verbatim', async (t) => {
   const logged = captureConsoleError(t);
   const connector = await host.connect('aliyun-dm', { config: dmConfig(sb.url) });
-  core.__testing.replaceExports(
-    standIn('planSend', () => {
-      throw `config was ${accessKeySecret}`; // eslint-disable-line no-throw-literal -- exactly the point
-    }),
+  const hostile = new Proxy(
+    {},
+    {
+      getPrototypeOf() {
+        throw new Error(accessKeySecret);
+      },
+    },
   );
-  await rejectsWith(send(connector), ConnectorErrorCodes.General);
-  assert.ok(!logged.mock.calls[0].arguments.join(' ').includes(accessKeySecret));
+  /* eslint-disable no-throw-literal, prefer-promise-reject-errors -- exactly the point */
+  const failures = [
+    () => {
+      throw `config was ${accessKeySecret}`;
+    },
+    () => Promise.reject(`config was ${accessKeySecret}`),
+    () => Promise.reject(null),
+    () => Promise.reject(hostile),
+    () => Promise.reject(new Error(`config was ${accessKeySecret}`)),
+  ];
+  /* eslint-enable no-throw-literal, prefer-promise-reject-errors */
+  for (const failure of failures) {
+    core.__testing.replaceExports(standIn('sendMessage', failure));
+    // eslint-disable-next-line no-await-in-loop -- one at a time
+    await rejectsAsFailedCore(send(connector));
+  }
+  const lines = loggedLines(logged);
+  assert.equal(lines.length, failures.length);
+  for (const line of lines) {
+    assert.ok(!line.includes(accessKeySecret), line);
+  }
 });
 
-test('a malformed result (not an envelope) → general ConnectorError and a reload', async (t) => {
-  captureConsoleError(t);
+test('a malformed result (not an envelope) → general and a fresh instance', async (t) => {
+  const logged = captureConsoleError(t);
   const connector = await host.connect('aliyun-dm', { config: dmConfig(sb.url) });
-  core.__testing.replaceExports(standIn('interpretSend', () => ({ ok: 'yes' })));
-  const error = await rejectsWith(send(connector), ConnectorErrorCodes.General);
-  assert.match(error.data.errorDescription, /malformed result/);
-  assert.notEqual(core.__testing.exports().interpretSend, undefined);
+  for (const result of [
+    { ok: 'yes' },
+    { ok: false, error: { code: 'general' } },
+    undefined,
+    'ok',
+  ]) {
+    const malformed = standIn('sendMessage', async () => result);
+    core.__testing.replaceExports(malformed);
+    // eslint-disable-next-line no-await-in-loop -- one at a time
+    await rejectsAsFailedCore(send(connector));
+    assert.notEqual(core.__testing.exports(), malformed);
+  }
+  assert.match(loggedLines(logged)[0], /the WebAssembly core failed \(TypeError\)/);
 });
 
-test('a trap in validateConfig (configGuard.safeParse) → general ConnectorError, then safeParse works again', async (t) => {
-  captureConsoleError(t);
+test('sends failing together on one instance replace it once, the others find it replaced', async (t) => {
+  const logged = captureConsoleError(t);
+  const connector = await host.connect('aliyun-dm', { config: dmConfig(sb.url) });
+  const real = core.__testing.exports().sendMessage;
+  const broken = standIn('sendMessage', (...args) =>
+    real(...args).then(() => Promise.reject(new WebAssembly.RuntimeError('unreachable'))),
+  );
+  core.__testing.replaceExports(broken);
+  const sends = Array.from({ length: 5 }, (_, index) =>
+    send(connector, `user${index}@example.com`),
+  );
+  for (const sent of sends) {
+    // eslint-disable-next-line no-await-in-loop -- all five are already in flight
+    await rejectsAsFailedCore(sent);
+  }
+  const lines = loggedLines(logged);
+  assert.equal(lines.filter((line) => line.endsWith('reloading the module.')).length, 1);
+  assert.equal(lines.filter((line) => line.endsWith('the module was reloaded already.')).length, 4);
+  const fresh = core.__testing.exports();
+  assert.notEqual(fresh, broken);
+  await send(connector);
+  assert.equal(core.__testing.exports(), fresh);
+});
+
+test('a trap in validateConfig (configGuard.safeParse) → general, then it works again', async (t) => {
+  const logged = captureConsoleError(t);
   const { configGuard } = host.factoryOf('aliyun-dm');
   core.__testing.replaceExports(
     standIn('validateConfig', () => {
       throw new WebAssembly.RuntimeError('unreachable');
     }),
   );
-  await rejectsWith(Promise.resolve().then(() => configGuard.safeParse({})), ConnectorErrorCodes.General);
+  // Not `{ success: false }`: Logto would report that as an invalid config.
+  await rejectsAsFailedCore(Promise.resolve().then(() => configGuard.safeParse(dmConfig(sb.url))));
+  assert.equal(logged.mock.callCount(), 1);
   assert.equal(configGuard.safeParse(dmConfig(sb.url)).success, true);
+  assert.equal(configGuard.safeParse({}).success, false, 'and still refuses a bad config');
 });
 
 test('the SMS package has its own instance, untouched by a DM trap', async (t) => {
   captureConsoleError(t);
-  const smsCore = await import(pathToFileURL(path.join(host.dirOf('aliyun-sms'), 'lib', 'core.js')).href);
+  const smsCore = await import(
+    pathToFileURL(path.join(host.dirOf('aliyun-sms'), 'lib', 'core.js')).href
+  );
   assert.notEqual(smsCore, core);
-  const before = smsCore.__testing.exports();
+  const smsBefore = smsCore.__testing.exports();
   core.__testing.replaceExports(
-    standIn('planSend', () => {
+    standIn('sendMessage', () => {
       throw new WebAssembly.RuntimeError('unreachable');
     }),
   );
-  await rejectsWith(send(await host.connect('aliyun-dm', { config: dmConfig(sb.url) })), ConnectorErrorCodes.General);
-  assert.equal(smsCore.__testing.exports(), before);
-  sb.reset();
+  await rejectsAsFailedCore(send(await host.connect('aliyun-dm', { config: dmConfig(sb.url) })));
+  assert.equal(smsCore.__testing.exports(), smsBefore);
   const sms = await host.connect('aliyun-sms', { config: smsConfig(sb.url) });
   await sms.sendMessage({ to: '13912345678', type: 'SignIn', payload: { code: '1' } });
   assert.equal(sb.deliveries().length, 1);
+  assert.equal(smsCore.__testing.exports(), smsBefore);
 });
 
 test('the module is instantiated once per process, not per createConnector', async () => {
-  const before = core.__testing.exports();
+  const loaded = core.__testing.exports();
   for (let index = 0; index < 5; index += 1) {
     // eslint-disable-next-line no-await-in-loop -- as Logto does, one request after another
-    await host.connect('aliyun-dm', { config: dmConfig(sb.url) });
+    const connector = await host.connect('aliyun-dm', { config: dmConfig(sb.url) });
+    // eslint-disable-next-line no-await-in-loop
+    await send(connector);
   }
-  assert.equal(core.__testing.exports(), before);
+  assert.equal(sb.deliveries().length, 5);
+  assert.equal(core.__testing.exports(), loaded);
 });
