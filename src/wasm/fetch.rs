@@ -345,11 +345,18 @@ fn collect(error: &JsValue, into: &mut Rejection, depth: usize) {
     if let Ok(cause) = Reflect::get(error, &JsValue::from_str("cause")) {
         collect(&cause, into, depth + 1);
     }
-    // Happy eyeballs: an AggregateError holds one error per address tried.
+    // Happy eyeballs: an AggregateError holds one error per address tried. Read through
+    // Reflect only: Array.isArray throws for a revoked Proxy.
     if let Ok(errors) = Reflect::get(error, &JsValue::from_str("errors")) {
-        if let Some(errors) = errors.dyn_ref::<js_sys::Array>() {
-            for index in 0..errors.length().min(8) {
-                collect(&errors.get(index), into, depth + 1);
+        let length = Reflect::get(&errors, &JsValue::from_str("length"))
+            .ok()
+            .and_then(|length| length.as_f64())
+            .unwrap_or(0.0);
+        if errors.is_object() && length >= 1.0 {
+            for index in 0..length.min(8.0) as u32 {
+                if let Ok(each) = Reflect::get_u32(&errors, index) {
+                    collect(&each, into, depth + 1);
+                }
             }
         }
     }

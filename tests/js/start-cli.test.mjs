@@ -79,7 +79,7 @@ const writeConfig = async (name, content) => {
 };
 
 describe('the demo', () => {
-  test('--once sends an email and an SMS, prints the account and the inbox URL, exits 0', testTimeout, async () => {
+  test('--once sends an email, an SMS and an SMS authentication code, prints the account and the inbox URL, exits 0', testTimeout, async () => {
     const run = await runStart(['--once', '--no-build']);
     assert.equal(run.code, 0, describeRun(run));
     const { stdout } = run;
@@ -87,14 +87,15 @@ describe('the demo', () => {
     assert.ok(inbox, `no inbox URL:\n${stdout}`);
     assert.ok(stdout.includes('user@example.com'), 'the email recipient');
     assert.ok(stdout.includes('8613912345678'), 'the SMS recipient');
-    // Both messages were verified by the sandbox, and the account shows what was signed.
-    assert.equal(stdout.match(/^\s+verified\s/gm)?.length, 2, stdout);
-    const signed = ['Action=SingleSendMail', 'Action=SendSms', 'SignatureMethod=HMAC-SHA1', 'SignatureNonce=', 'Timestamp='];
+    // Every message was verified by the sandbox, and the account shows what was signed.
+    assert.equal(stdout.match(/^\s+verified\s/gm)?.length, 3, stdout);
+    const signed = ['Action=SingleSendMail', 'Action=SendSms ', 'Action=SendSmsVerifyCode', 'SignatureMethod=HMAC-SHA1', 'SignatureNonce=', 'Timestamp='];
     for (const name of signed) {
       assert.ok(stdout.includes(name), `${name} in the account`);
     }
     assert.match(stdout, /^\s+signature\s+[A-Za-z0-9+/]{27}=/m, 'the Signature itself');
-    assert.match(stdout, /RequestId [0-9A-F-]{36}/);
+    assert.equal(stdout.match(/RequestId [0-9A-F-]{36}/g)?.length, 3, stdout);
+    assert.match(stdout, /TemplateParam \{"code":"\d{6}","min":"10"\}/, 'the SMS authentication template');
     // Chinese text as it is, in UTF-8.
     assert.ok(stdout.includes('示例应用 登录验证码'), 'the Chinese subject');
     assert.equal(run.stderr, '', 'nothing on stderr');
