@@ -38,6 +38,11 @@ skip() {
   if wanted "$1"; then skipped+=("$1"); echo "[test] ── $1: skipped ($2)"; fi
 }
 
+# ── Formatting and lint, the ecosystem's way ───────────────────────────────────────────
+layer fmt cargo fmt --check
+lint() { npx --no-install eslint . && npx --no-install prettier --check .; }
+layer lint lint
+
 # ── Layer 1: the pure core, natively ────────────────────────────────────────────────
 layer cargo-test cargo test --all-targets
 # wasm.rs only compiles for wasm32, so lint that target too.
@@ -58,6 +63,12 @@ layer docs node --test packaging/docs.test.mjs
 
 # ── Layer 3: the built packages in a Logto-like host, on Node 20 and Node 22 ────────
 layer build node scripts/build.mjs
+# The shim's declarations import the types of the glue the build generates (pkg/).
+if [[ " ${failed[*]-} " == *" build "* ]]; then
+  skip types "the build failed"
+else
+  layer types npx --no-install tsc -p tsconfig.json
+fi
 shopt -s nullglob
 js_tests=(tests/js/*.test.mjs)
 # The machine's node (20 here) and the Node 22 Logto runs on; EXPECT_NODE_MAJOR lets

@@ -54,7 +54,7 @@ export interface Transport {
   /** Resolves after ms milliseconds; cancel(), when there, clears its timer (it then never settles). */
   sleep(ms: number): Promise<unknown> & { cancel?(): void };
 }
-/** Aliyun's success answer: DM { EnvId, RequestId }, SMS { Code, Message, RequestId, BizId? }. */
+/** Aliyun's success answer: Direct Mail { EnvId, RequestId }; SMS and SMS authentication { Code, Message, RequestId, BizId? }. */
 export type Delivered = { EnvId: string; RequestId: string } | { Code: string; Message: string; RequestId: string; BizId?: string };
 "#;
 
