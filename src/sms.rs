@@ -114,7 +114,9 @@ pub fn plan<'a>(config: &'a SmsConfig, message: &'a Message) -> Result<Planned<'
         ("TemplateCode", Cow::Borrowed(code)),
         (
             "TemplateParam",
-            Cow::Owned(Value::Object(template_params).to_string()),
+            // to_string rather than Value's Display, which goes through an io adapter and
+            // pulls in the pretty printer; a map of strings always serializes.
+            Cow::Owned(serde_json::to_string(&template_params).unwrap_or_default()),
         ),
     ];
     Ok(Planned {

@@ -54,7 +54,8 @@ pub fn template_param(code: &str, minutes: u32) -> String {
     let mut param = Map::new();
     param.insert("code".into(), Value::String(code.to_string()));
     param.insert("min".into(), Value::String(minutes.to_string()));
-    Value::Object(param).to_string()
+    // As in sms::plan: to_string, not Value's Display; a map of strings always serializes.
+    serde_json::to_string(&param).unwrap_or_default()
 }
 
 /// Builds the unsigned `SendSmsVerifyCode` request for one message.

@@ -382,6 +382,11 @@ fn unreadable_or_invalid_configs_are_invalid_config_and_never_echo_the_secret() 
         (format!("Object.assign({base}, {{ accountName: 'a\\uD800@example.com' }})"), "lone UTF-16 surrogate"),
         (format!("Object.assign({base}, {{ ['note\\uDC00']: 'very-secret-value' }})"), "lone UTF-16 surrogate"),
         (format!("Object.assign({base}, {{ extra: JSON.parse('['.repeat(200) + ']'.repeat(200)) }})"), "128 levels"),
+        // The config object is the first level, so 127 arrays inside it reach the limit.
+        (format!("Object.assign({base}, {{ extra: JSON.parse('['.repeat(127) + ']'.repeat(127)) }})"), "128 levels"),
+        // Whichever serde_json meets first is reported; brackets inside strings do not nest.
+        (format!("Object.assign({base}, {{ note: '['.repeat(200) + '\\uD800', extra: JSON.parse('['.repeat(200) + ']'.repeat(200)) }})"), "lone UTF-16 surrogate"),
+        (format!("Object.assign({base}, {{ extra: JSON.parse('['.repeat(200) + ']'.repeat(200)), note: 'x\\uD800' }})"), "128 levels"),
     ];
     for (source, words) in &cases {
         let envelope = validate_config(JsValue::from_str("aliyun-dm"), js(source));

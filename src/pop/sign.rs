@@ -18,11 +18,14 @@ use crate::Error;
 /// uppercase sorts before lowercase, as Aliyun's own SDK sorts its keys), each name and value
 /// percent-encoded, joined with `&`.
 pub fn canonical_query<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> String {
-    let mut sorted: Vec<(&str, &str)> = params
-        .iter()
-        .map(|(name, value)| (name.as_ref(), value.as_ref()))
-        .collect();
-    sorted.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    // Sorted by inserting each in place: a request has about fifteen parameters, which the
+    // standard sorts would also sort by insertion, behind a general algorithm of a few KB.
+    let mut sorted: Vec<(&str, &str)> = Vec::with_capacity(params.len());
+    for (name, value) in params {
+        let name = name.as_ref();
+        let at = sorted.partition_point(|(before, _)| before.as_bytes() <= name.as_bytes());
+        sorted.insert(at, (name, value.as_ref()));
+    }
     // Sized once for the usual case (a few escapes): growing from empty reallocated the
     // buffer half a dozen times per request.
     let plain: usize = sorted

@@ -43,18 +43,43 @@ pub(crate) fn text_of(value: &JsValue) -> Option<String> {
 
 /// Reads JSON text that `JSON.stringify` wrote.
 pub(crate) fn parse(text: &str) -> Result<Value, Unreadable> {
-    serde_json::from_str(text).map_err(|error| {
-        let message = error.to_string();
-        // JSON.stringify escapes nothing as \u but control characters (valid) and lone
-        // surrogates, which serde_json refuses: a hex-escape error can only be one of those.
-        if message.contains("hex escape") || message.contains("unicode code point") {
-            Unreadable::LoneSurrogate
-        } else if message.contains("recursion limit") {
-            Unreadable::TooDeep
-        } else {
-            Unreadable::NotJson
+    serde_json::from_str(text).map_err(|error| refused(text, error.column()))
+}
+
+/// serde_json's nesting limit: the bracket that opens level 128 is refused.
+const MAX_DEPTH: usize = 128;
+
+/// Why serde_json refused `JSON.stringify` text, read from the text up to where it stopped
+/// (`column`, in bytes: the text has no line breaks). That text is valid JSON whose only `\u`
+/// escapes are control characters and lone surrogates, so serde_json refuses only nesting
+/// that reaches its limit and a lone surrogate. Reading its error message instead would keep
+/// all of serde_json's and std::io's error texts in the module.
+fn refused(text: &str, column: usize) -> Unreadable {
+    let mut bytes = text.bytes().take(column);
+    let (mut depth, mut in_string, mut surrogate) = (0_usize, false, false);
+    while let Some(byte) = bytes.next() {
+        match (in_string, byte) {
+            (_, b'"') => in_string = !in_string,
+            (true, b'\\') => {
+                surrogate |= bytes.next() == Some(b'u')
+                    && matches!(bytes.next(), Some(b'd' | b'D'))
+                    && matches!(bytes.next(), Some(b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F'));
+            }
+            (false, b'[' | b'{') => {
+                depth += 1;
+                if depth >= MAX_DEPTH {
+                    return Unreadable::TooDeep;
+                }
+            }
+            (false, b']' | b'}') => depth = depth.saturating_sub(1),
+            _ => {}
         }
-    })
+    }
+    if surrogate {
+        Unreadable::LoneSurrogate
+    } else {
+        Unreadable::NotJson
+    }
 }
 
 /// Reads a JS value as JSON data (see the module docs).

@@ -153,7 +153,7 @@ type Params = Vec<(String, String)>;
 
 /// Parameters, and the same parameters in another order.
 pub fn arb_params() -> impl Strategy<Value = (Params, Params)> {
-    let unique = prop::collection::btree_map(arb_key(), arb_text(), 0..14)
+    let unique = prop::collection::btree_map(arb_key(), arb_text(), 0..24)
         .prop_map(|map| map.into_iter().collect::<Vec<_>>());
     let with_duplicates = prop::collection::vec(
         (
