@@ -273,7 +273,9 @@ const main = async () => {
             options.kinds
               .map((kind) => `${shortKind(kind)} ${fmt(cold[mode].ours[kind].marginal.median, 1)} / ${fmt(cold[mode].official[kind].marginal.median, 1)} ms`)
               .join(', ') +
-            `; preloaded modules ${fmt(cold[mode].floor.preload.median, 1)} ms, node alone to here ${fmt(cold[mode].floor.sinceStart.median, 1)} ms`,
+            (mode === 'standalone'
+              ? `; node alone ${fmt(cold[mode].floor.sinceStart.median, 1)} ms`
+              : `; importing the preloaded modules ${fmt(cold[mode].floor.preload.median, 1)} ms`),
         );
       }
     }

@@ -15,9 +15,10 @@
 // Prints one JSON line. Times are performance.now(), i.e. ms since this process started.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const entered = performance.now();
-const [mode, target, logtoModules] = process.argv.slice(2);
+const [mode, target, logtoModules] = parseArgs({ allowPositionals: true, strict: true }).positionals;
 const settleMs = 200;
 
 if (mode === 'logto') {
