@@ -4,7 +4,7 @@
 // pre-signed requests), in one run, on this machine, over the same HTTPS path to the local
 // sandbox. Never part of `npm test`. See bench/README.md for what each figure means.
 //
-//   node bench/run.mjs                 full run (~5 min on 2 cores)
+//   node bench/run.mjs                 full run
 //   node bench/run.mjs --quick         smoke run, same figures with smaller counts
 //   node bench/run.mjs --help          every option (each also has a BENCH_* variable)
 import { execFile } from 'node:child_process';
@@ -60,7 +60,7 @@ const spec = {
 
 const help = `Usage: node bench/run.mjs [--quick] [--option=value ...]   (npm run bench -- ...)
 
-  --quick                  smaller counts (~1.5 min); figures are rougher       (BENCH_QUICK=1)
+  --quick                  smaller counts (~2 min); figures are rougher         (BENCH_QUICK=1)
   --cold-runs=N            cold starts per contender/kind/mode      (BENCH_COLD_RUNS, 15)
   --cold-modes=a,b         ${coldModes.join(',')}      (BENCH_COLD_MODES; budget: logto)
   --sends=N                sequential sends per contender/kind      (BENCH_SENDS, 2000)
@@ -96,7 +96,13 @@ const shortKind = (kind) => kinds[kind].short;
 /** Growth of `key` over the whole trajectory, from its least-squares trend. */
 const trendOver = (trajectory, key) => {
   const xs = trajectory.map((p) => p.sends);
-  return slope(xs, trajectory.map((p) => p[key])) * (xs.at(-1) - xs[0]);
+  return (
+    slope(
+      xs,
+      trajectory.map((p) => p[key]),
+    ) *
+    (xs.at(-1) - xs[0])
+  );
 };
 
 const wasmOf = (packageDir) => path.join(packageDir, 'pkg', 'aliyun_connectors_bg.wasm');
@@ -113,7 +119,9 @@ const measureSizes = async (options, installed) => {
     packages[contender] = {};
     tarballs[contender] = {};
     for (const kind of options.kinds) {
-      packages[contender][kind] = await packageFootprint(installed.contenders[contender].packageDirs[kind]);
+      packages[contender][kind] = await packageFootprint(
+        installed.contenders[contender].packageDirs[kind],
+      );
       tarballs[contender][kind] = (await fs.stat(installed.tarballs[contender][kind])).size;
     }
   }
@@ -127,10 +135,14 @@ const coldOnce = async (mode, target, logtoModules) => {
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
   delete env.NODE_OPTIONS;
-  const { stdout } = await execFileAsync(process.execPath, [path.join(benchDir, 'lib', 'cold.mjs'), mode, target, logtoModules], {
-    cwd: repoRoot,
-    env,
-  });
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    [path.join(benchDir, 'lib', 'cold.mjs'), mode, target, logtoModules],
+    {
+      cwd: repoRoot,
+      env,
+    },
+  );
   return JSON.parse(stdout.trim().split('\n').at(-1));
 };
 
@@ -146,7 +158,8 @@ const measureColdStarts = async (options, installed) => {
   for (let round = 0; round < options.coldRuns; round += 1) {
     for (const mode of rotate(options.coldModes, round)) {
       for (const contender of rotate(contenders, round)) {
-        const { logtoModules, packageDirs } = installed.contenders[contender === 'floor' ? 'ours' : contender];
+        const { logtoModules, packageDirs } =
+          installed.contenders[contender === 'floor' ? 'ours' : contender];
         if (contender === 'floor') {
           runs[mode].floor.push(await coldOnce(mode, 'floor', logtoModules));
           continue;
@@ -187,7 +200,16 @@ const buildIdentity = async (installed) => {
       return null;
     }
   };
-  const dirty = await git('status', '--porcelain', '--', 'src', 'js-shim', 'Cargo.toml', 'Cargo.lock', 'build.rs');
+  const dirty = await git(
+    'status',
+    '--porcelain',
+    '--',
+    'src',
+    'js-shim',
+    'Cargo.toml',
+    'Cargo.lock',
+    'build.rs',
+  );
   return {
     wasmSha256: (await wasmSize(wasmOf(installed.contenders.ours.packageDirs['aliyun-dm']))).sha256,
     gitHead: await git('rev-parse', 'HEAD'),
@@ -201,7 +223,10 @@ const main = async () => {
   const phases = new Set(options.phases);
   log(
     `${options.quick ? 'quick' : 'full'} run on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ` +
-      `load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; kinds ${options.kinds.join(', ')}; phases ${options.phases.join(', ')}`,
+      `load ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}; kinds ${options.kinds.join(', ')}; phases ${options.phases.join(', ')}`,
   );
 
   const scratch = await makeScratch();
@@ -223,8 +248,10 @@ const main = async () => {
     contenders: {
       ours: `${kindNames.map((kind) => `dist/${kinds[kind].packageName}`).join(', ')} (this repo), installed with @logto/cli`,
       official: `${kindNames.map((kind) => `${kinds[kind].official} ${installedVersion(kinds[kind].official)}`).join(', ')} (npm), installed with @logto/cli`,
-      floor: 'fetch POST of the official parameters, signed before the phase (sandbox/signature.mjs), response read as text',
-      floorTimeout: "the floor + an AbortController deadline (10 s, cleared) + redirect: 'error', as our core calls fetch",
+      floor:
+        'fetch POST of the official parameters, signed before the phase (sandbox/signature.mjs), response read as text',
+      floorTimeout:
+        "the floor + an AbortController deadline (10 s, cleared) + redirect: 'error', as our core calls fetch",
     },
   };
 
@@ -256,9 +283,12 @@ const main = async () => {
       results.sizes = await measureSizes(options, installed);
       const { wasm, packages, wasmIdentical } = results.sizes;
       log(
-        `sizes: .wasm ${wasm.raw} B raw, gzip ${wasm.gzipZlib} B (zlib -9) / ${wasm.gzipCli ?? "—"} B (gzip -9 CLI) (${wasmIdentical ? 'the same file in the three packages' : 'WARNING: the packages ship different .wasm files'}); ` +
+        `sizes: .wasm ${wasm.raw} B raw, gzip ${wasm.gzipZlib} B (zlib -9) / ${wasm.gzipCli ?? '—'} B (gzip -9 CLI) (${wasmIdentical ? 'the same file in the three packages' : 'WARNING: the packages ship different .wasm files'}); ` +
           options.kinds
-            .map((kind) => `${shortKind(kind)} package ${packages.ours[kind].own.files} files / official ${packages.official[kind].withDependencies.files} with dependencies`)
+            .map(
+              (kind) =>
+                `${shortKind(kind)} package ${packages.ours[kind].own.files} files / official ${packages.official[kind].withDependencies.files} with dependencies`,
+            )
             .join(', '),
       );
     }
@@ -271,7 +301,10 @@ const main = async () => {
         log(
           `cold start, ${mode} (${options.coldRuns}× each, marginal median ours / official): ` +
             options.kinds
-              .map((kind) => `${shortKind(kind)} ${fmt(cold[mode].ours[kind].marginal.median, 1)} / ${fmt(cold[mode].official[kind].marginal.median, 1)} ms`)
+              .map(
+                (kind) =>
+                  `${shortKind(kind)} ${fmt(cold[mode].ours[kind].marginal.median, 1)} / ${fmt(cold[mode].official[kind].marginal.median, 1)} ms`,
+              )
               .join(', ') +
             (mode === 'standalone'
               ? `; node alone ${fmt(cold[mode].floor.sinceStart.median, 1)} ms`
@@ -285,26 +318,40 @@ const main = async () => {
       // -- one long-lived worker per contender ----------------------------------------------------
       const byName = {};
       const allConfigs = configs();
-      const pick = (object) => Object.fromEntries(options.kinds.map((kind) => [kind, object[kind]]));
+      const pick = (object) =>
+        Object.fromEntries(options.kinds.map((kind) => [kind, object[kind]]));
       for (const contender of sendContenders) {
-        const worker = await startWorker({ certFile: certificate.certFile, address: server.address, port: server.port });
+        const worker = await startWorker({
+          certFile: certificate.certFile,
+          address: server.address,
+          port: server.port,
+        });
         workers.push(worker);
         const dirs = installed.contenders[contender];
         const init = await worker.call('init', {
           contender,
-          ...(dirs ? { connectorsDir: dirs.connectorsDir, packageDirs: pick(dirs.packageDirs) } : {}),
+          ...(dirs
+            ? { connectorsDir: dirs.connectorsDir, packageDirs: pick(dirs.packageDirs) }
+            : {}),
           configs: pick(allConfigs),
           sendData: pick(sendData),
         });
         byName[contender] = { worker, init };
       }
       results.workers = Object.fromEntries(
-        sendContenders.map((c) => [c, { loadMs: byName[c].init.loadMs, memoryAfterLoad: byName[c].init.afterLoad }]),
+        sendContenders.map((c) => [
+          c,
+          { loadMs: byName[c].init.loadMs, memoryAfterLoad: byName[c].init.afterLoad },
+        ]),
       );
-      log(`workers: ${sendContenders.map((c) => `${c} loaded in ${fmt(byName[c].init.loadMs, 0)} ms`).join(', ')}`);
+      log(
+        `workers: ${sendContenders.map((c) => `${c} loaded in ${fmt(byName[c].init.loadMs, 0)} ms`).join(', ')}`,
+      );
 
       // Every phase must reach the sandbox once per send, accepted: the same path for everyone.
-      const sandboxSeen = Object.fromEntries(sendContenders.map((c) => [c, { sent: 0, delivered: 0, rejected: 0, other: 0 }]));
+      const sandboxSeen = Object.fromEntries(
+        sendContenders.map((c) => [c, { sent: 0, delivered: 0, rejected: 0, other: 0 }]),
+      );
       const call = async (contender, cmd, args) => {
         const mark = counters.mark();
         const result = await byName[contender].worker.call(cmd, args);
@@ -317,7 +364,9 @@ const main = async () => {
         tally.rejected += seen.rejected;
         tally.other += seen.fault + seen.other;
         if (result.errors > 0) {
-          log(`WARNING: ${contender} ${cmd}: ${result.errors} failed sends, first: ${result.firstError}`);
+          log(
+            `WARNING: ${contender} ${cmd}: ${result.errors} failed sends, first: ${result.firstError}`,
+          );
         }
         return result;
       };
@@ -342,7 +391,10 @@ const main = async () => {
               rounds[contender].push(median(r.samples));
             }
             // About four lines per kind: twenty would bury the rest.
-            if ((round + 1) % Math.ceil(options.latencyRounds / 4) === 0 || round + 1 === options.latencyRounds) {
+            if (
+              (round + 1) % Math.ceil(options.latencyRounds / 4) === 0 ||
+              round + 1 === options.latencyRounds
+            ) {
               log(
                 `latency ${shortKind(kind)} round ${round + 1}/${options.latencyRounds} (${count} sends each): median ` +
                   sendContenders.map((c) => `${c} ${fmt(rounds[c].at(-1), 3)} ms`).join(', '),
@@ -367,7 +419,9 @@ const main = async () => {
         results.throughput = {};
         const roundMs = Math.ceil(options.throughputMs / options.throughputRounds);
         for (const [k, kind] of options.kinds.entries()) {
-          const totals = Object.fromEntries(sendContenders.map((c) => [c, { completed: 0, ms: 0, rounds: [], signedLate: 0 }]));
+          const totals = Object.fromEntries(
+            sendContenders.map((c) => [c, { completed: 0, ms: 0, rounds: [], signedLate: 0 }]),
+          );
           for (let round = 0; round < options.throughputRounds; round += 1) {
             for (const contender of rotate(sendContenders, round + k)) {
               const r = await call(contender, 'throughput', {
@@ -398,7 +452,9 @@ const main = async () => {
                 completed: totals[c].completed,
                 ms: totals[c].ms,
                 roundRates: totals[c].rounds,
-                ...(c === 'floor' || c === 'floorTimeout' ? { signedDuringPhase: totals[c].signedLate } : {}),
+                ...(c === 'floor' || c === 'floorTimeout'
+                  ? { signedDuringPhase: totals[c].signedLate }
+                  : {}),
               },
             ]),
           );
@@ -444,7 +500,11 @@ const main = async () => {
               `(${r.trajectory.map((p) => fmt(p.rss / 2 ** 20, 1)).join(' → ')}), heap trend ${fmt(m.heapUsedGrowth / 2 ** 20)} MiB` +
               (wasmAfter === null
                 ? ''
-                : `, Wasm memory ${wasmBefore} → ${wasmAfter} B (${Object.entries(r.after.wasmMemory).map(([kind, v]) => `${shortKind(kind)} ${v}`).join(', ')})`),
+                : `, Wasm memory ${wasmBefore} → ${wasmAfter} B (${Object.entries(
+                    r.after.wasmMemory,
+                  )
+                    .map(([kind, v]) => `${shortKind(kind)} ${v}`)
+                    .join(', ')})`),
           );
         }
       }
@@ -469,7 +529,9 @@ const main = async () => {
       for (const c of sendContenders) {
         const s = sandboxSeen[c];
         if (s.delivered !== s.sent || s.rejected > 0) {
-          log(`WARNING: ${c}: the sandbox accepted ${s.delivered} of ${s.sent} sends (${s.rejected} rejected)`);
+          log(
+            `WARNING: ${c}: the sandbox accepted ${s.delivered} of ${s.sent} sends (${s.rejected} rejected)`,
+          );
         }
       }
     }

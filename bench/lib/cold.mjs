@@ -18,7 +18,10 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const entered = performance.now();
-const [mode, target, logtoModules] = parseArgs({ allowPositionals: true, strict: true }).positionals;
+const [mode, target, logtoModules] = parseArgs({
+  allowPositionals: true,
+  strict: true,
+}).positionals;
 const settleMs = 200;
 
 if (mode === 'logto') {
@@ -38,7 +41,9 @@ const preloaded = performance.now();
 
 let resolved = preloaded;
 if (target !== 'floor') {
-  const { default: createConnector } = await import(pathToFileURL(path.join(target, 'lib', 'index.js')).href);
+  const { default: createConnector } = await import(
+    pathToFileURL(path.join(target, 'lib', 'index.js')).href
+  );
   const connector = await createConnector({
     // What Logto's loader passes at start-up: nothing may be read yet.
     getConfig: async () => {

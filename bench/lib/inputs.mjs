@@ -38,7 +38,8 @@ export const urlOf = (kind) => `https://${kinds[kind].host}/`;
 
 /** `name@version` of an installed package (the official contenders, the tools). */
 export const installedVersion = (name) =>
-  JSON.parse(readFileSync(path.join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')).version;
+  JSON.parse(readFileSync(path.join(repoRoot, 'node_modules', name, 'package.json'), 'utf8'))
+    .version;
 
 // ---- credentials and inputs (the same for every contender) -----------------------------
 export const accessKeyId = 'LTAI5tBenchKeyId0001';
@@ -48,7 +49,10 @@ const requiredTypes = ['Register', 'SignIn', 'ForgotPassword', 'Generic'];
 
 // The nine usage types with Aliyun's system template codes, from the package's config template.
 const smsAuthTemplates = JSON.parse(
-  readFileSync(path.join(repoRoot, 'packaging', 'aliyun-sms-auth', 'docs', 'config-template.json'), 'utf8'),
+  readFileSync(
+    path.join(repoRoot, 'packaging', 'aliyun-sms-auth', 'docs', 'config-template.json'),
+    'utf8',
+  ),
 ).templates.map(({ usageType, templateCode }) => ({ usageType, templateCode }));
 
 /**
@@ -94,7 +98,12 @@ export const sendData = {
 /** Aliyun's success answer for each kind, as the sandbox writes it (for the tools' instant fetch). */
 export const answers = {
   'aliyun-dm': () => ({ EnvId: '600000000001', RequestId: randomRequestId() }),
-  'aliyun-sms': () => ({ Code: 'OK', Message: 'OK', BizId: '900000000001^0', RequestId: randomRequestId() }),
+  'aliyun-sms': () => ({
+    Code: 'OK',
+    Message: 'OK',
+    BizId: '900000000001^0',
+    RequestId: randomRequestId(),
+  }),
   'aliyun-sms-auth': () => ({
     Message: '成功',
     RequestId: randomRequestId(),

@@ -7,7 +7,13 @@ import { parseArgs } from 'node:util';
  * full, quick, allowed, env } }); prints `help` and exits for --help; throws with `help` for an
  * unknown option or a bad value. Returns camelCased values.
  */
-export const parseOptions = ({ argv = process.argv.slice(2), env = process.env, spec, help, positionals = false }) => {
+export const parseOptions = ({
+  argv = process.argv.slice(2),
+  env = process.env,
+  spec,
+  help,
+  positionals = false,
+}) => {
   const options = { help: { type: 'boolean' } };
   for (const [name, { kind }] of Object.entries(spec)) {
     options[name] = { type: kind === 'boolean' ? 'boolean' : 'string' };
@@ -30,7 +36,10 @@ export const parseOptions = ({ argv = process.argv.slice(2), env = process.env, 
     const fallback = quick ? quickDefault : full;
     const given = parsed.values[name] ?? env[envOf(name)];
     if (kind === 'boolean') {
-      out[key] = name === 'quick' ? quick : Boolean(parsed.values[name] ?? (env[envOf(name)] === '1' || fallback));
+      out[key] =
+        name === 'quick'
+          ? quick
+          : Boolean(parsed.values[name] ?? (env[envOf(name)] === '1' || fallback));
       continue;
     }
     if (given === undefined) {
@@ -44,10 +53,15 @@ export const parseOptions = ({ argv = process.argv.slice(2), env = process.env, 
       }
       out[key] = value;
     } else if (kind === 'list') {
-      const items = String(given).split(',').map((item) => item.trim()).filter(Boolean);
+      const items = String(given)
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
       for (const item of items) {
         if (allowed && !allowed.includes(item)) {
-          throw new Error(`--${name}: unknown value ${item}; expected some of ${allowed.join(', ')}`);
+          throw new Error(
+            `--${name}: unknown value ${item}; expected some of ${allowed.join(', ')}`,
+          );
         }
       }
       out[key] = items;

@@ -45,9 +45,7 @@ function lookup(hostname, options, callback) {
   counts[name] += 1;
   // Asynchronous, as the real lookup is. `all: true` is what happy eyeballs (autoSelectFamily,
   // on by default since Node 20) asks for.
-  process.nextTick(() =>
-    opts?.all ? cb(null, [{ address, family }]) : cb(null, address, family),
-  );
+  process.nextTick(() => (opts?.all ? cb(null, [{ address, family }]) : cb(null, address, family)));
   return {};
 }
 dns.lookup = lookup;
@@ -69,7 +67,11 @@ if (port !== 443) {
   const originalConnect = tls.connect;
   tls.connect = function connect(...args) {
     const options = args[0];
-    if (options && typeof options === 'object' && hosts.has(normalise(options.host ?? options.servername ?? ''))) {
+    if (
+      options &&
+      typeof options === 'object' &&
+      hosts.has(normalise(options.host ?? options.servername ?? ''))
+    ) {
       if (Number(options.port ?? 443) === 443) {
         args[0] = { ...options, port };
       }

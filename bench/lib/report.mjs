@@ -34,7 +34,14 @@ export const budgetsOf = (results) => {
       "ours' median / official's 25th percentile, Logto-like mode",
     );
     const lat = results.latency?.[kind];
-    add(`latency-${kind}`, `${short} median latency ≤ 1.15 × floor`, ratio(lat?.ours.median, lat?.floor.median), 1.15, (v) => v <= 1.15, 'ours/floor, medians');
+    add(
+      `latency-${kind}`,
+      `${short} median latency ≤ 1.15 × floor`,
+      ratio(lat?.ours.median, lat?.floor.median),
+      1.15,
+      (v) => v <= 1.15,
+      'ours/floor, medians',
+    );
     const tp = results.throughput?.[kind];
     add(
       `throughput-${kind}`,
@@ -65,96 +72,224 @@ export const budgetsOf = (results) => {
   }
   const memory = results.memory?.ours;
   const sends = results.options.memorySends;
-  add('wasm-memory', `Wasm memory flat over ${sends} sends`, memory?.wasmMemoryGrowth ?? NaN, 0, (v) => v <= 0, 'bytes of growth, the three instances');
-  add('rss', `RSS growth < 5 MiB over ${sends} sends`, memory?.rssGrowth, 5 * MiB, (v) => v < 5 * MiB, 'least-squares trend over 11 snapshots', 'MiB');
+  add(
+    'wasm-memory',
+    `Wasm memory flat over ${sends} sends`,
+    memory?.wasmMemoryGrowth ?? NaN,
+    0,
+    (v) => v <= 0,
+    'bytes of growth, the three instances',
+  );
+  add(
+    'rss',
+    `RSS growth < 5 MiB over ${sends} sends`,
+    memory?.rssGrowth,
+    5 * MiB,
+    (v) => v < 5 * MiB,
+    'least-squares trend over 11 snapshots',
+    'MiB',
+  );
   return budgets;
 };
 
 const fmt = (value, digits) => {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
-  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return value.toLocaleString('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
 };
 
 const rows = (results) => {
   const out = [];
   const section = (title) => out.push({ section: title });
-  const row = (label, { ours = NaN, official = NaN, floor = NaN, floorTimeout = NaN }, digits = 2, note = '') =>
-    out.push({ label, ours, official, floor, floorTimeout, digits, note });
+  const row = (
+    label,
+    { ours = NaN, official = NaN, floor = NaN, floorTimeout = NaN },
+    digits = 2,
+    note = '',
+  ) => out.push({ label, ours, official, floor, floorTimeout, digits, note });
   const measured = measuredKinds(results);
 
   const cold = results.coldStart;
   if (cold) {
     const modes = cold.modes;
     if (modes.includes('logto')) {
-      section(`cold start in Logto, ms: import + createConnector after Logto's modules (${cold.runs} fresh processes each)`);
+      section(
+        `cold start in Logto, ms: import + createConnector after Logto's modules (${cold.runs} fresh processes each)`,
+      );
       for (const kind of measured) {
         const { short } = kinds[kind];
         const [o, f] = [cold.logto.ours[kind].marginal, cold.logto.official[kind].marginal];
         row(`${short} marginal, median`, { ours: o.median, official: f.median }, 1);
-        row(`${short} marginal, 25th percentile`, { ours: o.p25, official: f.p25 }, 1, 'budget: ours median ≤ official p25');
+        row(
+          `${short} marginal, 25th percentile`,
+          { ours: o.p25, official: f.p25 },
+          1,
+          'budget: ours median ≤ official p25',
+        );
       }
       row("  (floor: importing Logto's modules)", { floor: cold.logto.floor.preload.median }, 1);
     }
     if (modes.includes('with-kit')) {
-      section('cold start, context: import + createConnector after @logto/connector-kit alone, ms (median)');
+      section(
+        'cold start, context: import + createConnector after @logto/connector-kit alone, ms (median)',
+      );
       for (const kind of measured) {
-        row(`${kinds[kind].short} marginal`, { ours: cold['with-kit'].ours[kind].marginal.median, official: cold['with-kit'].official[kind].marginal.median }, 1);
+        row(
+          `${kinds[kind].short} marginal`,
+          {
+            ours: cold['with-kit'].ours[kind].marginal.median,
+            official: cold['with-kit'].official[kind].marginal.median,
+          },
+          1,
+        );
       }
-      row('  (floor: importing @logto/connector-kit)', { floor: cold['with-kit'].floor.preload.median }, 1);
+      row(
+        '  (floor: importing @logto/connector-kit)',
+        { floor: cold['with-kit'].floor.preload.median },
+        1,
+      );
     }
     if (modes.includes('standalone')) {
-      section('cold start, context: fresh node → createConnector resolved, nothing preloaded, ms (median)');
+      section(
+        'cold start, context: fresh node → createConnector resolved, nothing preloaded, ms (median)',
+      );
       for (const kind of measured) {
-        row(`${kinds[kind].short} standalone`, { ours: cold.standalone.ours[kind].sinceStart.median, official: cold.standalone.official[kind].sinceStart.median, floor: cold.standalone.floor.sinceStart.median }, 1, 'floor: node alone');
+        row(
+          `${kinds[kind].short} standalone`,
+          {
+            ours: cold.standalone.ours[kind].sinceStart.median,
+            official: cold.standalone.official[kind].sinceStart.median,
+            floor: cold.standalone.floor.sinceStart.median,
+          },
+          1,
+          'floor: node alone',
+        );
       }
     }
   }
   if (results.latency) {
-    section(`per-send latency, ms (${results.options.sends} sequential sends, ${results.options.latencyRounds} alternating rounds)`);
+    section(
+      `per-send latency, ms (${results.options.sends} sequential sends, ${results.options.latencyRounds} alternating rounds)`,
+    );
     for (const kind of measured) {
       const l = results.latency[kind];
       if (!l) continue;
-      const pick = (key) => ({ ours: l.ours[key], official: l.official[key], floor: l.floor[key], floorTimeout: l.floorTimeout[key] });
+      const pick = (key) => ({
+        ours: l.ours[key],
+        official: l.official[key],
+        floor: l.floor[key],
+        floorTimeout: l.floorTimeout[key],
+      });
       row(`${kinds[kind].short} median`, pick('median'), 3, 'budget ≤ 1.15× floor');
       row(`${kinds[kind].short} p99`, pick('p99'), 3);
     }
   }
   if (results.throughput) {
     const o = results.options;
-    section(`throughput, sends/s (${o.concurrency} in flight, ${o.throughputMs} ms in ${o.throughputRounds} alternating rounds; higher is better)`);
+    section(
+      `throughput, sends/s (${o.concurrency} in flight, ${o.throughputMs} ms in ${o.throughputRounds} alternating rounds; higher is better)`,
+    );
     for (const kind of measured) {
       const t = results.throughput[kind];
       if (!t) continue;
-      row(`${kinds[kind].short} throughput`, { ours: t.ours.perSecond, official: t.official.perSecond, floor: t.floor.perSecond, floorTimeout: t.floorTimeout.perSecond }, 0, 'budget ≥ 0.8× floor');
+      row(
+        `${kinds[kind].short} throughput`,
+        {
+          ours: t.ours.perSecond,
+          official: t.official.perSecond,
+          floor: t.floor.perSecond,
+          floorTimeout: t.floorTimeout.perSecond,
+        },
+        0,
+        'budget ≥ 0.8× floor',
+      );
     }
   }
   if (results.memory) {
     const m = results.memory;
     const o = results.options;
     const each = (f) => ({ ours: f(m.ours), official: f(m.official), floor: f(m.floor) });
-    section(`memory over ${o.memorySends} sends (kinds alternating by 1000), ${o.memoryConcurrency} in flight, after ${o.memoryWarmup} warm-up sends; 11 snapshots, MiB`);
-    row('RSS growth (least-squares trend)', each((x) => x.rssGrowth / MiB), 2, 'budget < 5 MiB');
-    row('RSS growth (last − first snapshot)', each((x) => x.rssGrowthEndpoints / MiB), 2);
-    row('JS heap used growth (trend)', each((x) => x.heapUsedGrowth / MiB), 2);
-    row('RSS after', each((x) => x.after.rss / MiB), 1);
-    row('Wasm memory, first snapshot, bytes', { ours: m.ours.wasmMemoryBefore ?? NaN }, 0, 'the three instances');
-    row('Wasm memory, last snapshot, bytes', { ours: m.ours.wasmMemoryAfter ?? NaN }, 0, 'budget: no growth');
+    section(
+      `memory over ${o.memorySends} sends (kinds alternating by 1000), ${o.memoryConcurrency} in flight, after ${o.memoryWarmup} warm-up sends; 11 snapshots, MiB`,
+    );
+    row(
+      'RSS growth (least-squares trend)',
+      each((x) => x.rssGrowth / MiB),
+      2,
+      'budget < 5 MiB',
+    );
+    row(
+      'RSS growth (last − first snapshot)',
+      each((x) => x.rssGrowthEndpoints / MiB),
+      2,
+    );
+    row(
+      'JS heap used growth (trend)',
+      each((x) => x.heapUsedGrowth / MiB),
+      2,
+    );
+    row(
+      'RSS after',
+      each((x) => x.after.rss / MiB),
+      1,
+    );
+    row(
+      'Wasm memory, first snapshot, bytes',
+      { ours: m.ours.wasmMemoryBefore ?? NaN },
+      0,
+      'the three instances',
+    );
+    row(
+      'Wasm memory, last snapshot, bytes',
+      { ours: m.ours.wasmMemoryAfter ?? NaN },
+      0,
+      'budget: no growth',
+    );
   }
   const sizes = results.sizes;
   if (sizes) {
     section('size: .wasm in bytes, packages in kB (1 kB = 1000 B)');
     row('.wasm raw, B', { ours: sizes.wasm.raw }, 0, 'budget ≤ 200 KB');
-    row('.wasm gzip, zlib level 9, B', { ours: sizes.wasm.gzipZlib }, 0, 'budget ≤ 80 KB: the larger of the two');
+    row(
+      '.wasm gzip, zlib level 9, B',
+      { ours: sizes.wasm.gzipZlib },
+      0,
+      'budget ≤ 80 KB: the larger of the two',
+    );
     row('.wasm gzip, gzip -9 CLI, B', { ours: sizes.wasm.gzipCli ?? NaN }, 0);
     for (const kind of measured) {
       const { short } = kinds[kind];
       const ours = sizes.packages.ours[kind];
       const official = sizes.packages.official[kind];
-      row(`${short} tarball (npm pack)`, { ours: sizes.tarballs.ours[kind] / kB, official: sizes.tarballs.official[kind] / kB }, 1);
-      row(`${short} package on disk`, { ours: ours.own.bytes / kB, official: official.own.bytes / kB }, 1);
-      row(`${short} package + run-time deps on disk`, { ours: ours.withDependencies.bytes / kB, official: official.withDependencies.bytes / kB }, 1, 'deps Logto lacks');
-      row(`${short} files (package + deps)`, { ours: ours.withDependencies.files, official: official.withDependencies.files }, 0);
-      row(`${short} run-time deps brought`, { ours: ours.broughtDependencies.length, official: official.broughtDependencies.length }, 0, 'beyond connector-kit + its deps');
+      row(
+        `${short} tarball (npm pack)`,
+        { ours: sizes.tarballs.ours[kind] / kB, official: sizes.tarballs.official[kind] / kB },
+        1,
+      );
+      row(
+        `${short} package on disk`,
+        { ours: ours.own.bytes / kB, official: official.own.bytes / kB },
+        1,
+      );
+      row(
+        `${short} package + run-time deps on disk`,
+        { ours: ours.withDependencies.bytes / kB, official: official.withDependencies.bytes / kB },
+        1,
+        'deps Logto lacks',
+      );
+      row(
+        `${short} files (package + deps)`,
+        { ours: ours.withDependencies.files, official: official.withDependencies.files },
+        0,
+      );
+      row(
+        `${short} run-time deps brought`,
+        { ours: ours.broughtDependencies.length, official: official.broughtDependencies.length },
+        0,
+        'beyond connector-kit + its deps',
+      );
     }
   }
   return out;
@@ -162,7 +297,16 @@ const rows = (results) => {
 
 /** The table of figures, then the budgets, as text. */
 export const renderTable = (results) => {
-  const header = ['figure', 'ours', 'official', 'floor', 'floorTimeout', 'ours/official', 'ours/floor', 'note'];
+  const header = [
+    'figure',
+    'ours',
+    'official',
+    'floor',
+    'floorTimeout',
+    'ours/official',
+    'ours/floor',
+    'note',
+  ];
   const lines = [];
   const table = [];
   for (const r of rows(results)) {
@@ -181,9 +325,16 @@ export const renderTable = (results) => {
       r.note,
     ]);
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...table.filter(Array.isArray).map((cells) => cells[i].length)));
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...table.filter(Array.isArray).map((cells) => cells[i].length)),
+  );
   const render = (cells) =>
-    cells.map((cell, i) => (i === 0 || i === cells.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd();
+    cells
+      .map((cell, i) =>
+        i === 0 || i === cells.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]),
+      )
+      .join('  ')
+      .trimEnd();
   const rule = '─'.repeat(widths.reduce((a, b) => a + b + 2, -2));
   lines.push('', render(header), rule);
   for (const entry of table) {
@@ -205,13 +356,22 @@ export const renderTable = (results) => {
   const labelWidth = Math.max(...results.budgets.map((b) => b.label.length));
   for (const b of results.budgets) {
     const verdict = b.met === null ? 'not measured' : b.met ? 'MET' : 'NOT MET';
-    const shown = (v, digits) => (b.unit === 'MiB' ? `${fmt(v / MiB, 2)} MiB` : Math.abs(v) >= 1000 ? fmt(v, 0) : fmt(v, digits));
+    const shown = (v, digits) =>
+      b.unit === 'MiB'
+        ? `${fmt(v / MiB, 2)} MiB`
+        : Math.abs(v) >= 1000
+          ? fmt(v, 0)
+          : fmt(v, digits);
     const value = b.value === null ? '—' : shown(b.value, 3);
     const limit = shown(b.limit, 2);
-    lines.push(`  ${verdict.padEnd(12)} ${b.label.padEnd(labelWidth)}  ${value} (limit ${limit}; ${b.detail})`);
+    lines.push(
+      `  ${verdict.padEnd(12)} ${b.label.padEnd(labelWidth)}  ${value} (limit ${limit}; ${b.detail})`,
+    );
   }
   if (results.sizes && !results.sizes.wasmIdentical) {
-    lines.push('  WARNING: the three packages ship different .wasm files; the size budgets judge the DM one');
+    lines.push(
+      '  WARNING: the three packages ship different .wasm files; the size budgets judge the DM one',
+    );
   }
   const m = results.machine;
   lines.push(

@@ -10,9 +10,26 @@ import { pathToFileURL } from 'node:url';
 
 import { createInstance, tarballOf } from '../../tests/js/host.mjs';
 import { startSandbox } from '../../sandbox/index.mjs';
-import { accessKeyId, accessKeySecret, benchDir, hosts, kinds, logtoPreloaded, repoRoot } from './inputs.mjs';
+import {
+  accessKeyId,
+  accessKeySecret,
+  benchDir,
+  hosts,
+  kinds,
+  logtoPreloaded,
+  repoRoot,
+} from './inputs.mjs';
 
-export { accessKeyId, accessKeySecret, benchDir, configs, kindNames, kinds, repoRoot, sendData } from './inputs.mjs';
+export {
+  accessKeyId,
+  accessKeySecret,
+  benchDir,
+  configs,
+  kindNames,
+  kinds,
+  repoRoot,
+  sendData,
+} from './inputs.mjs';
 export const preloadUrl = pathToFileURL(path.join(benchDir, 'lib', 'preload-dns.mjs')).href;
 
 // ---- the throw-away certificate ---------------------------------------------------------
@@ -31,21 +48,42 @@ export const makeCertificate = async (dir) => {
     execFileSync(
       'openssl',
       [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-        '-keyout', keyFile, '-out', certFile, '-days', '1',
-        '-subj', '/CN=aliyun-bench-sandbox (throw-away, test only)',
-        '-addext', `subjectAltName=${certificateNames.map((n) => `DNS:${n}`).join(',')},IP:127.0.0.1`,
-        '-addext', 'basicConstraints=critical,CA:TRUE',
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=aliyun-bench-sandbox (throw-away, test only)',
+        '-addext',
+        `subjectAltName=${certificateNames.map((n) => `DNS:${n}`).join(',')},IP:127.0.0.1`,
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
   } catch (error) {
     if (error.code === 'ENOENT') {
-      throw new Error('the bench needs the openssl CLI to make its throw-away TLS certificate (apt-get install openssl)');
+      throw new Error(
+        'the bench needs the openssl CLI to make its throw-away TLS certificate (apt-get install openssl)',
+      );
     }
     throw error;
   }
-  return { key: await fs.readFile(keyFile), cert: await fs.readFile(certFile), certFile, source: 'openssl, throw-away' };
+  return {
+    key: await fs.readFile(keyFile),
+    cert: await fs.readFile(certFile),
+    certFile,
+    source: 'openssl, throw-away',
+  };
 };
 
 // ---- the sandbox on :443 ------------------------------------------------------------------
@@ -72,7 +110,13 @@ export const startHttpsSandbox = async ({ key, cert }, counters) => {
     // One line per API request: counted by outcome, to check every send reached the sandbox.
     log: (line) => counters.record(line),
   });
-  return { sb, address: '127.0.0.1', port: sb.port, portRewritten: sb.port !== 443, port443: outcome };
+  return {
+    sb,
+    address: '127.0.0.1',
+    port: sb.port,
+    portRewritten: sb.port !== 443,
+    port443: outcome,
+  };
 };
 
 /** Counts the sandbox's requests; `since(mark)` gives the counts after a mark. */
@@ -104,10 +148,14 @@ export const makeCounters = () => {
  * segment with `connector-`.
  */
 const packDirectory = async (dir, destination) => {
-  const out = execFileSync('npm', ['pack', dir, '--pack-destination', destination, '--ignore-scripts', '--json', '--silent'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const out = execFileSync(
+    'npm',
+    ['pack', dir, '--pack-destination', destination, '--ignore-scripts', '--json', '--silent'],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const packed = path.join(destination, JSON.parse(out)[0].filename);
   const { name, version } = JSON.parse(await fs.readFile(path.join(dir, 'package.json'), 'utf8'));
   const renamed = path.join(destination, `${name.replace(/^@[^/]+\//, '')}-${version}.tgz`);
@@ -140,7 +188,10 @@ export const installContenders = async (scratch) => {
     const packageDirs = Object.fromEntries(
       Object.entries(kinds).map(([kind, k]) => [
         kind,
-        path.join(made.connectorsDir, contender === 'ours' ? k.packageName : k.official.replace('/', '-')),
+        path.join(
+          made.connectorsDir,
+          contender === 'ours' ? k.packageName : k.official.replace('/', '-'),
+        ),
       ]),
     );
     return {
@@ -158,7 +209,8 @@ export const installContenders = async (scratch) => {
       });
     }
   }
-  const byKind = (files) => Object.fromEntries(Object.keys(kinds).map((kind, i) => [kind, files[i]]));
+  const byKind = (files) =>
+    Object.fromEntries(Object.keys(kinds).map((kind, i) => [kind, files[i]]));
   return {
     instances: [ours.instance, official.instance],
     tarballs: { ours: byKind(ourTarballs), official: byKind(officialTarballs) },

@@ -26,9 +26,17 @@ const wasmInstances = [];
   const Original = WebAssembly.Instance;
   WebAssembly.Instance = new Proxy(Original, {
     construct(target, args, newTarget) {
-      const instance = Reflect.construct(target, args, newTarget === WebAssembly.Instance ? target : newTarget);
-      if (instance.exports?.memory instanceof WebAssembly.Memory && typeof instance.exports.getMetadata === 'function') {
-        const origin = /\((\/[^)]*aliyun_connectors\.js)/.exec(new Error().stack ?? '')?.[1] ?? 'unknown';
+      const instance = Reflect.construct(
+        target,
+        args,
+        newTarget === WebAssembly.Instance ? target : newTarget,
+      );
+      if (
+        instance.exports?.memory instanceof WebAssembly.Memory &&
+        typeof instance.exports.getMetadata === 'function'
+      ) {
+        const origin =
+          /\((\/[^)]*aliyun_connectors\.js)/.exec(new Error().stack ?? '')?.[1] ?? 'unknown';
         wasmInstances.push({ origin, instance });
       }
       return instance;
@@ -57,7 +65,8 @@ const quietly = async (action) => {
 
 /** ours / official: { [kind]: () => Promise } through Logto's loader. */
 const loadConnectors = async ({ connectorsDir, packageDirs, configs, sendData }) => {
-  const { buildRawConnector, loadConnectorFactories } = await import('@logto/cli/lib/connector/index.js');
+  const { buildRawConnector, loadConnectorFactories } =
+    await import('@logto/cli/lib/connector/index.js');
   const { getConnectorPackagesFromDirectory } = await import('@logto/cli/lib/utils.js');
   const packages = await getConnectorPackagesFromDirectory(connectorsDir);
   const factories = await quietly(() => loadConnectorFactories(packages, false));
@@ -88,14 +97,18 @@ const abortTimeoutMs = 10_000;
 const floorRequests = ({ configs }, { abortable = false } = {}) => {
   const timestamp = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   const kindList = Object.keys(configs);
-  const params = Object.fromEntries(kindList.map((kind) => [kind, officialParams(kind, configs[kind])]));
+  const params = Object.fromEntries(
+    kindList.map((kind) => [kind, officialParams(kind, configs[kind])]),
+  );
   const headers = { 'content-type': 'application/x-www-form-urlencoded' };
 
   // The answer's text, or a throw for anything but 200 (synchronous: no extra await in the
   // timed path).
   const accepted = (response, text) => {
     if (response.status !== 200) {
-      throw new Error(`${abortable ? 'floorTimeout' : 'floor'}: HTTP ${response.status} ${text.slice(0, 200)}`);
+      throw new Error(
+        `${abortable ? 'floorTimeout' : 'floor'}: HTTP ${response.status} ${text.slice(0, 200)}`,
+      );
     }
     return text;
   };
@@ -103,7 +116,11 @@ const floorRequests = ({ configs }, { abortable = false } = {}) => {
   let pools = {};
   let signedLate = 0;
   const sign = (kind) =>
-    signedForm('POST', { ...params[kind], SignatureNonce: randomUUID(), Timestamp: timestamp() }, configs[kind].accessKeySecret);
+    signedForm(
+      'POST',
+      { ...params[kind], SignatureNonce: randomUUID(), Timestamp: timestamp() },
+      configs[kind].accessKeySecret,
+    );
   return {
     /** Signs `count` requests for `kind` now (outside any timing); drops the unused ones. */
     presign(kind, count) {
@@ -188,7 +205,10 @@ const latency = async ({ kind, count, warmup }) => {
 const throughput = async ({ kind, concurrency, durationMs, warmupMs, expectedRate }) => {
   const send = senders[kind];
   // Pool for the floor: the expected count with a wide margin (late signing is counted).
-  prepare(kind, Math.ceil(((expectedRate ?? 5000) * (durationMs + warmupMs)) / 1000 * 1.5) + concurrency);
+  prepare(
+    kind,
+    Math.ceil((((expectedRate ?? 5000) * (durationMs + warmupMs)) / 1000) * 1.5) + concurrency,
+  );
   let errors = 0;
   let firstError;
   let sent = 0;
@@ -214,7 +234,15 @@ const throughput = async ({ kind, concurrency, durationMs, warmupMs, expectedRat
   const drained = performance.now() - start;
   const signedLate = floor?.signedLate() ?? 0;
   floor?.release();
-  return { completed: counter.done, durationMs, drainedMs: drained, errors, firstError, sent, signedLate };
+  return {
+    completed: counter.done,
+    durationMs,
+    drainedMs: drained,
+    errors,
+    firstError,
+    sent,
+    signedLate,
+  };
 };
 
 /** Resident KB of the process's mappings grouped by permissions (Linux only; else null). */
@@ -256,7 +284,9 @@ const snapshot = async () => {
     external: usage.external,
     arrayBuffers: usage.arrayBuffers,
     // Linear memory of each kind's core instance (ours only; null elsewhere).
-    wasmMemory: Object.fromEntries(Object.entries(packageDirs).map(([kind, dir]) => [kind, wasmMemoryOf(dir)])),
+    wasmMemory: Object.fromEntries(
+      Object.entries(packageDirs).map(([kind, dir]) => [kind, wasmMemoryOf(dir)]),
+    ),
   };
 };
 
@@ -314,7 +344,11 @@ const handlers = {
       packageDirs = message.packageDirs;
       senders = await loadConnectors(message);
     }
-    return { loadMs: performance.now() - start, afterLoad: await snapshot(), node: process.version };
+    return {
+      loadMs: performance.now() - start,
+      afterLoad: await snapshot(),
+      node: process.version,
+    };
   },
   latency,
   throughput,

@@ -5,7 +5,7 @@
 // builds in one process, alternating). `npm run build` first: the builds reuse dist/'s package
 // files and the wasm-bindgen of the real build.
 //
-//   node bench/tools/build-choices.mjs              # every build (about 10 minutes on 2 cores)
+//   node bench/tools/build-choices.mjs              # every build
 //   node bench/tools/build-choices.mjs base opt-s   # only these builds
 //
 // Every build happens in a scratch copy of src/, Cargo.toml, Cargo.lock and build.rs; its
@@ -25,7 +25,8 @@ import { shippedWasmOptFlags, wasmBindgenCli, wasmOptCli } from './lib/named-bui
 const shippedWasmOpt = await shippedWasmOptFlags();
 
 /** Removes the per-package opt-level overrides (the hashing crates) from a Cargo.toml text. */
-const withoutPackageOverrides = (text) => text.replace(/^\[profile\.release\.package\.[\w-]+\]\nopt-level = \d\n/gm, '');
+const withoutPackageOverrides = (text) =>
+  text.replace(/^\[profile\.release\.package\.[\w-]+\]\nopt-level = \d\n/gm, '');
 
 /** Removes the `#[global_allocator]` item, so that std's default allocator (dlmalloc) is used. */
 const withoutGlobalAllocator = (text) =>
@@ -34,14 +35,56 @@ const withoutGlobalAllocator = (text) =>
 // name, what it undoes, cargo env overrides, source edits, wasm-opt flags (null: none).
 const builds = [
   { name: 'base', what: 'as shipped', env: {}, edits: {}, wasmOpt: shippedWasmOpt },
-  { name: 'lto-off', what: 'lto = false', env: { CARGO_PROFILE_RELEASE_LTO: 'false' }, edits: {}, wasmOpt: shippedWasmOpt },
-  { name: 'cgu-16', what: 'codegen-units = 16', env: { CARGO_PROFILE_RELEASE_CODEGEN_UNITS: '16' }, edits: {}, wasmOpt: shippedWasmOpt },
+  {
+    name: 'lto-off',
+    what: 'lto = false',
+    env: { CARGO_PROFILE_RELEASE_LTO: 'false' },
+    edits: {},
+    wasmOpt: shippedWasmOpt,
+  },
+  {
+    name: 'cgu-16',
+    what: 'codegen-units = 16',
+    env: { CARGO_PROFILE_RELEASE_CODEGEN_UNITS: '16' },
+    edits: {},
+    wasmOpt: shippedWasmOpt,
+  },
   { name: 'no-wasm-opt', what: 'no wasm-opt pass', env: {}, edits: {}, wasmOpt: null },
-  { name: 'wasm-opt-O3', what: 'wasm-opt -O3 instead of -Oz', env: {}, edits: {}, wasmOpt: shippedWasmOpt.map((flag) => (flag === '-Oz' ? '-O3' : flag)) },
-  { name: 'opt-s', what: 'opt-level = "s" (hashing crates still 3)', env: { CARGO_PROFILE_RELEASE_OPT_LEVEL: 's' }, edits: {}, wasmOpt: shippedWasmOpt },
-  { name: 'opt-3', what: 'opt-level = 3 (hashing crates still 3)', env: { CARGO_PROFILE_RELEASE_OPT_LEVEL: '3' }, edits: {}, wasmOpt: shippedWasmOpt },
-  { name: 'hash-z', what: 'hashing crates at "z" like the rest', env: {}, edits: { 'Cargo.toml': withoutPackageOverrides }, wasmOpt: shippedWasmOpt },
-  { name: 'dlmalloc', what: "std's allocator instead of talc", env: {}, edits: { 'src/lib.rs': withoutGlobalAllocator }, wasmOpt: shippedWasmOpt },
+  {
+    name: 'wasm-opt-O3',
+    what: 'wasm-opt -O3 instead of -Oz',
+    env: {},
+    edits: {},
+    wasmOpt: shippedWasmOpt.map((flag) => (flag === '-Oz' ? '-O3' : flag)),
+  },
+  {
+    name: 'opt-s',
+    what: 'opt-level = "s" (hashing crates still 3)',
+    env: { CARGO_PROFILE_RELEASE_OPT_LEVEL: 's' },
+    edits: {},
+    wasmOpt: shippedWasmOpt,
+  },
+  {
+    name: 'opt-3',
+    what: 'opt-level = 3 (hashing crates still 3)',
+    env: { CARGO_PROFILE_RELEASE_OPT_LEVEL: '3' },
+    edits: {},
+    wasmOpt: shippedWasmOpt,
+  },
+  {
+    name: 'hash-z',
+    what: 'hashing crates at "z" like the rest',
+    env: {},
+    edits: { 'Cargo.toml': withoutPackageOverrides },
+    wasmOpt: shippedWasmOpt,
+  },
+  {
+    name: 'dlmalloc',
+    what: "std's allocator instead of talc",
+    env: {},
+    edits: { 'src/lib.rs': withoutGlobalAllocator },
+    wasmOpt: shippedWasmOpt,
+  },
 ];
 
 const help = `Usage: node bench/tools/build-choices.mjs [build ...] [--n=N] [--batches=N]
@@ -57,9 +100,12 @@ const options = parseOptions({
   spec: { n: { kind: 'integer', full: 2000 }, batches: { kind: 'integer', full: 15 } },
 });
 for (const name of options.positionals) {
-  if (!builds.some((build) => build.name === name)) throw new Error(`unknown build ${name}; known: ${builds.map((b) => b.name).join(', ')}`);
+  if (!builds.some((build) => build.name === name))
+    throw new Error(`unknown build ${name}; known: ${builds.map((b) => b.name).join(', ')}`);
 }
-const chosen = options.positionals.length ? builds.filter((build) => options.positionals.includes(build.name)) : builds;
+const chosen = options.positionals.length
+  ? builds.filter((build) => options.positionals.includes(build.name))
+  : builds;
 
 const wasmBindgen = await wasmBindgenCli();
 const shippedPackage = path.join(repoRoot, 'dist', 'connector-aliyun-dm');
@@ -70,7 +116,8 @@ await fs.access(path.join(shippedPackage, 'lib', 'core.js')).catch(() => {
 const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'aliyun-build-choices-'));
 // Built package copies resolve @logto/connector-kit from here, as a package inside Logto would.
 await fs.symlink(path.join(repoRoot, 'node_modules'), path.join(scratch, 'node_modules'));
-const run = (command, args, runOptions = {}) => execFileSync(command, args, { stdio: ['ignore', 'ignore', 'inherit'], ...runOptions });
+const run = (command, args, runOptions = {}) =>
+  execFileSync(command, args, { stdio: ['ignore', 'ignore', 'inherit'], ...runOptions });
 
 const rows = [];
 try {
@@ -84,7 +131,10 @@ try {
     for (const [file, edit] of Object.entries(build.edits)) {
       const text = await fs.readFile(path.join(source, file), 'utf8');
       const edited = edit(text);
-      if (edited === text) throw new Error(`${build.name}: the edit of ${file} changed nothing (the source moved on?)`);
+      if (edited === text)
+        throw new Error(
+          `${build.name}: the edit of ${file} changed nothing (the source moved on?)`,
+        );
       await fs.writeFile(path.join(source, file), edited);
     }
     const target = path.join(repoRoot, 'target', 'bench-choices', build.name);
@@ -95,12 +145,26 @@ try {
     const packageDir = path.join(scratch, build.name);
     await fs.cp(shippedPackage, packageDir, { recursive: true });
     const pkg = path.join(packageDir, 'pkg');
-    run(wasmBindgen, ['--target', 'nodejs', '--out-dir', pkg, path.join(target, 'wasm32-unknown-unknown', 'release', 'aliyun_connectors.wasm')]);
+    run(wasmBindgen, [
+      '--target',
+      'nodejs',
+      '--out-dir',
+      pkg,
+      path.join(target, 'wasm32-unknown-unknown', 'release', 'aliyun_connectors.wasm'),
+    ]);
     const wasm = path.join(pkg, 'aliyun_connectors_bg.wasm');
     if (build.wasmOpt) run(wasmOptCli, [wasm, '-o', wasm, ...build.wasmOpt]);
     const size = await wasmSize(wasm);
-    rows.push({ ...build, edits: Object.keys(build.edits), packageDir, raw: size.raw, gzip: size.gzip });
-    console.log(`[build-choices] ${build.name}: ${size.raw} B (${Math.round((Date.now() - started) / 1000)} s)`);
+    rows.push({
+      ...build,
+      edits: Object.keys(build.edits),
+      packageDir,
+      raw: size.raw,
+      gzip: size.gzip,
+    });
+    console.log(
+      `[build-choices] ${build.name}: ${size.raw} B (${Math.round((Date.now() - started) / 1000)} s)`,
+    );
   }
 
   const timesFile = path.join(scratch, 'times.json');
@@ -135,9 +199,16 @@ try {
     `gzip: the larger of zlib -9 and gzip -9. µs: core.sendMessage with an instant fetch, median of ${options.batches} ` +
       `alternating batches of ${options.n} sends, all builds in one process.`,
   );
-  const out = path.join(benchDir, 'results', `build-choices-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const out = path.join(
+    benchDir,
+    'results',
+    `build-choices-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+  );
   await fs.mkdir(path.dirname(out), { recursive: true });
-  await fs.writeFile(out, `${JSON.stringify({ node: process.version, rows: rows.map(({ packageDir, ...row }) => row) }, null, 2)}\n`);
+  await fs.writeFile(
+    out,
+    `${JSON.stringify({ node: process.version, rows: rows.map(({ packageDir, ...row }) => row) }, null, 2)}\n`,
+  );
   console.log(`[build-choices] written to ${path.relative(process.cwd(), out)}`);
 } finally {
   await fs.rm(scratch, { recursive: true, force: true });

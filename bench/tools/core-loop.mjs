@@ -72,7 +72,11 @@ const runnerFor = async (kind, dir) => {
       before += marks.fetched - start;
       after += end - marks.answered;
     }
-    return { total: (total / count) * 1000, before: (before / count) * 1000, after: (after / count) * 1000 };
+    return {
+      total: (total / count) * 1000,
+      before: (before / count) * 1000,
+      after: (after / count) * 1000,
+    };
   };
 };
 
@@ -98,14 +102,19 @@ if (namedDirs.length === 0) {
     for (const [, run] of runs) await run(Math.min(2000, n)); // warm-up
     const totals = Object.fromEntries(runs.map(([name]) => [name, []]));
     for (let b = 0; b < batches; b += 1) {
-      for (const [name, run] of b % 2 ? [...runs].reverse() : runs) totals[name].push((await run(n)).total);
+      for (const [name, run] of b % 2 ? [...runs].reverse() : runs)
+        totals[name].push((await run(n)).total);
     }
     for (const [name] of runs) (figures[name] ??= {})[kind] = median(totals[name]);
   }
   const columns = options.kinds.map((kind) => `${kinds[kind].short} µs`);
-  console.log(`${'build'.padEnd(16)}${columns.map((c) => c.padStart(12)).join('')}   (median of ${batches} alternating batches × ${n})`);
+  console.log(
+    `${'build'.padEnd(16)}${columns.map((c) => c.padStart(12)).join('')}   (median of ${batches} alternating batches × ${n})`,
+  );
   for (const [name] of namedDirs) {
-    console.log(`${name.padEnd(16)}${options.kinds.map((kind) => figures[name][kind].toFixed(1).padStart(12)).join('')}`);
+    console.log(
+      `${name.padEnd(16)}${options.kinds.map((kind) => figures[name][kind].toFixed(1).padStart(12)).join('')}`,
+    );
   }
   if (options.json) {
     await fs.writeFile(options.json, `${JSON.stringify({ n, batches, figures }, null, 2)}\n`);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // What each crate costs: bytes of the shipped .wasm and µs of CPU per send.
 //
-//   node bench/tools/crate-costs.mjs            # about 2 minutes on 2 cores (1 more the first time)
+//   node bench/tools/crate-costs.mjs            # the three kinds
 //   node bench/tools/crate-costs.mjs --help
 //
 // Bytes: the release module built as it ships but with its name section kept
@@ -52,7 +52,10 @@ const options = parseOptions({
 });
 
 const started = Date.now();
-const log = (line) => console.log(`[crate-costs ${String(Math.round((Date.now() - started) / 1000)).padStart(3)} s] ${line}`);
+const log = (line) =>
+  console.log(
+    `[crate-costs ${String(Math.round((Date.now() - started) / 1000)).padStart(3)} s] ${line}`,
+  );
 const stamp = new Date(started).toISOString().replace(/[:.]/g, '-');
 
 // ---- bytes -------------------------------------------------------------------------------------
@@ -60,7 +63,11 @@ const stamp = new Date(started).toISOString().replace(/[:.]/g, '-');
 const metadataBytes = (bytes, { start, end }) => {
   let total = 0;
   const marker = Buffer.from('{"id":"aliyun-');
-  for (let at = bytes.indexOf(marker, start); at !== -1 && at < end; at = bytes.indexOf(marker, at + 1)) {
+  for (
+    let at = bytes.indexOf(marker, start);
+    at !== -1 && at < end;
+    at = bytes.indexOf(marker, at + 1)
+  ) {
     let depth = 0;
     let inString = false;
     for (let i = at; i < end; i += 1) {
@@ -110,11 +117,15 @@ const categoryOf = ({ functionName: name, url }) => {
   if (url.endsWith('/pkg/aliyun_connectors.js')) return 'wasm-bindgen JS glue';
   if (/\/lib\/(?:core|connector|config-error|index)\.js$/.test(url)) return 'shim (lib/core.js)';
   if (url.endsWith('/tools/lib/instant.mjs')) {
-    return name === 'fetch' ? 'harness: the instant fetch (makes the Response)' : "host transport: now, nonce, sleep (the shim's)";
+    return name === 'fetch'
+      ? 'harness: the instant fetch (makes the Response)'
+      : "host transport: now, nonce, sleep (the shim's)";
   }
   if (url.includes('/bench/')) return 'harness: the send loop';
-  if (/undici|webstreams|internal\/encoding|internal\/blob|js_transferable/.test(url)) return 'host: Response and its body (undici, web streams)';
-  if (/internal\/abort_controller|internal\/event_target/.test(url)) return 'host: AbortController, AbortSignal';
+  if (/undici|webstreams|internal\/encoding|internal\/blob|js_transferable/.test(url))
+    return 'host: Response and its body (undici, web streams)';
+  if (/internal\/abort_controller|internal\/event_target/.test(url))
+    return 'host: AbortController, AbortSignal';
   if (/timers/.test(url)) return 'host: timers (setTimeout, clearTimeout)';
   if (/crypto/.test(url)) return 'host: randomUUID';
   if (url === '') return 'V8 builtins (promises, JSON, strings, …)';
@@ -131,7 +142,9 @@ const attribute = (profile, { windowUs: [from, to], sends }) => {
     times.push(t);
   }
   if (!(times[0] <= from && to <= times.at(-1))) {
-    throw new Error(`the measured window [${from}, ${to}] is not inside the profile [${times[0]}, ${times.at(-1)}]`);
+    throw new Error(
+      `the measured window [${from}, ${to}] is not inside the profile [${times[0]}, ${times.at(-1)}]`,
+    );
   }
   const crates = {};
   const categories = {};
@@ -144,7 +157,11 @@ const attribute = (profile, { windowUs: [from, to], sends }) => {
     const { callFrame } = byId.get(samples[i]);
     totalUs += us;
     const wrapper = /^(?:js-to-wasm|wasm-to-js)/.test(callFrame.functionName);
-    if (!wrapper && callFrame.url.startsWith('wasm://') && callFrame.url.includes('aliyun_connectors')) {
+    if (
+      !wrapper &&
+      callFrame.url.startsWith('wasm://') &&
+      callFrame.url.includes('aliyun_connectors')
+    ) {
       const crate = crateOf(callFrame.functionName);
       crates[crate] = (crates[crate] ?? 0) + us;
       wasmUs += us;
@@ -154,7 +171,8 @@ const attribute = (profile, { windowUs: [from, to], sends }) => {
       categories[category] = (categories[category] ?? 0) + us;
     }
   }
-  const perSend = (object) => Object.fromEntries(Object.entries(object).map(([k, v]) => [k, v / sends]));
+  const perSend = (object) =>
+    Object.fromEntries(Object.entries(object).map(([k, v]) => [k, v / sends]));
   return {
     sends,
     windowMs: (to - from) / 1000,
@@ -162,7 +180,10 @@ const attribute = (profile, { windowUs: [from, to], sends }) => {
     wasmUsPerSend: wasmUs / sends,
     crates: perSend(crates),
     categories: perSend(categories),
-    topWasm: [...functions].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([name, us]) => ({ name, usPerSend: us / sends })),
+    topWasm: [...functions]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 15)
+      .map(([name, us]) => ({ name, usPerSend: us / sends })),
   };
 };
 
@@ -188,7 +209,10 @@ const profileKind = async (scratch, packageDir, kind) => {
   const [file] = await fs.readdir(dir);
   const profile = JSON.parse(await fs.readFile(path.join(dir, file), 'utf8'));
   if (options.keepProfiles) {
-    await fs.copyFile(path.join(dir, file), path.join(benchDir, 'results', `crate-costs-${stamp}-${kind}.cpuprofile`));
+    await fs.copyFile(
+      path.join(dir, file),
+      path.join(benchDir, 'results', `crate-costs-${stamp}-${kind}.cpuprofile`),
+    );
   }
   return { ...attribute(profile, run), wallUsPerSend: (run.wallMs * 1000) / run.sends };
 };
@@ -196,7 +220,12 @@ const profileKind = async (scratch, packageDir, kind) => {
 // ---- main --------------------------------------------------------------------------------------
 const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'aliyun-crate-costs-'));
 try {
-  log(`Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  log(
+    `Node ${process.version}, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   const build = await buildNamedPackage(scratch, { log });
   const named = await fs.readFile(build.namedWasm);
   const shipped = await fs.readFile(build.shippedWasm);
@@ -205,7 +234,9 @@ try {
   if (!module.named) throw new Error('the built module has no name section');
   // The named build must be the shipped module plus its name section, byte for byte.
   const body = (bytes, { sections }) =>
-    Buffer.concat(sections.filter((s) => s.name !== 'name').map((s) => bytes.subarray(s.end - s.size, s.end)));
+    Buffer.concat(
+      sections.filter((s) => s.name !== 'name').map((s) => bytes.subarray(s.end - s.size, s.end)),
+    );
   const identical = body(named, module).equals(body(shipped, shippedModule));
   log(
     identical
@@ -221,16 +252,27 @@ try {
 
   const cpu = {};
   for (const kind of options.kinds) {
-    log(`profiling ${kind}: ${options.sends} sends at ${options.concurrency} in flight after ${options.warmup} (--cpu-prof-interval=${options.interval})`);
+    log(
+      `profiling ${kind}: ${options.sends} sends at ${options.concurrency} in flight after ${options.warmup} (--cpu-prof-interval=${options.interval})`,
+    );
     cpu[kind] = await profileKind(scratch, build.packageDir, kind);
   }
 
   // ---- the table ---------------------------------------------------------------------------
-  const others = [...crates.keys()].filter((c) => !specifiedCrates.includes(c)).sort((a, b) => crates.get(b).bytes - crates.get(a).bytes);
+  const others = [...crates.keys()]
+    .filter((c) => !specifiedCrates.includes(c))
+    .sort((a, b) => crates.get(b).bytes - crates.get(a).bytes);
   const cratesShown = [...specifiedCrates, ...others];
   const pct = (part, whole) => `${((part / whole) * 100).toFixed(1)} %`;
   const us = (value) => (value ? value.toFixed(2) : '0');
-  const header = ['crate', 'functions', 'code B', 'of code', 'gzip alone', ...options.kinds.map((k) => `${kinds[k].short} µs`)];
+  const header = [
+    'crate',
+    'functions',
+    'code B',
+    'of code',
+    'gzip alone',
+    ...options.kinds.map((k) => `${kinds[k].short} µs`),
+  ];
   const rows = [];
   for (const crate of cratesShown) {
     const c = crates.get(crate);
@@ -244,18 +286,47 @@ try {
     ]);
   }
   const codeSection = module.sections.find((s) => s.kind === 'code');
-  const codeGzip = gzipSync(named.subarray(codeSection.start, codeSection.end), { level: 9 }).length;
-  rows.push(['Wasm code, all crates', String(module.functions.length), String(codeBytes), '100 %', String(codeGzip), ...options.kinds.map((k) => us(cpu[k].wasmUsPerSend))]);
-  const categories = [...new Set(options.kinds.flatMap((k) => Object.keys(cpu[k].categories)))].sort(
-    (a, b) => (cpu[options.kinds[0]].categories[b] ?? 0) - (cpu[options.kinds[0]].categories[a] ?? 0),
+  const codeGzip = gzipSync(named.subarray(codeSection.start, codeSection.end), {
+    level: 9,
+  }).length;
+  rows.push([
+    'Wasm code, all crates',
+    String(module.functions.length),
+    String(codeBytes),
+    '100 %',
+    String(codeGzip),
+    ...options.kinds.map((k) => us(cpu[k].wasmUsPerSend)),
+  ]);
+  const categories = [
+    ...new Set(options.kinds.flatMap((k) => Object.keys(cpu[k].categories))),
+  ].sort(
+    (a, b) =>
+      (cpu[options.kinds[0]].categories[b] ?? 0) - (cpu[options.kinds[0]].categories[a] ?? 0),
   );
-  const hostRows = categories.map((category) => [category, '', '', '', '', ...options.kinds.map((k) => us(cpu[k].categories[category]))]);
-  hostRows.push(['main thread per send, every sample', '', '', '', '', ...options.kinds.map((k) => us(cpu[k].cpuUsPerSend))]);
+  const hostRows = categories.map((category) => [
+    category,
+    '',
+    '',
+    '',
+    '',
+    ...options.kinds.map((k) => us(cpu[k].categories[category])),
+  ]);
+  hostRows.push([
+    'main thread per send, every sample',
+    '',
+    '',
+    '',
+    '',
+    ...options.kinds.map((k) => us(cpu[k].cpuUsPerSend)),
+  ]);
   const all = [header, ...rows, ...hostRows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  const line = (r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  const line = (r) =>
+    r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
   const rule = '─'.repeat(widths.reduce((a, b) => a + b + 2, -2));
-  console.log(['', line(header), rule, ...rows.map(line), rule, ...hostRows.map(line), rule].join('\n'));
+  console.log(
+    ['', line(header), rule, ...rows.map(line), rule, ...hostRows.map(line), rule].join('\n'),
+  );
   console.log(
     `* a crate issue 15 names. ${closureShims}: boxed closures' bodies (ours, mostly: the promise chain). ` +
       `${serdeForOurs}: serde derive's code for our types.`,
@@ -264,16 +335,24 @@ try {
   console.log(
     `.wasm ${shipped.length} B: code section ${sections.code} B, data section ${sections.data ?? 0} B ` +
       `(of which the metadata JSON of the three kinds ${metadata} B), everything else ${other} B ` +
-      `(${shippedModule.sections.filter((s) => !['code', 'data'].includes(s.kind)).map((s) => `${s.name} ${s.size}`).join(', ')}).`,
+      `(${shippedModule.sections
+        .filter((s) => !['code', 'data'].includes(s.kind))
+        .map((s) => `${s.name} ${s.size}`)
+        .join(', ')}).`,
   );
   for (const kind of options.kinds) {
     console.log(
       `${kinds[kind].short} top Wasm functions, µs per send: ` +
-        cpu[kind].topWasm.slice(0, 8).map(({ name, usPerSend }) => `${us(usPerSend)} ${name.replace(/::h[0-9a-f]{16}$/, '')}`).join('; '),
+        cpu[kind].topWasm
+          .slice(0, 8)
+          .map(({ name, usPerSend }) => `${us(usPerSend)} ${name.replace(/::h[0-9a-f]{16}$/, '')}`)
+          .join('; '),
     );
   }
 
-  const out = path.resolve(options.out ?? path.join(benchDir, 'results', `crate-costs-${stamp}.json`));
+  const out = path.resolve(
+    options.out ?? path.join(benchDir, 'results', `crate-costs-${stamp}.json`),
+  );
   await fs.mkdir(path.dirname(out), { recursive: true });
   await fs.writeFile(
     out,
@@ -283,8 +362,19 @@ try {
         node: process.version,
         loadavg: os.loadavg(),
         options,
-        wasm: { raw: shipped.length, identicalToShippedButNames: identical, sections, metadataJsonBytes: metadata, wasmOptFlags: build.wasmOptFlags },
-        crates: Object.fromEntries(cratesShown.map((c) => [c, crates.get(c) ?? { functions: 0, bytes: 0, gzipAlone: 0, top: [] }])),
+        wasm: {
+          raw: shipped.length,
+          identicalToShippedButNames: identical,
+          sections,
+          metadataJsonBytes: metadata,
+          wasmOptFlags: build.wasmOptFlags,
+        },
+        crates: Object.fromEntries(
+          cratesShown.map((c) => [
+            c,
+            crates.get(c) ?? { functions: 0, bytes: 0, gzipAlone: 0, top: [] },
+          ]),
+        ),
         cpu,
       },
       null,

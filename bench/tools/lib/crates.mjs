@@ -39,11 +39,14 @@ const stdCrates = new Set(['core', 'alloc', 'std']);
 const crateName = (raw) => aliases.get(raw) ?? raw;
 
 /** Without hashes (`::h0123…`) and crate disambiguators (`core[c5930c…]`). */
-export const cleanName = (name) => name.replace(/::h[0-9a-f]{16}$/, '').replace(/\[[0-9a-f]{8,}\]/g, '');
+export const cleanName = (name) =>
+  name.replace(/::h[0-9a-f]{16}$/, '').replace(/\[[0-9a-f]{8,}\]/g, '');
 
 /** The leading crate of a type or path (`&mut serde_json::de::X<R>` → serde_json), or null. */
 const leadingCrate = (text) => {
-  const bare = text.replace(/^(?:&(?:mut )?|\*(?:const|mut) |dyn |impl )+/, '').replace(/^[[(]+/, '');
+  const bare = text
+    .replace(/^(?:&(?:mut )?|\*(?:const|mut) |dyn |impl )+/, '')
+    .replace(/^[[(]+/, '');
   if (bare.startsWith('<')) return impl(bare).crate;
   const match = /^([A-Za-z_][A-Za-z0-9_]*)::/.exec(bare);
   return match ? match[1] : null;
@@ -61,7 +64,11 @@ const impl = (name) => {
       if (depth === 0) {
         const self = name.slice(1, asAt === -1 ? i : asAt);
         const trait = asAt === -1 ? null : name.slice(asAt + 4, i);
-        return { selfCrate: leadingCrate(self), traitCrate: trait ? leadingCrate(trait) : null, crate: leadingCrate(self) };
+        return {
+          selfCrate: leadingCrate(self),
+          traitCrate: trait ? leadingCrate(trait) : null,
+          crate: leadingCrate(self),
+        };
       }
     } else if (depth === 1 && asAt === -1 && name.startsWith(' as ', i)) {
       asAt = i;
@@ -81,11 +88,13 @@ export const crateOf = (name) => {
   ) {
     return 'wasm-bindgen';
   }
-  if (clean.startsWith('core::ops::function::FnOnce::call_once{{vtable.shim}}')) return closureShims;
+  if (clean.startsWith('core::ops::function::FnOnce::call_once{{vtable.shim}}'))
+    return closureShims;
   if (clean.startsWith('<')) {
     const { selfCrate, traitCrate } = impl(clean);
     const selfIsHost = !selfCrate || stdCrates.has(selfCrate);
-    if (selfCrate === ourCrate && (traitCrate === 'serde_core' || traitCrate === 'serde')) return serdeForOurs;
+    if (selfCrate === ourCrate && (traitCrate === 'serde_core' || traitCrate === 'serde'))
+      return serdeForOurs;
     if (selfIsHost && traitCrate && !stdCrates.has(traitCrate)) return crateName(traitCrate);
     return crateName(selfCrate ?? traitCrate ?? 'core');
   }

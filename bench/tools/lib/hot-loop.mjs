@@ -7,7 +7,10 @@ import { parseArgs } from 'node:util';
 
 import { instantTransport, loadCore, sendInput, sendOnce } from './instant.mjs';
 
-const [packageDir, kind, sends, warmup, concurrency] = parseArgs({ allowPositionals: true, strict: true }).positionals;
+const [packageDir, kind, sends, warmup, concurrency] = parseArgs({
+  allowPositionals: true,
+  strict: true,
+}).positionals;
 const core = await loadCore(packageDir);
 const transport = instantTransport(kind);
 const input = sendInput(kind);
@@ -31,4 +34,6 @@ const wallStart = performance.now();
 await loop(Number(sends));
 const wallMs = performance.now() - wallStart;
 const end = micros();
-process.stdout.write(`${JSON.stringify({ kind, sends: Number(sends), windowUs: [start, end], wallMs })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ kind, sends: Number(sends), windowUs: [start, end], wallMs })}\n`,
+);

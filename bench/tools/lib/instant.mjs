@@ -8,7 +8,8 @@ import { pathToFileURL } from 'node:url';
 import { answers, configs, sendData } from '../../lib/inputs.mjs';
 
 /** lib/core.js of a built package directory (its own Wasm instance per directory). */
-export const loadCore = (packageDir) => import(pathToFileURL(path.join(packageDir, 'lib', 'core.js')).href);
+export const loadCore = (packageDir) =>
+  import(pathToFileURL(path.join(packageDir, 'lib', 'core.js')).href);
 
 /** The input Logto's call becomes in the shim: the stored config, the message, no template. */
 export const sendInput = (kind) => {
@@ -30,7 +31,10 @@ export const instantTransport = (kind, marks = {}) => {
       const body = JSON.stringify(answer());
       const response = new Response(body, {
         status: 200,
-        headers: { 'content-type': 'application/json;charset=utf-8', 'content-length': String(Buffer.byteLength(body)) },
+        headers: {
+          'content-type': 'application/json;charset=utf-8',
+          'content-length': String(Buffer.byteLength(body)),
+        },
       });
       marks.answered = performance.now();
       return Promise.resolve(response);

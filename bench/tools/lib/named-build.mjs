@@ -21,7 +21,13 @@ export const shippedWasmOptFlags = async () => {
 export const wasmBindgenCli = async () => {
   const lock = await fs.readFile(path.join(repoRoot, 'Cargo.lock'), 'utf8');
   const version = /name = "wasm-bindgen"\nversion = "([^"]+)"/.exec(lock)?.[1];
-  const cli = path.join(os.homedir(), '.cache', '.wasm-pack', `wasm-bindgen-cargo-install-${version}`, 'wasm-bindgen');
+  const cli = path.join(
+    os.homedir(),
+    '.cache',
+    '.wasm-pack',
+    `wasm-bindgen-cargo-install-${version}`,
+    'wasm-bindgen',
+  );
   await fs.access(cli).catch(() => {
     throw new Error(`wasm-bindgen ${version} not found at ${cli}: run npm run build first`);
   });
@@ -51,11 +57,23 @@ export const buildNamedPackage = async (scratch, { log = () => {} } = {}) => {
     // whose presence wasm-opt would skip passes and the code would differ from what ships.
     env: { ...process.env, CARGO_TARGET_DIR: targetDir },
   });
-  const cargoWasm = path.join(targetDir, 'wasm32-unknown-unknown', 'release', 'aliyun_connectors.wasm');
+  const cargoWasm = path.join(
+    targetDir,
+    'wasm32-unknown-unknown',
+    'release',
+    'aliyun_connectors.wasm',
+  );
 
   const bindgenOut = path.join(scratch, 'bindgen');
   log('wasm-bindgen --target nodejs --keep-debug');
-  run(await wasmBindgenCli(), ['--target', 'nodejs', '--keep-debug', '--out-dir', bindgenOut, cargoWasm]);
+  run(await wasmBindgenCli(), [
+    '--target',
+    'nodejs',
+    '--keep-debug',
+    '--out-dir',
+    bindgenOut,
+    cargoWasm,
+  ]);
   const flags = (await shippedWasmOptFlags()).filter((flag) => flag !== '--strip-debug');
   const namedWasm = path.join(bindgenOut, 'aliyun_connectors_bg.wasm');
   log(`wasm-opt ${[...flags, '-g'].join(' ')}`);
@@ -67,7 +85,9 @@ export const buildNamedPackage = async (scratch, { log = () => {} } = {}) => {
     await fs.copyFile(path.join(bindgenOut, file), path.join(packageDir, 'pkg', file));
   }
   // The copy resolves @logto/connector-kit from here, as a package inside Logto would.
-  await fs.symlink(path.join(repoRoot, 'node_modules'), path.join(scratch, 'node_modules')).catch(() => {});
+  await fs
+    .symlink(path.join(repoRoot, 'node_modules'), path.join(scratch, 'node_modules'))
+    .catch(() => {});
   return {
     packageDir,
     namedWasm: path.join(packageDir, 'pkg', 'aliyun_connectors_bg.wasm'),

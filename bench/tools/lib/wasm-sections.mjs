@@ -3,7 +3,19 @@
 // Format: https://webassembly.github.io/spec/core/binary/modules.html
 
 const sectionNames = [
-  'custom', 'type', 'import', 'function', 'table', 'memory', 'global', 'export', 'start', 'element', 'code', 'data', 'datacount',
+  'custom',
+  'type',
+  'import',
+  'function',
+  'table',
+  'memory',
+  'global',
+  'export',
+  'start',
+  'element',
+  'code',
+  'data',
+  'datacount',
 ];
 
 /** A reader over `bytes` from `offset`. */
@@ -126,7 +138,12 @@ export const readModule = (bytes) => {
       const size = c.u32();
       c.skip(size);
       const index = imported + i;
-      functions.push({ index, name: names.get(index) ?? null, offset: before, size: c.at - before });
+      functions.push({
+        index,
+        name: names.get(index) ?? null,
+        offset: before,
+        size: c.at - before,
+      });
     }
   }
   const segments = [];
