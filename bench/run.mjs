@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// `npm run bench` (= `node bench/run.mjs`): our connectors against the official
-// @logto/connector-aliyun-dm 1.6.1 / -sms 1.5.5 and against the floor (plain fetch of pre-signed
-// requests), in one run, on this machine, over the same HTTPS path to the local sandbox.
-// Never part of `npm test`. See bench/README.md for what each figure means.
+// `npm run bench` (= `node bench/run.mjs`): our three connectors against the official
+// @logto/connector-aliyun-dm, -sms and -sms-mas packages and against the floor (plain fetch of
+// pre-signed requests), in one run, on this machine, over the same HTTPS path to the local
+// sandbox. Never part of `npm test`. See bench/README.md for what each figure means.
 //
-//   node bench/run.mjs                 full run (~3 min on 2 cores)
-//   node bench/run.mjs --quick         smoke run (<1 min), same figures with smaller counts
+//   node bench/run.mjs                 full run
+//   node bench/run.mjs --quick         smoke run, same figures with smaller counts
 //   node bench/run.mjs --help          every option (each also has a BENCH_* variable)
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -14,12 +14,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 import { startWorker } from './lib/child.mjs';
+import { hosts, installedVersion, kindNames, kinds, urlOf } from './lib/inputs.mjs';
+import { parseOptions } from './lib/options.mjs';
 import { budgetsOf, printTable } from './lib/report.mjs';
 import {
   benchDir,
   configs,
   installContenders,
-  kindNames,
   makeCertificate,
   makeCounters,
   makeScratch,
@@ -33,41 +34,35 @@ import { median, slope, summary } from './lib/stats.mjs';
 const execFileAsync = promisify(execFile);
 
 // ---- options -------------------------------------------------------------------------------
-const defaults = {
-  full: {
-    coldRuns: 15, // cold starts per contender, kind and mode
-    sends: 2000, // measured sequential sends per contender and kind
-    // … split into this many alternating rounds. Short rounds spread a burst of machine noise
-    // over every contender (bench/README.md, "Alternation"): with 4 × 500, six runs of one build
-    // gave DM ratios ours/floor from 1.13 to 1.29; with 20 × 100, from 1.13 to 1.19.
-    latencyRounds: 20,
-    warmup: 300, // unmeasured sends before a contender's first latency round (JIT, connections)
-    concurrency: 32,
-    throughputMs: 5000, // measured time at `concurrency` in flight per contender and kind
-    throughputRounds: 5, // … split into this many alternating rounds (the same reason)
-    memorySends: 20000, // sends between the two memory snapshots (both kinds, alternating)
-    memoryWarmup: 2000,
-    memoryConcurrency: 1, // sends in flight during the memory phase
-  },
-  quick: {
-    coldRuns: 5,
-    sends: 400,
-    latencyRounds: 2,
-    warmup: 150,
-    concurrency: 32,
-    throughputMs: 1000,
-    throughputRounds: 2,
-    memorySends: 3000,
-    memoryWarmup: 1000,
-    memoryConcurrency: 1,
-  },
-};
 const allPhases = ['sizes', 'cold', 'latency', 'throughput', 'memory'];
+const coldModes = ['logto', 'with-kit', 'standalone'];
 
-const help = `Usage: node bench/run.mjs [--quick] [--option=value ...]
+// Full run (`quick` in brackets where it differs). Latency and throughput are split into short
+// alternating rounds so that a burst of machine noise hits every contender (README, "Alternation").
+const spec = {
+  quick: { kind: 'boolean', full: false },
+  'cold-runs': { kind: 'integer', full: 15, quick: 5 },
+  'cold-modes': { kind: 'list', full: coldModes, allowed: coldModes },
+  sends: { kind: 'integer', full: 2000, quick: 400 },
+  'latency-rounds': { kind: 'integer', full: 20, quick: 2 },
+  warmup: { kind: 'integer', full: 300, quick: 150 },
+  concurrency: { kind: 'integer', full: 32 },
+  'throughput-ms': { kind: 'integer', full: 5000, quick: 1000 },
+  'throughput-rounds': { kind: 'integer', full: 5, quick: 2 },
+  'memory-sends': { kind: 'integer', full: 20000, quick: 3000 },
+  'memory-warmup': { kind: 'integer', full: 2000, quick: 1000 },
+  'memory-concurrency': { kind: 'integer', full: 1 },
+  kinds: { kind: 'list', full: kindNames, allowed: kindNames },
+  phases: { kind: 'list', full: allPhases, allowed: allPhases },
+  out: { kind: 'string' },
+  'keep-samples': { kind: 'boolean', full: false },
+};
 
-  --quick                  smaller counts (~1 min); figures are rougher
+const help = `Usage: node bench/run.mjs [--quick] [--option=value ...]   (npm run bench -- ...)
+
+  --quick                  smaller counts (~2 min); figures are rougher         (BENCH_QUICK=1)
   --cold-runs=N            cold starts per contender/kind/mode      (BENCH_COLD_RUNS, 15)
+  --cold-modes=a,b         ${coldModes.join(',')}      (BENCH_COLD_MODES; budget: logto)
   --sends=N                sequential sends per contender/kind      (BENCH_SENDS, 2000)
   --latency-rounds=N       alternating rounds those are split into  (BENCH_LATENCY_ROUNDS, 20)
   --warmup=N               unmeasured sends before the first round  (BENCH_WARMUP, 300)
@@ -77,142 +72,127 @@ const help = `Usage: node bench/run.mjs [--quick] [--option=value ...]
   --memory-sends=N         sends between the memory snapshots       (BENCH_MEMORY_SENDS, 20000)
   --memory-warmup=N        sends before the first snapshot          (BENCH_MEMORY_WARMUP, 2000)
   --memory-concurrency=N   sends in flight in the memory phase      (BENCH_MEMORY_CONCURRENCY, 1)
-  --kinds=a,b              aliyun-dm,aliyun-sms                     (BENCH_KINDS)
+  --kinds=a,b              ${kindNames.join(',')}   (BENCH_KINDS)
   --phases=a,b             ${allPhases.join(',')}   (BENCH_PHASES)
   --out=FILE               JSON results (default bench/results/<timestamp>.json; BENCH_OUT)
-  --keep-samples           put every latency sample in the JSON
+  --keep-samples           put every latency sample in the JSON     (BENCH_KEEP_SAMPLES=1)
 `;
-
-const parseOptions = (argv, env) => {
-  const flags = new Map();
-  for (const arg of argv) {
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!match) {
-      throw new Error(`unknown argument ${arg}\n\n${help}`);
-    }
-    flags.set(match[1], match[2] ?? true);
-  }
-  if (flags.has('help')) {
-    process.stdout.write(help);
-    process.exit(0);
-  }
-  const quick = flags.has('quick') || env.BENCH_QUICK === '1';
-  const base = quick ? defaults.quick : defaults.full;
-  const known = new Set(['quick', 'kinds', 'phases', 'out', 'keep-samples']);
-  const options = { quick };
-  for (const [key, fallback] of Object.entries(base)) {
-    const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-    const envName = `BENCH_${flag.replaceAll('-', '_').toUpperCase()}`;
-    known.add(flag);
-    const raw = flags.get(flag) ?? env[envName];
-    const value = raw === undefined ? fallback : Number(raw);
-    if (!Number.isInteger(value) || value <= 0) {
-      throw new Error(`--${flag} must be a positive integer, got ${raw}`);
-    }
-    options[key] = value;
-  }
-  for (const key of flags.keys()) {
-    if (!known.has(key)) throw new Error(`unknown option --${key}\n\n${help}`);
-  }
-  const list = (value, fallback, allowed) => {
-    const items = value && value !== true ? String(value).split(',').map((s) => s.trim()).filter(Boolean) : fallback;
-    for (const item of items) {
-      if (!allowed.includes(item)) throw new Error(`unknown value ${item}; expected one of ${allowed.join(', ')}`);
-    }
-    return items;
-  };
-  options.kinds = list(flags.get('kinds') ?? env.BENCH_KINDS, kindNames, kindNames);
-  options.phases = list(flags.get('phases') ?? env.BENCH_PHASES, allPhases, allPhases);
-  options.out = flags.get('out') ?? env.BENCH_OUT;
-  options.keepSamples = flags.has('keep-samples');
-  return options;
-};
 
 // ---- helpers ---------------------------------------------------------------------------------
 const contenders = ['ours', 'official', 'floor'];
 // The send phases (latency, throughput) also run a reference that is not a contender: the floor
-// plus the abortable timeout and `redirect: 'error'` our transport adds to fetch, to show what
-// that safety costs apart from the core. No budget is judged against it.
+// plus the aborting deadline and `redirect: 'error'` our core asks of fetch, to show what that
+// safety costs apart from the rest of a send. No budget is judged against it.
 const sendContenders = [...contenders, 'floorTimeout'];
-/** The contenders in a different order each round, so none always runs first (or last). */
+/** The list in a different order each round, so none always runs first (or last). */
 const rotate = (list, by) => list.map((_, i) => list[(i + by) % list.length]);
 
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s`;
 const log = (line) => console.log(`[bench ${elapsed()}] ${line}`);
 const fmt = (value, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
-const shortKind = (kind) => (kind === 'aliyun-dm' ? 'DM' : 'SMS');
+const shortKind = (kind) => kinds[kind].short;
 
 /** Growth of `key` over the whole trajectory, from its least-squares trend. */
 const trendOver = (trajectory, key) => {
   const xs = trajectory.map((p) => p.sends);
-  return slope(xs, trajectory.map((p) => p[key])) * (xs.at(-1) - xs[0]);
+  return (
+    slope(
+      xs,
+      trajectory.map((p) => p[key]),
+    ) *
+    (xs.at(-1) - xs[0])
+  );
 };
+
+const wasmOf = (packageDir) => path.join(packageDir, 'pkg', 'aliyun_connectors_bg.wasm');
 
 // ---- phases ----------------------------------------------------------------------------------
-const measureSizes = async (installed) => {
+const measureSizes = async (options, installed) => {
   const wasm = {};
   for (const kind of kindNames) {
-    wasm[kind] = await wasmSize(path.join(installed.contenders.ours.packageDirs[kind], 'pkg', 'aliyun_connectors_bg.wasm'));
+    wasm[kind] = await wasmSize(wasmOf(installed.contenders.ours.packageDirs[kind]));
   }
   const packages = {};
+  const tarballs = {};
   for (const contender of ['ours', 'official']) {
     packages[contender] = {};
-    for (const kind of kindNames) {
-      packages[contender][kind] = await packageFootprint(installed.contenders[contender].packageDirs[kind]);
-    }
-  }
-  const tarballs = {};
-  for (const [contender, files] of Object.entries(installed.tarballs)) {
     tarballs[contender] = {};
-    for (const [kind, file] of Object.entries(files)) {
-      tarballs[contender][kind] = (await fs.stat(file)).size;
+    for (const kind of options.kinds) {
+      packages[contender][kind] = await packageFootprint(
+        installed.contenders[contender].packageDirs[kind],
+      );
+      tarballs[contender][kind] = (await fs.stat(installed.tarballs[contender][kind])).size;
     }
   }
-  return { wasm, packages, tarballs };
+  // One module serves the three packages: the figures are of one file, checked to be one.
+  const wasmIdentical = new Set(Object.values(wasm).map(({ sha256 }) => sha256)).size === 1;
+  return { wasm: wasm['aliyun-dm'], wasmIdentical, wasmByKind: wasm, packages, tarballs };
 };
 
-/** One cold start in a fresh `node` (no preload, no extra CA: nothing but the import). */
-const coldOnce = async (mode, target) => {
+/** One cold start in a fresh `node` (no preload, no extra CA: nothing but the imports). */
+const coldOnce = async (mode, target, logtoModules) => {
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
   delete env.NODE_OPTIONS;
-  const { stdout } = await execFileAsync(process.execPath, [path.join(benchDir, 'lib', 'cold.mjs'), mode, target], {
-    cwd: repoRoot,
-    env,
-  });
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    [path.join(benchDir, 'lib', 'cold.mjs'), mode, target, logtoModules],
+    {
+      cwd: repoRoot,
+      env,
+    },
+  );
   return JSON.parse(stdout.trim().split('\n').at(-1));
 };
 
 const measureColdStarts = async (options, installed) => {
-  const runs = {}; // runs[mode][contender][kind] = [{...}]
-  for (const mode of ['standalone', 'with-kit']) {
-    runs[mode] = { ours: {}, official: {}, floor: { node: [] } };
+  const runs = {}; // runs[mode][contender][kind] = [{...}]; runs[mode].floor = [{...}]
+  for (const mode of options.coldModes) {
+    runs[mode] = { ours: {}, official: {}, floor: [] };
     for (const kind of options.kinds) {
       runs[mode].ours[kind] = [];
       runs[mode].official[kind] = [];
     }
   }
   for (let round = 0; round < options.coldRuns; round += 1) {
-    for (const mode of ['standalone', 'with-kit']) {
+    for (const mode of rotate(options.coldModes, round)) {
       for (const contender of rotate(contenders, round)) {
+        const { logtoModules, packageDirs } =
+          installed.contenders[contender === 'floor' ? 'ours' : contender];
         if (contender === 'floor') {
-          runs[mode].floor.node.push(await coldOnce(mode, 'floor'));
+          runs[mode].floor.push(await coldOnce(mode, 'floor', logtoModules));
           continue;
         }
-        for (const kind of options.kinds) {
-          runs[mode][contender][kind].push(await coldOnce(mode, installed.contenders[contender].packageDirs[kind]));
+        for (const kind of rotate(options.kinds, round)) {
+          runs[mode][contender][kind].push(await coldOnce(mode, packageDirs[kind], logtoModules));
         }
       }
     }
   }
-  return runs;
+  const cold = { runs: options.coldRuns, modes: options.coldModes };
+  for (const mode of options.coldModes) {
+    cold[mode] = {
+      floor: {
+        preload: summary(runs[mode].floor.map((r) => r.preloadMs)),
+        sinceStart: summary(runs[mode].floor.map((r) => r.sinceStartMs)),
+      },
+    };
+    for (const contender of ['ours', 'official']) {
+      cold[mode][contender] = {};
+      for (const kind of options.kinds) {
+        cold[mode][contender][kind] = {
+          marginal: summary(runs[mode][contender][kind].map((r) => r.marginalMs)),
+          sinceStart: summary(runs[mode][contender][kind].map((r) => r.sinceStartMs)),
+        };
+      }
+    }
+  }
+  return cold;
 };
 
 /** What was measured: the .wasm's hash and the repo state, to tell runs of different builds apart. */
 const buildIdentity = async (installed) => {
-  const { createHash } = await import('node:crypto');
-  const wasm = await fs.readFile(path.join(installed.contenders.ours.packageDirs['aliyun-dm'], 'pkg', 'aliyun_connectors_bg.wasm'));
   const git = async (...gitArgs) => {
     try {
       return (await execFileAsync('git', gitArgs, { cwd: repoRoot })).stdout.trim();
@@ -220,9 +200,18 @@ const buildIdentity = async (installed) => {
       return null;
     }
   };
-  const dirty = await git('status', '--porcelain', '--', 'src', 'js-shim', 'Cargo.toml', 'Cargo.lock', 'build.rs');
+  const dirty = await git(
+    'status',
+    '--porcelain',
+    '--',
+    'src',
+    'js-shim',
+    'Cargo.toml',
+    'Cargo.lock',
+    'build.rs',
+  );
   return {
-    wasmSha256: createHash('sha256').update(wasm).digest('hex'),
+    wasmSha256: (await wasmSize(wasmOf(installed.contenders.ours.packageDirs['aliyun-dm']))).sha256,
     gitHead: await git('rev-parse', 'HEAD'),
     uncommittedCoreChanges: dirty === null ? null : dirty.split('\n').filter(Boolean).length,
   };
@@ -230,18 +219,22 @@ const buildIdentity = async (installed) => {
 
 // ---- main ------------------------------------------------------------------------------------
 const main = async () => {
-  const options = parseOptions(process.argv.slice(2), process.env);
+  const options = parseOptions({ spec, help });
   const phases = new Set(options.phases);
   log(
     `${options.quick ? 'quick' : 'full'} run on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ` +
-      `load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; phases ${options.phases.join(', ')}`,
+      `load ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}; kinds ${options.kinds.join(', ')}; phases ${options.phases.join(', ')}`,
   );
 
   const scratch = await makeScratch();
   const cleanups = [() => fs.rm(scratch, { recursive: true, force: true })];
   const workers = [];
+  const { positionals, ...recorded } = options;
   const results = {
-    schema: 'aliyun-connectors-bench/1',
+    schema: 'aliyun-connectors-bench/2',
     startedAt: new Date(started).toISOString(),
     machine: {
       node: process.version,
@@ -251,11 +244,14 @@ const main = async () => {
       totalMemory: os.totalmem(),
       loadavgStart: os.loadavg(),
     },
-    options,
+    options: recorded,
     contenders: {
-      ours: 'dist/connector-aliyun-dm, dist/connector-aliyun-sms (this repo), installed with @logto/cli',
-      official: '@logto/connector-aliyun-dm 1.6.1, @logto/connector-aliyun-sms 1.5.5 (npm), installed with @logto/cli',
-      floor: 'fetch POST of requests signed before the phase (sandbox/signature.mjs), response read as text',
+      ours: `${kindNames.map((kind) => `dist/${kinds[kind].packageName}`).join(', ')} (this repo), installed with @logto/cli`,
+      official: `${kindNames.map((kind) => `${kinds[kind].official} ${installedVersion(kinds[kind].official)}`).join(', ')} (npm), installed with @logto/cli`,
+      floor:
+        'fetch POST of the official parameters, signed before the phase (sandbox/signature.mjs), response read as text',
+      floorTimeout:
+        "the floor + an AbortController deadline (10 s, cleared) + redirect: 'error', as our core calls fetch",
     },
   };
 
@@ -271,7 +267,7 @@ const main = async () => {
     }
     results.build = await buildIdentity(installed);
     results.path = {
-      urls: { 'aliyun-dm': 'https://dm.aliyuncs.com/', 'aliyun-sms': 'https://dysmsapi.aliyuncs.com/' },
+      urls: Object.fromEntries(kindNames.map((kind) => [kind, urlOf(kind)])),
       sandbox: `https://127.0.0.1:${server.port}/`,
       portRewritten: server.portRewritten,
       certificate: certificate.source,
@@ -284,71 +280,78 @@ const main = async () => {
 
     // -- sizes ------------------------------------------------------------------------------------
     if (phases.has('sizes')) {
-      results.sizes = await measureSizes(installed);
-      const w = results.sizes.wasm['aliyun-dm'];
+      results.sizes = await measureSizes(options, installed);
+      const { wasm, packages, wasmIdentical } = results.sizes;
       log(
-        `sizes: .wasm ${w.raw} B raw, ${w.gzip} B gzip; DM package ${results.sizes.packages.ours['aliyun-dm'].own.files} files ` +
-          `(official: ${results.sizes.packages.official['aliyun-dm'].withDependencies.files} files with ` +
-          `${results.sizes.packages.official['aliyun-dm'].broughtDependencies.length} dependencies)`,
+        `sizes: .wasm ${wasm.raw} B raw, gzip ${wasm.gzipZlib} B (zlib -9) / ${wasm.gzipCli ?? '—'} B (gzip -9 CLI) (${wasmIdentical ? 'the same file in the three packages' : 'WARNING: the packages ship different .wasm files'}); ` +
+          options.kinds
+            .map(
+              (kind) =>
+                `${shortKind(kind)} package ${packages.ours[kind].own.files} files / official ${packages.official[kind].withDependencies.files} with dependencies`,
+            )
+            .join(', '),
       );
     }
 
     // -- cold start -----------------------------------------------------------------------------
     if (phases.has('cold')) {
-      const runs = await measureColdStarts(options, installed);
-      const cold = { runs: options.coldRuns, standalone: {}, withKit: {} };
-      for (const contender of ['ours', 'official']) {
-        cold.standalone[contender] = {};
-        cold.withKit[contender] = {};
-        for (const kind of options.kinds) {
-          cold.standalone[contender][kind] = summary(runs.standalone[contender][kind].map((r) => r.sinceStartMs));
-          cold.withKit[contender][kind] = {
-            marginal: summary(runs['with-kit'][contender][kind].map((r) => r.marginalMs)),
-            sinceStart: summary(runs['with-kit'][contender][kind].map((r) => r.sinceStartMs)),
-          };
-        }
-      }
-      cold.standalone.floor = summary(runs.standalone.floor.node.map((r) => r.sinceStartMs));
-      cold.withKit.floor = {
-        kitImport: summary(runs['with-kit'].floor.node.map((r) => r.kitMs)),
-        sinceStart: summary(runs['with-kit'].floor.node.map((r) => r.sinceStartMs)),
-      };
+      const cold = await measureColdStarts(options, installed);
       results.coldStart = cold;
-      log(
-        `cold start (${options.coldRuns}× each): ` +
-          options.kinds
-            .map(
-              (kind) =>
-                `${shortKind(kind)} marginal ours ${fmt(cold.withKit.ours[kind].marginal.median, 1)} ms / official ${fmt(cold.withKit.official[kind].marginal.median, 1)} ms, ` +
-                `standalone ${fmt(cold.standalone.ours[kind].median, 1)} / ${fmt(cold.standalone.official[kind].median, 1)} ms`,
-            )
-            .join('; ') +
-          `; node alone ${fmt(cold.standalone.floor.median, 1)} ms`,
-      );
+      for (const mode of options.coldModes) {
+        log(
+          `cold start, ${mode} (${options.coldRuns}× each, marginal median ours / official): ` +
+            options.kinds
+              .map(
+                (kind) =>
+                  `${shortKind(kind)} ${fmt(cold[mode].ours[kind].marginal.median, 1)} / ${fmt(cold[mode].official[kind].marginal.median, 1)} ms`,
+              )
+              .join(', ') +
+            (mode === 'standalone'
+              ? `; node alone ${fmt(cold[mode].floor.sinceStart.median, 1)} ms`
+              : `; importing the preloaded modules ${fmt(cold[mode].floor.preload.median, 1)} ms`),
+        );
+      }
     }
 
     const sendPhases = ['latency', 'throughput', 'memory'].filter((p) => phases.has(p));
     if (sendPhases.length > 0) {
       // -- one long-lived worker per contender ----------------------------------------------------
       const byName = {};
+      const allConfigs = configs();
+      const pick = (object) =>
+        Object.fromEntries(options.kinds.map((kind) => [kind, object[kind]]));
       for (const contender of sendContenders) {
-        const worker = await startWorker({ certFile: certificate.certFile, address: server.address, port: server.port });
+        const worker = await startWorker({
+          certFile: certificate.certFile,
+          address: server.address,
+          port: server.port,
+        });
         workers.push(worker);
+        const dirs = installed.contenders[contender];
         const init = await worker.call('init', {
           contender,
-          ...(installed.contenders[contender] ?? {}),
-          configs: configs(),
-          sendData,
+          ...(dirs
+            ? { connectorsDir: dirs.connectorsDir, packageDirs: pick(dirs.packageDirs) }
+            : {}),
+          configs: pick(allConfigs),
+          sendData: pick(sendData),
         });
         byName[contender] = { worker, init };
       }
       results.workers = Object.fromEntries(
-        sendContenders.map((c) => [c, { loadMs: byName[c].init.loadMs, memoryAfterLoad: byName[c].init.afterLoad }]),
+        sendContenders.map((c) => [
+          c,
+          { loadMs: byName[c].init.loadMs, memoryAfterLoad: byName[c].init.afterLoad },
+        ]),
       );
-      log(`workers: ${sendContenders.map((c) => `${c} loaded in ${fmt(byName[c].init.loadMs, 0)} ms`).join(', ')}`);
+      log(
+        `workers: ${sendContenders.map((c) => `${c} loaded in ${fmt(byName[c].init.loadMs, 0)} ms`).join(', ')}`,
+      );
 
       // Every phase must reach the sandbox once per send, accepted: the same path for everyone.
-      const sandboxSeen = Object.fromEntries(sendContenders.map((c) => [c, { sent: 0, delivered: 0, rejected: 0, other: 0 }]));
+      const sandboxSeen = Object.fromEntries(
+        sendContenders.map((c) => [c, { sent: 0, delivered: 0, rejected: 0, other: 0 }]),
+      );
       const call = async (contender, cmd, args) => {
         const mark = counters.mark();
         const result = await byName[contender].worker.call(cmd, args);
@@ -361,7 +364,9 @@ const main = async () => {
         tally.rejected += seen.rejected;
         tally.other += seen.fault + seen.other;
         if (result.errors > 0) {
-          log(`WARNING: ${contender} ${cmd}: ${result.errors} failed sends, first: ${result.firstError}`);
+          log(
+            `WARNING: ${contender} ${cmd}: ${result.errors} failed sends, first: ${result.firstError}`,
+          );
         }
         return result;
       };
@@ -385,8 +390,11 @@ const main = async () => {
               samples[contender].push(...r.samples);
               rounds[contender].push(median(r.samples));
             }
-            // Every fifth round or so: twenty lines per kind would bury the rest.
-            if ((round + 1) % Math.ceil(options.latencyRounds / 4) === 0 || round + 1 === options.latencyRounds) {
+            // About four lines per kind: twenty would bury the rest.
+            if (
+              (round + 1) % Math.ceil(options.latencyRounds / 4) === 0 ||
+              round + 1 === options.latencyRounds
+            ) {
               log(
                 `latency ${shortKind(kind)} round ${round + 1}/${options.latencyRounds} (${count} sends each): median ` +
                   sendContenders.map((c) => `${c} ${fmt(rounds[c].at(-1), 3)} ms`).join(', '),
@@ -411,7 +419,9 @@ const main = async () => {
         results.throughput = {};
         const roundMs = Math.ceil(options.throughputMs / options.throughputRounds);
         for (const [k, kind] of options.kinds.entries()) {
-          const totals = Object.fromEntries(sendContenders.map((c) => [c, { completed: 0, ms: 0, rounds: [], signedLate: 0 }]));
+          const totals = Object.fromEntries(
+            sendContenders.map((c) => [c, { completed: 0, ms: 0, rounds: [], signedLate: 0 }]),
+          );
           for (let round = 0; round < options.throughputRounds; round += 1) {
             for (const contender of rotate(sendContenders, round + k)) {
               const r = await call(contender, 'throughput', {
@@ -419,8 +429,7 @@ const main = async () => {
                 concurrency: options.concurrency,
                 durationMs: roundMs,
                 // As for latency, a full warm-up first: whoever ran first after the latency phase
-                // came out about a third slower in that round (the sandbox and the machine
-                // were still warming to 32 in flight), whoever it was.
+                // came out about a third slower in that round otherwise, whoever it was.
                 warmupMs: round === 0 ? 1500 : 300,
                 expectedRate: 4000,
               });
@@ -443,14 +452,16 @@ const main = async () => {
                 completed: totals[c].completed,
                 ms: totals[c].ms,
                 roundRates: totals[c].rounds,
-                ...(c === 'floor' || c === 'floorTimeout' ? { signedDuringPhase: totals[c].signedLate } : {}),
+                ...(c === 'floor' || c === 'floorTimeout'
+                  ? { signedDuringPhase: totals[c].signedLate }
+                  : {}),
               },
             ]),
           );
         }
       }
 
-      // -- memory: snapshots around N sends (both kinds, alternating chunks) ---------------------
+      // -- memory: snapshots around N sends (the kinds alternating by chunks) -------------------
       if (phases.has('memory')) {
         results.memory = {};
         for (const contender of contenders) {
@@ -460,8 +471,12 @@ const main = async () => {
             warmup: options.memoryWarmup,
             concurrency: options.memoryConcurrency,
           });
-          const wasmBefore = Object.values(r.before.wasmMemory).filter((v) => v !== null);
-          const wasmAfter = Object.values(r.after.wasmMemory).filter((v) => v !== null);
+          const total = (snapshot) => {
+            const values = Object.values(snapshot.wasmMemory).filter((v) => v !== null);
+            return values.length ? values.reduce((a, b) => a + b, 0) : null;
+          };
+          const wasmBefore = total(r.before);
+          const wasmAfter = total(r.after);
           results.memory[contender] = {
             sends: options.memorySends,
             before: r.before,
@@ -473,14 +488,23 @@ const main = async () => {
             heapUsedGrowth: trendOver(r.trajectory, 'heapUsed'),
             heapUsedGrowthEndpoints: r.after.heapUsed - r.before.heapUsed,
             externalGrowth: r.after.external - r.before.external,
-            wasmMemoryGrowth: wasmAfter.length ? wasmAfter.reduce((a, b) => a + b, 0) - wasmBefore.reduce((a, b) => a + b, 0) : null,
+            wasmMemoryBefore: wasmBefore,
+            wasmMemoryAfter: wasmAfter,
+            wasmMemoryGrowth: wasmAfter === null ? null : wasmAfter - wasmBefore,
+            wasmMemoryMax: r.trajectory.reduce((max, p) => Math.max(max, total(p) ?? 0), 0) || null,
             trajectory: r.trajectory,
           };
           const m = results.memory[contender];
           log(
-            `memory ${contender}: ${options.memorySends} sends → RSS trend ${fmt(m.rssGrowth / 1e6)} MB, end points ${fmt(m.rssGrowthEndpoints / 1e6)} MB ` +
-              `(${r.trajectory.map((p) => fmt(p.rss / 1e6, 1)).join(' → ')}), heap ${fmt(m.heapUsedGrowth / 1e6)} MB` +
-              (m.wasmMemoryGrowth === null ? '' : `, Wasm memory ${m.wasmMemoryGrowth} B (${wasmAfter.join(' + ')} B)`),
+            `memory ${contender}: ${options.memorySends} sends → RSS trend ${fmt(m.rssGrowth / 2 ** 20)} MiB, end points ${fmt(m.rssGrowthEndpoints / 2 ** 20)} MiB ` +
+              `(${r.trajectory.map((p) => fmt(p.rss / 2 ** 20, 1)).join(' → ')}), heap trend ${fmt(m.heapUsedGrowth / 2 ** 20)} MiB` +
+              (wasmAfter === null
+                ? ''
+                : `, Wasm memory ${wasmBefore} → ${wasmAfter} B (${Object.entries(
+                    r.after.wasmMemory,
+                  )
+                    .map(([kind, v]) => `${shortKind(kind)} ${v}`)
+                    .join(', ')})`),
           );
         }
       }
@@ -497,14 +521,17 @@ const main = async () => {
           sendContenders
             .map((c) => {
               const { dnsRedirects: d, sandbox: s } = results.samePath[c];
-              return `${c} ${d['dm.aliyuncs.com'] + d['dysmsapi.aliyuncs.com']} lookups → ${d.address}, sandbox accepted ${s.delivered}/${s.sent}`;
+              const lookups = hosts.reduce((sum, host) => sum + (d?.[host] ?? 0), 0);
+              return `${c} ${lookups} lookups → ${d?.address}, sandbox accepted ${s.delivered}/${s.sent}`;
             })
             .join('; '),
       );
       for (const c of sendContenders) {
         const s = sandboxSeen[c];
         if (s.delivered !== s.sent || s.rejected > 0) {
-          log(`WARNING: ${c}: the sandbox accepted ${s.delivered} of ${s.sent} sends (${s.rejected} rejected)`);
+          log(
+            `WARNING: ${c}: the sandbox accepted ${s.delivered} of ${s.sent} sends (${s.rejected} rejected)`,
+          );
         }
       }
     }

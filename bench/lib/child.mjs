@@ -13,7 +13,12 @@ export const startWorker = async ({ certFile, address, port }) => {
   const child = fork(path.join(benchDir, 'lib', 'worker.mjs'), [], {
     cwd: repoRoot,
     // BENCH_CHILD_FLAGS: extra node/V8 flags for every measuring child, for experiments.
-    execArgv: ['--expose-gc', ...(process.env.BENCH_CHILD_FLAGS?.split(' ').filter(Boolean) ?? []), '--import', preloadUrl],
+    execArgv: [
+      '--expose-gc',
+      ...(process.env.BENCH_CHILD_FLAGS?.split(' ').filter(Boolean) ?? []),
+      '--import',
+      preloadUrl,
+    ],
     env: {
       ...process.env,
       NODE_EXTRA_CA_CERTS: certFile,
@@ -26,7 +31,9 @@ export const startWorker = async ({ certFile, address, port }) => {
   let nextId = 1;
   let exited = null;
   const ready = new Promise((resolve, reject) => {
-    child.once('exit', (code, signal) => reject(new Error(`worker exited before it was ready (${code ?? signal})`)));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`worker exited before it was ready (${code ?? signal})`)),
+    );
     child.on('message', (message) => {
       if (message.ready) {
         resolve();

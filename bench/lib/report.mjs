@@ -1,36 +1,50 @@
 // The terminal table and the budget verdicts (from the figures of the same run).
+import { kindNames, kinds } from './inputs.mjs';
 
-const kinds = [
-  ['aliyun-dm', 'DM'],
-  ['aliyun-sms', 'SMS'],
-];
-
-const KB = 1000;
-const MB = 1000 * 1000;
+const kB = 1000;
+const MiB = 2 ** 20;
 
 /** Ratio a/b, or NaN when either is missing or b is 0. */
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? a / b : NaN);
 
-/** The budgets of the issue, each `{ id, label, value, limit, met }` (met null: not measured). */
+const measuredKinds = (results) => kindNames.filter((kind) => results.options.kinds.includes(kind));
+
+/** The budgets of issue 15, each `{ id, label, value, limit, met, detail }` (met null: not measured). */
 export const budgetsOf = (results) => {
   const budgets = [];
-  const add = (id, label, value, limit, test, detail) =>
-    budgets.push({ id, label, value: Number.isFinite(value) ? value : null, limit, met: Number.isFinite(value) ? test(value) : null, detail });
-  for (const [kind, short] of kinds) {
-    const cold = results.coldStart?.withKit;
+  const add = (id, label, value, limit, test, detail, unit = null) =>
+    budgets.push({
+      id,
+      label,
+      value: Number.isFinite(value) ? value : null,
+      limit,
+      met: Number.isFinite(value) ? test(value) : null,
+      detail,
+      ...(unit ? { unit } : {}),
+    });
+  for (const kind of measuredKinds(results)) {
+    const { short } = kinds[kind];
+    const cold = results.coldStart?.logto;
     add(
-      `cold-marginal-${short}`,
-      `${short} marginal cold start ≤ 0.5 × official`,
-      ratio(cold?.ours?.[kind]?.marginal.median, cold?.official?.[kind]?.marginal.median),
-      0.5,
-      (v) => v <= 0.5,
-      'ours/official, medians',
+      `cold-logto-${kind}`,
+      `${short} marginal cold start in Logto ≤ 1.0 × official p25`,
+      ratio(cold?.ours[kind]?.marginal.median, cold?.official[kind]?.marginal.p25),
+      1.0,
+      (v) => v <= 1.0,
+      "ours' median / official's 25th percentile, Logto-like mode",
     );
     const lat = results.latency?.[kind];
-    add(`latency-${short}`, `${short} median latency ≤ 1.15 × floor`, ratio(lat?.ours.median, lat?.floor.median), 1.15, (v) => v <= 1.15, 'ours/floor, medians');
+    add(
+      `latency-${kind}`,
+      `${short} median latency ≤ 1.15 × floor`,
+      ratio(lat?.ours.median, lat?.floor.median),
+      1.15,
+      (v) => v <= 1.15,
+      'ours/floor, medians',
+    );
     const tp = results.throughput?.[kind];
     add(
-      `throughput-${short}`,
+      `throughput-${kind}`,
       `${short} throughput at ${results.options.concurrency} in flight ≥ 0.8 × floor`,
       ratio(tp?.ours.perSecond, tp?.floor.perSecond),
       0.8,
@@ -38,87 +52,261 @@ export const budgetsOf = (results) => {
       'ours/floor',
     );
   }
-  add('wasm-size', '.wasm ≤ 120 KB raw', results.sizes?.wasm['aliyun-dm'].raw, 120 * KB, (v) => v <= 120 * KB, 'bytes, KB = 1000 B');
+  // KB read both ways: 1000 B is the stricter reading, and the one aimed at.
+  const wasm = results.sizes?.wasm;
+  for (const [what, key, kilobytes] of [
+    ['raw', 'raw', 200],
+    ['gzip', 'gzip', 80],
+  ]) {
+    for (const unit of [1000, 1024]) {
+      const limit = kilobytes * unit;
+      add(
+        `wasm-${key}-${unit}`,
+        `.wasm ≤ ${kilobytes} KB ${what}, KB = ${unit} B`,
+        wasm?.[key],
+        limit,
+        (v) => v <= limit,
+        key === 'gzip' ? 'bytes, the larger of zlib -9 and gzip -9' : 'bytes',
+      );
+    }
+  }
   const memory = results.memory?.ours;
   const sends = results.options.memorySends;
-  add('wasm-memory', `no Wasm memory growth over ${sends} sends`, memory?.wasmMemoryGrowth ?? NaN, 0, (v) => v <= 0, 'bytes, both instances');
-  add('rss', `RSS growth < 5 MB over ${sends} sends`, memory?.rssGrowth, 5 * MB, (v) => v < 5 * MB, 'bytes, least-squares trend over 11 snapshots; MB = 10^6 B');
+  add(
+    'wasm-memory',
+    `Wasm memory flat over ${sends} sends`,
+    memory?.wasmMemoryGrowth ?? NaN,
+    0,
+    (v) => v <= 0,
+    'bytes of growth, the three instances',
+  );
+  add(
+    'rss',
+    `RSS growth < 5 MiB over ${sends} sends`,
+    memory?.rssGrowth,
+    5 * MiB,
+    (v) => v < 5 * MiB,
+    'least-squares trend over 11 snapshots',
+    'MiB',
+  );
   return budgets;
 };
 
 const fmt = (value, digits) => {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
-  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return value.toLocaleString('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
 };
 
 const rows = (results) => {
   const out = [];
   const section = (title) => out.push({ section: title });
-  const row = (label, ours, official, floor, digits = 2, note = '') => out.push({ label, ours, official, floor, digits, note });
+  const row = (
+    label,
+    { ours = NaN, official = NaN, floor = NaN, floorTimeout = NaN },
+    digits = 2,
+    note = '',
+  ) => out.push({ label, ours, official, floor, floorTimeout, digits, note });
+  const measured = measuredKinds(results);
 
   const cold = results.coldStart;
   if (cold) {
-    section(`cold start, ms (median of ${cold.runs} fresh processes; floor = node alone / importing connector-kit)`);
-    for (const [kind, short] of kinds) {
-      if (!cold.standalone.ours[kind]) continue;
-      row(`${short} standalone: start → createConnector`, cold.standalone.ours[kind].median, cold.standalone.official[kind].median, cold.standalone.floor.median, 1);
+    const modes = cold.modes;
+    if (modes.includes('logto')) {
+      section(
+        `cold start in Logto, ms: import + createConnector after Logto's modules (${cold.runs} fresh processes each)`,
+      );
+      for (const kind of measured) {
+        const { short } = kinds[kind];
+        const [o, f] = [cold.logto.ours[kind].marginal, cold.logto.official[kind].marginal];
+        row(`${short} marginal, median`, { ours: o.median, official: f.median }, 1);
+        row(
+          `${short} marginal, 25th percentile`,
+          { ours: o.p25, official: f.p25 },
+          1,
+          'budget: ours median ≤ official p25',
+        );
+      }
+      row("  (floor: importing Logto's modules)", { floor: cold.logto.floor.preload.median }, 1);
     }
-    for (const [kind, short] of kinds) {
-      if (!cold.withKit.ours[kind]) continue;
-      row(`${short} marginal, kit already imported`, cold.withKit.ours[kind].marginal.median, cold.withKit.official[kind].marginal.median, NaN, 1, 'budget ≤ 0.5× official');
+    if (modes.includes('with-kit')) {
+      section(
+        'cold start, context: import + createConnector after @logto/connector-kit alone, ms (median)',
+      );
+      for (const kind of measured) {
+        row(
+          `${kinds[kind].short} marginal`,
+          {
+            ours: cold['with-kit'].ours[kind].marginal.median,
+            official: cold['with-kit'].official[kind].marginal.median,
+          },
+          1,
+        );
+      }
+      row(
+        '  (floor: importing @logto/connector-kit)',
+        { floor: cold['with-kit'].floor.preload.median },
+        1,
+      );
     }
-    row('  (importing @logto/connector-kit)', NaN, NaN, cold.withKit.floor.kitImport.median, 1);
+    if (modes.includes('standalone')) {
+      section(
+        'cold start, context: fresh node → createConnector resolved, nothing preloaded, ms (median)',
+      );
+      for (const kind of measured) {
+        row(
+          `${kinds[kind].short} standalone`,
+          {
+            ours: cold.standalone.ours[kind].sinceStart.median,
+            official: cold.standalone.official[kind].sinceStart.median,
+            floor: cold.standalone.floor.sinceStart.median,
+          },
+          1,
+          'floor: node alone',
+        );
+      }
+    }
   }
   if (results.latency) {
-    section(`per-send latency, ms (${results.options.sends} sequential sends, ${results.options.latencyRounds} alternating rounds)`);
-    for (const [kind, short] of kinds) {
+    section(
+      `per-send latency, ms (${results.options.sends} sequential sends, ${results.options.latencyRounds} alternating rounds)`,
+    );
+    for (const kind of measured) {
       const l = results.latency[kind];
       if (!l) continue;
-      row(`${short} median`, l.ours.median, l.official.median, l.floor.median, 3, 'budget ≤ 1.15× floor');
-      row(`${short} p99`, l.ours.p99, l.official.p99, l.floor.p99, 3);
+      const pick = (key) => ({
+        ours: l.ours[key],
+        official: l.official[key],
+        floor: l.floor[key],
+        floorTimeout: l.floorTimeout[key],
+      });
+      row(`${kinds[kind].short} median`, pick('median'), 3, 'budget ≤ 1.15× floor');
+      row(`${kinds[kind].short} p99`, pick('p99'), 3);
     }
   }
   if (results.throughput) {
     const o = results.options;
-    section(`throughput, sends/s (${o.concurrency} in flight, ${o.throughputMs} ms in ${o.throughputRounds} alternating rounds)`);
-    for (const [kind, short] of kinds) {
+    section(
+      `throughput, sends/s (${o.concurrency} in flight, ${o.throughputMs} ms in ${o.throughputRounds} alternating rounds; higher is better)`,
+    );
+    for (const kind of measured) {
       const t = results.throughput[kind];
       if (!t) continue;
-      row(`${short} throughput`, t.ours.perSecond, t.official.perSecond, t.floor.perSecond, 0, 'budget ≥ 0.8× floor, higher is better');
+      row(
+        `${kinds[kind].short} throughput`,
+        {
+          ours: t.ours.perSecond,
+          official: t.official.perSecond,
+          floor: t.floor.perSecond,
+          floorTimeout: t.floorTimeout.perSecond,
+        },
+        0,
+        'budget ≥ 0.8× floor',
+      );
     }
   }
   if (results.memory) {
     const m = results.memory;
-    section(`memory over ${results.options.memorySends} sends, ${results.options.memoryConcurrency} in flight (after ${results.options.memoryWarmup} warm-up sends; 11 snapshots, gc + 300 ms pause before each), MB`);
-    row('RSS growth (least-squares trend)', m.ours.rssGrowth / MB, m.official.rssGrowth / MB, m.floor.rssGrowth / MB, 2, 'budget < 5 MB');
-    row('RSS growth (last − first snapshot)', m.ours.rssGrowthEndpoints / MB, m.official.rssGrowthEndpoints / MB, m.floor.rssGrowthEndpoints / MB, 2, 'plain difference');
-    row('JS heap used growth (trend)', m.ours.heapUsedGrowth / MB, m.official.heapUsedGrowth / MB, m.floor.heapUsedGrowth / MB, 2);
-    row('RSS after', m.ours.after.rss / MB, m.official.after.rss / MB, m.floor.after.rss / MB, 1);
-    row('Wasm memory growth, bytes', m.ours.wasmMemoryGrowth ?? NaN, NaN, NaN, 0, 'budget 0');
-    const wasmAfter = Object.values(m.ours.after.wasmMemory ?? {}).filter((v) => v !== null);
-    row('Wasm memory after (both instances)', wasmAfter.reduce((a, b) => a + b, 0) / MB, NaN, NaN, 2);
+    const o = results.options;
+    const each = (f) => ({ ours: f(m.ours), official: f(m.official), floor: f(m.floor) });
+    section(
+      `memory over ${o.memorySends} sends (kinds alternating by 1000), ${o.memoryConcurrency} in flight, after ${o.memoryWarmup} warm-up sends; 11 snapshots, MiB`,
+    );
+    row(
+      'RSS growth (least-squares trend)',
+      each((x) => x.rssGrowth / MiB),
+      2,
+      'budget < 5 MiB',
+    );
+    row(
+      'RSS growth (last − first snapshot)',
+      each((x) => x.rssGrowthEndpoints / MiB),
+      2,
+    );
+    row(
+      'JS heap used growth (trend)',
+      each((x) => x.heapUsedGrowth / MiB),
+      2,
+    );
+    row(
+      'RSS after',
+      each((x) => x.after.rss / MiB),
+      1,
+    );
+    row(
+      'Wasm memory, first snapshot, bytes',
+      { ours: m.ours.wasmMemoryBefore ?? NaN },
+      0,
+      'the three instances',
+    );
+    row(
+      'Wasm memory, last snapshot, bytes',
+      { ours: m.ours.wasmMemoryAfter ?? NaN },
+      0,
+      'budget: no growth',
+    );
   }
   const sizes = results.sizes;
   if (sizes) {
-    section('size (KB = 1000 B)');
-    row('.wasm raw', sizes.wasm['aliyun-dm'].raw / KB, NaN, NaN, 1, 'budget ≤ 120 KB');
-    row('.wasm gzip -9', sizes.wasm['aliyun-dm'].gzip / KB, NaN, NaN, 1);
-    for (const [kind, short] of kinds) {
+    section('size: .wasm in bytes, packages in kB (1 kB = 1000 B)');
+    row('.wasm raw, B', { ours: sizes.wasm.raw }, 0, 'budget ≤ 200 KB');
+    row(
+      '.wasm gzip, zlib level 9, B',
+      { ours: sizes.wasm.gzipZlib },
+      0,
+      'budget ≤ 80 KB: the larger of the two',
+    );
+    row('.wasm gzip, gzip -9 CLI, B', { ours: sizes.wasm.gzipCli ?? NaN }, 0);
+    for (const kind of measured) {
+      const { short } = kinds[kind];
       const ours = sizes.packages.ours[kind];
       const official = sizes.packages.official[kind];
-      row(`${short} tarball (npm pack)`, sizes.tarballs.ours[kind] / KB, sizes.tarballs.official[kind] / KB, NaN, 1);
-      row(`${short} package on disk`, ours.own.bytes / KB, official.own.bytes / KB, NaN, 1);
-      row(`${short} package + run-time deps on disk`, ours.withDependencies.bytes / KB, official.withDependencies.bytes / KB, NaN, 1, 'deps Logto lacks');
-      row(`${short} files (package + deps)`, ours.withDependencies.files, official.withDependencies.files, NaN, 0);
-      row(`${short} run-time deps brought`, ours.broughtDependencies.length, official.broughtDependencies.length, NaN, 0, 'beyond connector-kit + its deps');
+      row(
+        `${short} tarball (npm pack)`,
+        { ours: sizes.tarballs.ours[kind] / kB, official: sizes.tarballs.official[kind] / kB },
+        1,
+      );
+      row(
+        `${short} package on disk`,
+        { ours: ours.own.bytes / kB, official: official.own.bytes / kB },
+        1,
+      );
+      row(
+        `${short} package + run-time deps on disk`,
+        { ours: ours.withDependencies.bytes / kB, official: official.withDependencies.bytes / kB },
+        1,
+        'deps Logto lacks',
+      );
+      row(
+        `${short} files (package + deps)`,
+        { ours: ours.withDependencies.files, official: official.withDependencies.files },
+        0,
+      );
+      row(
+        `${short} run-time deps brought`,
+        { ours: ours.broughtDependencies.length, official: official.broughtDependencies.length },
+        0,
+        'beyond connector-kit + its deps',
+      );
     }
   }
   return out;
 };
 
-/** Prints the table of figures, then the budgets. */
-export const printTable = (results) => {
-  const header = ['figure', 'ours', 'official', 'floor', 'ours/official', 'ours/floor', 'note'];
+/** The table of figures, then the budgets, as text. */
+export const renderTable = (results) => {
+  const header = [
+    'figure',
+    'ours',
+    'official',
+    'floor',
+    'floorTimeout',
+    'ours/official',
+    'ours/floor',
+    'note',
+  ];
   const lines = [];
   const table = [];
   for (const r of rows(results)) {
@@ -131,60 +319,69 @@ export const printTable = (results) => {
       fmt(r.ours, r.digits),
       fmt(r.official, r.digits),
       fmt(r.floor, r.digits),
+      fmt(r.floorTimeout, r.digits),
       fmt(ratio(r.ours, r.official), 2),
       fmt(ratio(r.ours, r.floor), 2),
       r.note,
     ]);
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...table.filter(Array.isArray).map((cells) => cells[i].length)));
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...table.filter(Array.isArray).map((cells) => cells[i].length)),
+  );
   const render = (cells) =>
-    cells.map((cell, i) => (i === 0 || i === cells.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd();
+    cells
+      .map((cell, i) =>
+        i === 0 || i === cells.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]),
+      )
+      .join('  ')
+      .trimEnd();
   const rule = '─'.repeat(widths.reduce((a, b) => a + b + 2, -2));
   lines.push('', render(header), rule);
   for (const entry of table) {
-    if (Array.isArray(entry)) {
-      lines.push(render(entry));
-    } else {
-      lines.push(`· ${entry.section}`);
-    }
+    lines.push(Array.isArray(entry) ? render(entry) : `· ${entry.section}`);
   }
   lines.push(rule);
-  const official = (kind) => {
+  // What floorTimeout splits ours/floor into: the safety our core asks of fetch, and the rest.
+  for (const kind of measuredKinds(results)) {
     const l = results.latency?.[kind];
     const t = results.throughput?.[kind];
-    return `${kind}: official/floor latency ${fmt(ratio(l?.official.median, l?.floor.median), 2)}×, throughput ${fmt(ratio(t?.official.perSecond, t?.floor.perSecond), 2)}×`;
-  };
-  const measured = kinds.filter(([kind]) => results.latency?.[kind] || results.throughput?.[kind]);
-  if (measured.length > 0) {
-    lines.push(`context (same run) — ${measured.map(([kind]) => official(kind)).join('; ')}`);
-  }
-  // The floor plus the abortable timeout and redirect: 'error' of our transport: a reference,
-  // not a budget; it splits ours/floor into what that safety costs and what the rest costs.
-  const withTimeout = (kind) => {
-    const l = results.latency?.[kind];
-    const t = results.throughput?.[kind];
-    if (!l?.floorTimeout && !t?.floorTimeout) return null;
-    return (
-      `${kind}: floorTimeout/floor latency ${fmt(ratio(l?.floorTimeout?.median, l?.floor.median), 2)}×, throughput ${fmt(ratio(t?.floorTimeout?.perSecond, t?.floor.perSecond), 2)}×; ` +
-      `ours/floorTimeout latency ${fmt(ratio(l?.ours.median, l?.floorTimeout?.median), 2)}×, throughput ${fmt(ratio(t?.ours.perSecond, t?.floorTimeout?.perSecond), 2)}×`
+    if (!l && !t) continue;
+    lines.push(
+      `${kinds[kind].short}: official/floor latency ${fmt(ratio(l?.official.median, l?.floor.median), 2)}×, throughput ${fmt(ratio(t?.official.perSecond, t?.floor.perSecond), 2)}×; ` +
+        `floorTimeout/floor latency ${fmt(ratio(l?.floorTimeout.median, l?.floor.median), 2)}×, throughput ${fmt(ratio(t?.floorTimeout.perSecond, t?.floor.perSecond), 2)}×; ` +
+        `ours/floorTimeout latency ${fmt(ratio(l?.ours.median, l?.floorTimeout.median), 2)}×, throughput ${fmt(ratio(t?.ours.perSecond, t?.floorTimeout.perSecond), 2)}×`,
     );
-  };
-  const timeoutLines = measured.map(([kind]) => withTimeout(kind)).filter(Boolean);
-  if (timeoutLines.length > 0) {
-    lines.push(`floorTimeout = the floor + an AbortController deadline (10 s) + redirect: 'error', as our transport — ${timeoutLines.join('; ')}`);
   }
-  lines.push('', 'budgets (ratios from this run):');
+  lines.push('', 'budgets (issue 15; ratios from this run):');
+  const labelWidth = Math.max(...results.budgets.map((b) => b.label.length));
   for (const b of results.budgets) {
     const verdict = b.met === null ? 'not measured' : b.met ? 'MET' : 'NOT MET';
-    const value = b.value === null ? '—' : Math.abs(b.value) >= 1000 ? fmt(b.value, 0) : fmt(b.value, 3);
-    const limit = Math.abs(b.limit) >= 1000 ? fmt(b.limit, 0) : fmt(b.limit, 2);
-    lines.push(`  ${verdict.padEnd(12)} ${b.label.padEnd(50)} ${value} (limit ${limit}; ${b.detail})`);
+    const shown = (v, digits) =>
+      b.unit === 'MiB'
+        ? `${fmt(v / MiB, 2)} MiB`
+        : Math.abs(v) >= 1000
+          ? fmt(v, 0)
+          : fmt(v, digits);
+    const value = b.value === null ? '—' : shown(b.value, 3);
+    const limit = shown(b.limit, 2);
+    lines.push(
+      `  ${verdict.padEnd(12)} ${b.label.padEnd(labelWidth)}  ${value} (limit ${limit}; ${b.detail})`,
+    );
   }
+  if (results.sizes && !results.sizes.wasmIdentical) {
+    lines.push(
+      '  WARNING: the three packages ship different .wasm files; the size budgets judge the DM one',
+    );
+  }
+  const m = results.machine;
   lines.push(
     '',
-    `machine: ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.platform}, Node ${results.machine.node}; ` +
-      `load average ${results.machine.loadavgStart.map((l) => l.toFixed(2)).join(' ')} → ${results.machine.loadavgEnd.map((l) => l.toFixed(2)).join(' ')}; ` +
-      `${results.durationS.toFixed(0)} s`,
+    `machine: ${m.cpus} × ${m.cpuModel}, ${m.platform}, Node ${m.node}; ` +
+      `load average ${m.loadavgStart.map((l) => l.toFixed(2)).join(' ')} → ${m.loadavgEnd.map((l) => l.toFixed(2)).join(' ')}; ` +
+      `${results.durationS.toFixed(0)} s; build ${results.build?.gitHead?.slice(0, 7) ?? '?'}` +
+      `${results.build?.uncommittedCoreChanges ? ` + ${results.build.uncommittedCoreChanges} uncommitted core files` : ''}`,
   );
-  console.log(lines.join('\n'));
+  return lines.join('\n');
 };
+
+export const printTable = (results) => console.log(renderTable(results));

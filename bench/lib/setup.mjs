@@ -1,63 +1,39 @@
 // What the parent prepares before any contender runs: the throw-away TLS certificate, the
-// sandbox serving the default Aliyun host names over HTTPS, the Logto-like instances that hold
-// each contender's installed packages, and the shared configs and send inputs.
+// sandbox serving the default Aliyun host names over HTTPS, and the Logto-like instances that
+// hold each contender's installed packages. The inputs themselves are in inputs.mjs.
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 
-import { createInstance, kinds, tarballOf } from '../../tests/js/host.mjs';
+import { createInstance, tarballOf } from '../../tests/js/host.mjs';
 import { startSandbox } from '../../sandbox/index.mjs';
+import {
+  accessKeyId,
+  accessKeySecret,
+  benchDir,
+  hosts,
+  kinds,
+  logtoPreloaded,
+  repoRoot,
+} from './inputs.mjs';
 
-export const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const repoRoot = path.resolve(benchDir, '..');
-export const preloadUrl = pathToFileURL(path.join(benchDir, 'preload-dns.mjs')).href;
-export const kindNames = Object.keys(kinds); // ['aliyun-dm', 'aliyun-sms']
-
-// ---- credentials and inputs (the same for every contender) -----------------------------
-export const accessKeyId = 'LTAI5tBenchKeyId0001';
-export const accessKeySecret = `bench-${randomBytes(18).toString('hex')}`;
-
-const requiredTypes = ['Register', 'SignIn', 'ForgotPassword', 'Generic'];
-
-/**
- * The config JSON stored in Logto, shaped as the official connectors want it: no `endpoint`, no
- * `regionId`, so both ours and the official ones address dm.aliyuncs.com / dysmsapi.aliyuncs.com.
- */
-export const configs = (secret = accessKeySecret) => ({
-  'aliyun-dm': {
-    accessKeyId,
-    accessKeySecret: secret,
-    accountName: 'no-reply@mail.example.com',
-    fromAlias: 'Example',
-    templates: requiredTypes.map((usageType) => ({
-      usageType,
-      subject: `Your ${usageType} code`,
-      content: `<p>Your Logto verification code is <b>{{code}}</b>. It will remain active for 10 minutes.</p>`,
-    })),
-  },
-  'aliyun-sms': {
-    accessKeyId,
-    accessKeySecret: secret,
-    signName: 'Logto',
-    templates: requiredTypes.map((usageType) => ({
-      usageType,
-      templateCode: { china: `SMS_CN_${usageType}`, overseas: `SMS_INT_${usageType}` },
-    })),
-  },
-});
-
-/** What Logto passes to sendMessage. */
-export const sendData = {
-  'aliyun-dm': { to: 'user@example.com', type: 'SignIn', payload: { code: '123456' } },
-  'aliyun-sms': { to: '13800000000', type: 'SignIn', payload: { code: '123456' } },
-};
+export {
+  accessKeyId,
+  accessKeySecret,
+  benchDir,
+  configs,
+  kindNames,
+  kinds,
+  repoRoot,
+  sendData,
+} from './inputs.mjs';
+export const preloadUrl = pathToFileURL(path.join(benchDir, 'lib', 'preload-dns.mjs')).href;
 
 // ---- the throw-away certificate ---------------------------------------------------------
-export const certificateNames = ['dm.aliyuncs.com', 'dysmsapi.aliyuncs.com'];
+export const certificateNames = hosts;
 
 /**
  * A self-signed P-256 certificate for the Aliyun host names (and 127.0.0.1), valid for a day,
@@ -72,21 +48,42 @@ export const makeCertificate = async (dir) => {
     execFileSync(
       'openssl',
       [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-        '-keyout', keyFile, '-out', certFile, '-days', '1',
-        '-subj', '/CN=aliyun-bench-sandbox (throw-away, test only)',
-        '-addext', `subjectAltName=${certificateNames.map((n) => `DNS:${n}`).join(',')},IP:127.0.0.1`,
-        '-addext', 'basicConstraints=critical,CA:TRUE',
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=aliyun-bench-sandbox (throw-away, test only)',
+        '-addext',
+        `subjectAltName=${certificateNames.map((n) => `DNS:${n}`).join(',')},IP:127.0.0.1`,
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
   } catch (error) {
     if (error.code === 'ENOENT') {
-      throw new Error('the bench needs the openssl CLI to make its throw-away TLS certificate (apt-get install openssl)');
+      throw new Error(
+        'the bench needs the openssl CLI to make its throw-away TLS certificate (apt-get install openssl)',
+      );
     }
     throw error;
   }
-  return { key: await fs.readFile(keyFile), cert: await fs.readFile(certFile), certFile, source: 'openssl, throw-away' };
+  return {
+    key: await fs.readFile(keyFile),
+    cert: await fs.readFile(certFile),
+    certFile,
+    source: 'openssl, throw-away',
+  };
 };
 
 // ---- the sandbox on :443 ------------------------------------------------------------------
@@ -113,7 +110,13 @@ export const startHttpsSandbox = async ({ key, cert }, counters) => {
     // One line per API request: counted by outcome, to check every send reached the sandbox.
     log: (line) => counters.record(line),
   });
-  return { sb, address: '127.0.0.1', port: sb.port, portRewritten: sb.port !== 443, port443: outcome };
+  return {
+    sb,
+    address: '127.0.0.1',
+    port: sb.port,
+    portRewritten: sb.port !== 443,
+    port443: outcome,
+  };
 };
 
 /** Counts the sandbox's requests; `since(mark)` gives the counts after a mark. */
@@ -145,16 +148,25 @@ export const makeCounters = () => {
  * segment with `connector-`.
  */
 const packDirectory = async (dir, destination) => {
-  const out = execFileSync('npm', ['pack', dir, '--pack-destination', destination, '--ignore-scripts', '--json', '--silent'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const out = execFileSync(
+    'npm',
+    ['pack', dir, '--pack-destination', destination, '--ignore-scripts', '--json', '--silent'],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const packed = path.join(destination, JSON.parse(out)[0].filename);
   const { name, version } = JSON.parse(await fs.readFile(path.join(dir, 'package.json'), 'utf8'));
   const renamed = path.join(destination, `${name.replace(/^@[^/]+\//, '')}-${version}.tgz`);
   await fs.rename(packed, renamed);
   return renamed;
 };
+
+// Logto core's imports at start-up, resolved from <instance>/packages/core as core's own modules
+// resolve them: the cold start's Logto-like mode imports this file before the package.
+const logtoModulesFile = 'bench-logto-modules.mjs';
+const logtoModules = `${logtoPreloaded.map((name) => `import '${name}';`).join('\n')}\n`;
 
 /**
  * Two Logto-like instances made by tests/js/host.mjs's createInstance (which installs with
@@ -163,27 +175,46 @@ const packDirectory = async (dir, destination) => {
  * resolve @logto/connector-kit (and the official ones got, zod, …) the same way.
  */
 export const installContenders = async (scratch) => {
-  const ourTarballs = await Promise.all(Object.values(kinds).map(({ packageName }) => tarballOf(packageName)));
+  const kindList = Object.values(kinds);
+  const ourTarballs = await Promise.all(kindList.map(({ packageName }) => tarballOf(packageName)));
   const ours = await createInstance(ourTarballs);
-  const officialTarballs = await Promise.all(
-    ['connector-aliyun-dm', 'connector-aliyun-sms'].map((name) =>
-      packDirectory(path.join(repoRoot, 'node_modules', '@logto', name), scratch),
-    ),
-  );
+  const officialTarballs = [];
+  for (const { official: name } of kindList) {
+    officialTarballs.push(await packDirectory(path.join(repoRoot, 'node_modules', name), scratch));
+  }
   const official = await createInstance(officialTarballs);
-  // @logto/cli names an installed package's directory after the package, '/' → '-'.
-  const dirs = (connectorsDir, scope) =>
-    Object.fromEntries(
-      Object.entries(kinds).map(([kind, { packageName }]) => [kind, path.join(connectorsDir, `${scope}${packageName}`)]),
+  const instanceOf = (made, contender) => {
+    // @logto/cli names an installed package's directory after the package, '/' → '-'.
+    const packageDirs = Object.fromEntries(
+      Object.entries(kinds).map(([kind, k]) => [
+        kind,
+        path.join(
+          made.connectorsDir,
+          contender === 'ours' ? k.packageName : k.official.replace('/', '-'),
+        ),
+      ]),
     );
-  const byKind = (files) => Object.fromEntries(Object.keys(kinds).map((kind, i) => [kind, files[i]]));
+    return {
+      connectorsDir: made.connectorsDir,
+      packageDirs,
+      logtoModules: path.join(made.instance, 'packages', 'core', logtoModulesFile),
+    };
+  };
+  const contenders = { ours: instanceOf(ours, 'ours'), official: instanceOf(official, 'official') };
+  for (const { logtoModules: file, packageDirs } of Object.values(contenders)) {
+    await fs.writeFile(file, logtoModules);
+    for (const dir of Object.values(packageDirs)) {
+      await fs.access(path.join(dir, 'package.json')).catch(() => {
+        throw new Error(`@logto/cli did not install ${dir}`);
+      });
+    }
+  }
+  const byKind = (files) =>
+    Object.fromEntries(Object.keys(kinds).map((kind, i) => [kind, files[i]]));
   return {
     instances: [ours.instance, official.instance],
     tarballs: { ours: byKind(ourTarballs), official: byKind(officialTarballs) },
-    contenders: {
-      ours: { connectorsDir: ours.connectorsDir, packageDirs: dirs(ours.connectorsDir, '') },
-      official: { connectorsDir: official.connectorsDir, packageDirs: dirs(official.connectorsDir, '@logto-') },
-    },
+    contenders,
   };
 };
 

@@ -20,6 +20,7 @@ export const mean = (values) => values.reduce((a, b) => a + b, 0) / values.lengt
 
 export const summary = (values) => ({
   n: values.length,
+  p25: percentile(values, 25),
   median: median(values),
   p90: percentile(values, 90),
   p99: percentile(values, 99),

@@ -1,4 +1,4 @@
-// One long-lived benchmark child per contender (ours, official, floor). The parent spawns it
+// One long-lived benchmark child per contender (ours, official, floor, floorTimeout). The parent spawns it
 // with NODE_EXTRA_CA_CERTS (the throw-away certificate), `--import preload-dns.mjs` (the Aliyun
 // names → the sandbox) and --expose-gc, then drives it over IPC one phase at a time, alternating
 // contenders. Nothing here prints; results go back as messages.
@@ -8,11 +8,14 @@
 //                   measured call is `rawConnector.sendMessage(data)`.
 //   floor:          `fetch(url, { method: 'POST', headers, body })` + `await response.text()` of
 //                   requests signed before the phase (sandbox/signature.mjs), nothing else.
+//   floorTimeout:   the floor plus an aborting 10 s deadline and `redirect: 'error'`, as our
+//                   core asks of fetch (a reference, not a contender).
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 import { signedForm } from '../../sandbox/signature.mjs';
+import { officialParams, urlOf } from './inputs.mjs';
 
 // ---- Wasm memory probe ----------------------------------------------------------------------
 // The wasm-bindgen glue keeps its instance private, so catch it as it is made: every
@@ -23,9 +26,17 @@ const wasmInstances = [];
   const Original = WebAssembly.Instance;
   WebAssembly.Instance = new Proxy(Original, {
     construct(target, args, newTarget) {
-      const instance = Reflect.construct(target, args, newTarget === WebAssembly.Instance ? target : newTarget);
-      if (instance.exports?.memory instanceof WebAssembly.Memory && typeof instance.exports.getMetadata === 'function') {
-        const origin = /\((\/[^)]*aliyun_connectors\.js)/.exec(new Error().stack ?? '')?.[1] ?? 'unknown';
+      const instance = Reflect.construct(
+        target,
+        args,
+        newTarget === WebAssembly.Instance ? target : newTarget,
+      );
+      if (
+        instance.exports?.memory instanceof WebAssembly.Memory &&
+        typeof instance.exports.getMetadata === 'function'
+      ) {
+        const origin =
+          /\((\/[^)]*aliyun_connectors\.js)/.exec(new Error().stack ?? '')?.[1] ?? 'unknown';
         wasmInstances.push({ origin, instance });
       }
       return instance;
@@ -35,7 +46,7 @@ const wasmInstances = [];
 
 /** Bytes of linear memory of the newest core instance made by `packageDir`'s glue. */
 const wasmMemoryOf = (packageDir) => {
-  const found = wasmInstances.filter(({ origin }) => origin.startsWith(packageDir)).at(-1);
+  const found = wasmInstances.filter(({ origin }) => origin.startsWith(`${packageDir}/`)).at(-1);
   return found ? found.instance.exports.memory.buffer.byteLength : null;
 };
 
@@ -54,7 +65,8 @@ const quietly = async (action) => {
 
 /** ours / official: { [kind]: () => Promise } through Logto's loader. */
 const loadConnectors = async ({ connectorsDir, packageDirs, configs, sendData }) => {
-  const { buildRawConnector, loadConnectorFactories } = await import('@logto/cli/lib/connector/index.js');
+  const { buildRawConnector, loadConnectorFactories } =
+    await import('@logto/cli/lib/connector/index.js');
   const { getConnectorPackagesFromDirectory } = await import('@logto/cli/lib/utils.js');
   const packages = await getConnectorPackagesFromDirectory(connectorsDir);
   const factories = await quietly(() => loadConnectorFactories(packages, false));
@@ -77,95 +89,73 @@ const loadConnectors = async ({ connectorsDir, packageDirs, configs, sendData })
   return senders;
 };
 
-// Our transport's default timeout (js-shim/transport.js), for the floorTimeout reference.
+// The core's default request deadline (timeoutMs), for the floorTimeout reference.
 const abortTimeoutMs = 10_000;
 
 // The floor's requests: the parameters the official connectors send (the same template text,
-// rendered), signed with a fresh nonce and timestamp each.
-const floorRequests = ({ configs, sendData }, { abortable = false } = {}) => {
+// rendered), signed with a fresh nonce and timestamp each, before the timed part.
+const floorRequests = ({ configs }, { abortable = false } = {}) => {
   const timestamp = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const common = { Format: 'json', SignatureMethod: 'HMAC-SHA1', SignatureVersion: '1.0' };
-  const dm = configs['aliyun-dm'];
-  const sms = configs['aliyun-sms'];
-  const render = (text, payload) => text.replaceAll('{{code}}', payload.code);
-  const dmTemplate = dm.templates.find(({ usageType }) => usageType === sendData['aliyun-dm'].type);
-  const smsTemplate = sms.templates.find(({ usageType }) => usageType === sendData['aliyun-sms'].type);
-  const params = {
-    'aliyun-dm': () => ({
-      Action: 'SingleSendMail',
-      ...common,
-      Version: '2015-11-23',
-      AccessKeyId: dm.accessKeyId,
-      RegionId: 'cn-hangzhou',
-      AccountName: dm.accountName,
-      ReplyToAddress: 'false',
-      AddressType: '1',
-      ToAddress: sendData['aliyun-dm'].to,
-      FromAlias: dm.fromAlias,
-      Subject: render(dmTemplate.subject, sendData['aliyun-dm'].payload),
-      HtmlBody: render(dmTemplate.content, sendData['aliyun-dm'].payload),
-      SignatureNonce: randomUUID(),
-      Timestamp: timestamp(),
-    }),
-    'aliyun-sms': () => ({
-      Action: 'SendSms',
-      ...common,
-      Version: '2017-05-25',
-      AccessKeyId: sms.accessKeyId,
-      PhoneNumbers: sendData['aliyun-sms'].to,
-      SignName: sms.signName,
-      TemplateCode: smsTemplate.templateCode.china,
-      TemplateParam: JSON.stringify(sendData['aliyun-sms'].payload),
-      SignatureNonce: randomUUID(),
-      Timestamp: timestamp(),
-    }),
-  };
-  const urls = { 'aliyun-dm': 'https://dm.aliyuncs.com/', 'aliyun-sms': 'https://dysmsapi.aliyuncs.com/' };
-  const secrets = { 'aliyun-dm': dm.accessKeySecret, 'aliyun-sms': sms.accessKeySecret };
+  const kindList = Object.keys(configs);
+  const params = Object.fromEntries(
+    kindList.map((kind) => [kind, officialParams(kind, configs[kind])]),
+  );
   const headers = { 'content-type': 'application/x-www-form-urlencoded' };
 
   // The answer's text, or a throw for anything but 200 (synchronous: no extra await in the
   // timed path).
   const accepted = (response, text) => {
     if (response.status !== 200) {
-      throw new Error(`${abortable ? 'floorTimeout' : 'floor'}: HTTP ${response.status} ${text.slice(0, 200)}`);
+      throw new Error(
+        `${abortable ? 'floorTimeout' : 'floor'}: HTTP ${response.status} ${text.slice(0, 200)}`,
+      );
     }
     return text;
   };
 
-  const pools = { 'aliyun-dm': [], 'aliyun-sms': [] };
+  let pools = {};
   let signedLate = 0;
-  const sign = (kind) => signedForm('POST', params[kind](), secrets[kind]);
+  const sign = (kind) =>
+    signedForm(
+      'POST',
+      { ...params[kind], SignatureNonce: randomUUID(), Timestamp: timestamp() },
+      configs[kind].accessKeySecret,
+    );
   return {
     /** Signs `count` requests for `kind` now (outside any timing); drops the unused ones. */
     presign(kind, count) {
       pools[kind] = Array.from({ length: count }, () => sign(kind));
     },
     release() {
-      pools['aliyun-dm'] = [];
-      pools['aliyun-sms'] = [];
+      pools = {};
     },
     /** Requests signed during a timed phase because the pool ran dry (should stay 0). */
     signedLate: () => signedLate,
     senders: Object.fromEntries(
-      Object.keys(params).map((kind) => [
+      kindList.map((kind) => [
         kind,
         async () => {
-          let body = pools[kind].pop();
+          let body = pools[kind]?.pop();
           if (body === undefined) {
             signedLate += 1;
             body = sign(kind);
           }
           if (!abortable) {
-            const response = await fetch(urls[kind], { method: 'POST', headers, body });
+            const response = await fetch(urlOf(kind), { method: 'POST', headers, body });
             return accepted(response, await response.text());
           }
-          // floorTimeout: the same, plus what our transport adds to fetch for safety (an
-          // end-to-end deadline that aborts the request, and no redirect following).
+          // floorTimeout: the same, plus what our core adds to fetch for safety (an end-to-end
+          // deadline that aborts the request, and no redirect following).
           const controller = new AbortController();
           const timer = setTimeout(() => controller.abort(), abortTimeoutMs);
           try {
-            const response = await fetch(urls[kind], { method: 'POST', headers, body, signal: controller.signal, redirect: 'error' });
+            const response = await fetch(urlOf(kind), {
+              method: 'POST',
+              headers,
+              body,
+              signal: controller.signal,
+              redirect: 'error',
+            });
             return accepted(response, await response.text());
           } finally {
             clearTimeout(timer);
@@ -215,7 +205,10 @@ const latency = async ({ kind, count, warmup }) => {
 const throughput = async ({ kind, concurrency, durationMs, warmupMs, expectedRate }) => {
   const send = senders[kind];
   // Pool for the floor: the expected count with a wide margin (late signing is counted).
-  prepare(kind, Math.ceil(((expectedRate ?? 5000) * (durationMs + warmupMs)) / 1000 * 1.5) + concurrency);
+  prepare(
+    kind,
+    Math.ceil((((expectedRate ?? 5000) * (durationMs + warmupMs)) / 1000) * 1.5) + concurrency,
+  );
   let errors = 0;
   let firstError;
   let sent = 0;
@@ -241,7 +234,15 @@ const throughput = async ({ kind, concurrency, durationMs, warmupMs, expectedRat
   const drained = performance.now() - start;
   const signedLate = floor?.signedLate() ?? 0;
   floor?.release();
-  return { completed: counter.done, durationMs, drainedMs: drained, errors, firstError, sent, signedLate };
+  return {
+    completed: counter.done,
+    durationMs,
+    drainedMs: drained,
+    errors,
+    firstError,
+    sent,
+    signedLate,
+  };
 };
 
 /** Resident KB of the process's mappings grouped by permissions (Linux only; else null). */
@@ -283,10 +284,11 @@ const snapshot = async () => {
     external: usage.external,
     arrayBuffers: usage.arrayBuffers,
     // Linear memory of each kind's core instance (ours only; null elsewhere).
-    wasmMemory: Object.fromEntries(Object.entries(packageDirs).map(([kind, dir]) => [kind, wasmMemoryOf(dir)])),
+    wasmMemory: Object.fromEntries(
+      Object.entries(packageDirs).map(([kind, dir]) => [kind, wasmMemoryOf(dir)]),
+    ),
   };
 };
-
 
 /**
  * Memory before and after `sends` sends, spread over `kinds` in alternating chunks, at
@@ -342,7 +344,11 @@ const handlers = {
       packageDirs = message.packageDirs;
       senders = await loadConnectors(message);
     }
-    return { loadMs: performance.now() - start, afterLoad: await snapshot(), node: process.version };
+    return {
+      loadMs: performance.now() - start,
+      afterLoad: await snapshot(),
+      node: process.version,
+    };
   },
   latency,
   throughput,

@@ -6,7 +6,7 @@
 //   BENCH_SANDBOX_PORT   its port (default 443); only if it is not 443 is the port rewritten too
 //
 // dns.lookup is what net.connect calls by default, and both HTTP stacks connect through net:
-// Node's global fetch (undici, used by our shim and by the floor) and `got` (the official
+// Node's global fetch (undici: what our shim hands to the core, and the floor's) and `got` (the official
 // connectors, through https.Agent). Both read `dns.lookup` off the module object at connect
 // time, so replacing the property is enough; syncBuiltinESMExports also updates the named ESM
 // export for code that did `import { lookup } from 'node:dns'`. The lookups answered here are
@@ -15,12 +15,14 @@ import dns from 'node:dns';
 import tls from 'node:tls';
 import { syncBuiltinESMExports } from 'node:module';
 
+import { hosts as benchHosts } from './inputs.mjs';
+
 const address = process.env.BENCH_SANDBOX_ADDR || '127.0.0.1';
 const port = Number(process.env.BENCH_SANDBOX_PORT || 443);
 const family = address.includes(':') ? 6 : 4;
 
-// The hosts the official connectors and ours use by default (cn-hangzhou / central endpoint).
-export const redirectedHosts = Object.freeze(['dm.aliyuncs.com', 'dysmsapi.aliyuncs.com']);
+// The hosts the official connectors and ours use by default (cn-hangzhou / central endpoints).
+export const redirectedHosts = Object.freeze([...benchHosts]);
 const hosts = new Set(redirectedHosts);
 const counts = Object.fromEntries(redirectedHosts.map((host) => [host, 0]));
 
@@ -43,9 +45,7 @@ function lookup(hostname, options, callback) {
   counts[name] += 1;
   // Asynchronous, as the real lookup is. `all: true` is what happy eyeballs (autoSelectFamily,
   // on by default since Node 20) asks for.
-  process.nextTick(() =>
-    opts?.all ? cb(null, [{ address, family }]) : cb(null, address, family),
-  );
+  process.nextTick(() => (opts?.all ? cb(null, [{ address, family }]) : cb(null, address, family)));
   return {};
 }
 dns.lookup = lookup;
@@ -67,7 +67,11 @@ if (port !== 443) {
   const originalConnect = tls.connect;
   tls.connect = function connect(...args) {
     const options = args[0];
-    if (options && typeof options === 'object' && hosts.has(normalise(options.host ?? options.servername ?? ''))) {
+    if (
+      options &&
+      typeof options === 'object' &&
+      hosts.has(normalise(options.host ?? options.servername ?? ''))
+    ) {
       if (Number(options.port ?? 443) === 443) {
         args[0] = { ...options, port };
       }
