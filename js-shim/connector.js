@@ -2,10 +2,12 @@
 //
 // Logto imports `lib/index.js` and calls its default export, `createConnector`, at start-up and
 // again for every request that needs the connector. Everything that costs anything (the Wasm
-// instance, the metadata, the transport) is therefore made once per process; `createConnector`
-// only closes over the host's callbacks. Host callbacks are resolved here, in JS, so that only
+// instance, the metadata, the transport) is therefore made at most once per process, and the
+// Wasm instance only when a config is validated or a message sent; `createConnector` only
+// closes over the host's callbacks. Host callbacks are resolved here, in JS, so that only
 // plain values reach the core.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { ConnectorError, ConnectorErrorCodes, ConnectorType } from '@logto/connector-kit';
 
 import { toHostConfigError } from './config-error.js';
@@ -35,15 +37,15 @@ const transport = Object.freeze({
   },
 });
 
-// Per kind, filled on first use: a core failure then surfaces from createConnector (where Logto
-// logs and skips the package) rather than from importing the module.
-const metadataByKind = new Map();
+// The core's metadata for this package's kind, written next to this file by the build from
+// the core's getMetadata: Logto creates every installed connector at start-up, and reading it
+// here needs no Wasm instance (docs/contracts.md, "Metadata and start-up"). Read on first use,
+// so a broken package fails in createConnector, where Logto logs and skips it.
+let packageMetadata;
 
-const metadataOf = (kind) => {
-  if (!metadataByKind.has(kind)) {
-    metadataByKind.set(kind, core.unwrap(core.getMetadata(kind)));
-  }
-  return metadataByKind.get(kind);
+const metadataOf = () => {
+  packageMetadata ??= JSON.parse(readFileSync(new URL('./metadata.json', import.meta.url), 'utf8'));
+  return packageMetadata;
 };
 
 /**
@@ -137,7 +139,7 @@ export const makeCreateConnector = (kind) => {
   const isEmail = type === ConnectorType.Email;
 
   return async ({ getConfig, getI18nEmailTemplate } = {}) => {
-    const metadata = metadataOf(kind);
+    const metadata = metadataOf();
 
     const sendMessage = async (data, inputConfig) => {
       try {

@@ -1,8 +1,8 @@
 // The one door into the WebAssembly core, and the only file that throws ConnectorError.
 //
-// The module is loaded once per process at module evaluation: Logto calls `createConnector` on
-// every request, so instantiating there would cost a compile per request. The core keeps no
-// tenant state, so one instance serves every tenant of a Logto process.
+// The module is loaded at most once per process, on the first call that needs it: Logto calls
+// `createConnector` on every request, so instantiating there would cost a compile per request.
+// The core keeps no tenant state, so one instance serves every tenant of a Logto process.
 //
 // Every core export answers with an envelope (docs/contracts.md). Only a trap (a Rust panic),
 // or a host value that throws while the core reads it, makes one throw or reject; either may
@@ -14,13 +14,6 @@ import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
 
 import { toHostConfigError } from './config-error.js';
 
-// Node 20 and 22 abort the process (SIGTRAP in Deoptimizer::DoComputeBuiltinContinuation) when
-// optimized JS that inlined a call into a Wasm function returning an externref, as every
-// export and closure of the glue does, is deoptimized while that call runs
-// (bench/repro/v8-js-wasm-inline-deopt.mjs). A hot send loop does it now and then. Only that
-// inlining is turned off, process-wide, for a few nanoseconds per call.
-v8.setFlagsFromString('--no-turbo-inline-js-wasm-calls');
-
 // The same relative path works in js-shim/ (next to the repo's pkg/) and in a built package.
 const gluePath = createRequire(import.meta.url).resolve('../pkg/aliyun_connectors.js');
 
@@ -30,12 +23,25 @@ const gluePath = createRequire(import.meta.url).resolve('../pkg/aliyun_connector
  * its children, which would keep each replaced instance, and its memory, alive for good.
  */
 const instantiate = () => {
+  // Node 20 and 22 abort the process (SIGTRAP in Deoptimizer::DoComputeBuiltinContinuation)
+  // when optimized JS that inlined a call into a Wasm function returning an externref, as
+  // every export and closure of the glue does, is deoptimized while that call runs
+  // (bench/repro/v8-js-wasm-inline-deopt.mjs). Only that inlining is turned off, process-wide,
+  // before the first call into the module; setting a flag costs over a millisecond, so not at
+  // import.
+  v8.setFlagsFromString('--no-turbo-inline-js-wasm-calls');
   const require = createRequire(import.meta.url);
   delete require.cache[gluePath];
   return require(gluePath);
 };
 
-let wasm = instantiate();
+// Made on first use, not at import: Logto imports and creates every installed connector at
+// start-up, and compiling the module is most of a cold start.
+let wasm;
+const current = () => {
+  wasm ??= instantiate();
+  return wasm;
+};
 
 const isObject = (value) => typeof value === 'object' && value !== null;
 
@@ -100,7 +106,7 @@ const checked = (exportName, kind, result, instance) =>
 
 /** Calls a synchronous export and returns its envelope. */
 const callSync = (exportName, kind, ...args) => {
-  const instance = wasm;
+  const instance = current();
   try {
     return checked(exportName, kind, instance[exportName](kind, ...args), instance);
   } catch (thrown) {
@@ -116,7 +122,7 @@ export const validateConfig = (kind, config) => callSync('validateConfig', kind,
 
 /** `Promise<Envelope<Delivered>>`: one send, its attempts and retries run by the core. */
 export const sendMessage = async (kind, input, transport) => {
-  const instance = wasm;
+  const instance = current();
   try {
     return checked('sendMessage', kind, await instance.sendMessage(kind, input, transport), instance);
   } catch (thrown) {
@@ -135,5 +141,5 @@ export const __testing = Object.freeze({
   replaceExports: (standIn) => {
     wasm = standIn;
   },
-  exports: () => wasm,
+  exports: current,
 });

@@ -10,6 +10,7 @@
 // Run as a script, it first installs what the build needs and is missing (scripts/ensure-tools.sh).
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -191,6 +192,15 @@ const manifestFor = ({ name, description, keywords }, version, files, overrides)
   engines: { node: '>=20' },
 });
 
+/** The core's metadata for `kind`, from the glue just built. */
+const coreMetadata = (kind) => {
+  const envelope = createRequire(import.meta.url)(path.join(pkgDir, 'aliyun_connectors.js')).getMetadata(kind);
+  if (!envelope.ok) {
+    throw new Error(`the core refused getMetadata('${kind}'): ${envelope.error.data.errorDescription}`);
+  }
+  return envelope.value;
+};
+
 const assemblePackage = (spec, version) => {
   const target = distPackageDir(spec.name);
   fs.rmSync(target, { recursive: true, force: true });
@@ -204,6 +214,10 @@ const assemblePackage = (spec, version) => {
   for (const file of pkgFiles) {
     copyFile(path.join(pkgDir, file), path.join(target, 'pkg', file));
   }
+  // What the core's getMetadata answers, written once here: Logto calls createConnector for every
+  // installed package at start-up, and the shim then needs no Wasm instance until a config is
+  // validated or a message sent (docs/contracts.md, "Metadata and start-up").
+  fs.writeFileSync(path.join(target, 'lib', 'metadata.json'), `${JSON.stringify(coreMetadata(spec.kind))}\n`);
   const license = path.join(root, 'LICENSE');
   if (fs.existsSync(license)) {
     copyFile(license, path.join(target, 'LICENSE'));

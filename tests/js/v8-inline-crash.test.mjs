@@ -1,7 +1,7 @@
 // The V8 abort behind the one V8 flag lib/core.js sets (--no-turbo-inline-js-wasm-calls): on the
 // Node under test, bench/repro/v8-js-wasm-inline-deopt.mjs (a 47-byte Wasm module, no connector
 // code) must still crash with V8's defaults, and must run clean once the built package's
-// lib/core.js is loaded. The first proves the flag is still needed here: when a Node release
+// lib/core.js has loaded its Wasm module (which it does on its first call). The first proves the flag is still needed here: when a Node release
 // fixes V8, it fails, and the flag should go (a connector should not change its host's flags).
 // Each run takes well under a second.
 import assert from 'node:assert/strict';
@@ -36,7 +36,7 @@ test('with V8’s defaults, the repro still aborts the process: the flag is stil
   assert.match(run.stderr, /DoComputeBuiltinContinuation/);
 });
 
-test('once lib/core.js is loaded, the repro runs clean', () => {
+test('once lib/core.js has loaded its module, the repro runs clean', () => {
   const run = runRepro({ SHIM: '1' });
   assert.equal(run.status, 0, outcome(run));
   assert.match(run.stdout, /^ok \(v\d+.*externref result/);
