@@ -82,7 +82,9 @@ const parseError = (error) => {
 const parsePort = (text, source) => {
   const port = Number(text);
   if (!/^\d+$/.test(String(text).trim()) || port > 65_535) {
-    throw usageError(`${source} must be a port number from 0 to 65535, got ${JSON.stringify(text)}`);
+    throw usageError(
+      `${source} must be a port number from 0 to 65535, got ${JSON.stringify(text)}`,
+    );
   }
   return port;
 };
@@ -96,7 +98,9 @@ const parseCode = (text) => {
   }
   // What Aliyun accepts in a verification-code template: letters and digits.
   if (!/^[0-9A-Za-z]{1,20}$/.test(text)) {
-    throw usageError(`--code must be letters and digits (or "random"), got ${JSON.stringify(text)}`);
+    throw usageError(
+      `--code must be letters and digits (or "random"), got ${JSON.stringify(text)}`,
+    );
   }
   return { code: text, random: false };
 };
@@ -130,9 +134,12 @@ export const parseCommandLine = (argv, env = process.env) => {
   if (command === 'demo') {
     const [misplaced] = given(sendOnly);
     if (misplaced) {
-      throw usageError(`--${misplaced} belongs to the send command: npm start -- send --${misplaced} …`);
+      throw usageError(
+        `--${misplaced} belongs to the send command: npm start -- send --${misplaced} …`,
+      );
     }
-    const fromEnv = values.port === undefined && env.SANDBOX_PORT !== undefined && env.SANDBOX_PORT !== '';
+    const fromEnv =
+      values.port === undefined && env.SANDBOX_PORT !== undefined && env.SANDBOX_PORT !== '';
     const portSource = values.port !== undefined ? '--port' : fromEnv ? '$SANDBOX_PORT' : null;
     const port = portSource ? parsePort(values.port ?? env.SANDBOX_PORT, portSource) : 0;
     return { command, once: Boolean(values.once), port, portSource, build };

@@ -90,7 +90,9 @@ export const openLogtoHost = async (tarballs) => {
     const kinds = Object.keys(tarballs);
     const dirOf = (kind) => path.join(connectorsDir, packageNameOf(kind));
     // addConnectorsToPath logs and swallows a failure per package: check what arrived.
-    const installed = await captureConsole(() => addConnectorsToPath(connectorsDir, Object.values(tarballs)));
+    const installed = await captureConsole(() =>
+      addConnectorsToPath(connectorsDir, Object.values(tarballs)),
+    );
     for (const kind of kinds) {
       // eslint-disable-next-line no-await-in-loop -- two packages
       const present = await fs.stat(path.join(dirOf(kind), 'package.json')).catch(() => null);
@@ -109,8 +111,11 @@ export const openLogtoHost = async (tarballs) => {
     const factoryOf = (kind) => {
       const factory = loaded.result.find(({ path: dir }) => dir === dirOf(kind));
       if (!factory) {
-        const said = loaded.lines.find((line) => line.includes(packageNameOf(kind))) ?? 'no reason given';
-        throw notLoaded(`Logto's loader skipped ${packageNameOf(kind)}: ${oneLine(said.replace(/^.*due to error: /, ''))}`);
+        const said =
+          loaded.lines.find((line) => line.includes(packageNameOf(kind))) ?? 'no reason given';
+        throw notLoaded(
+          `Logto's loader skipped ${packageNameOf(kind)}: ${oneLine(said.replace(/^.*due to error: /, ''))}`,
+        );
       }
       return factory;
     };
@@ -125,7 +130,8 @@ export const openLogtoHost = async (tarballs) => {
        * out (as for the console's Test button) it is Logto's not-implemented one, and the
        * config travels as sendMessage's second argument.
        */
-      connect: async (kind, getConfig) => (await buildRawConnector(factoryOf(kind), getConfig)).rawConnector,
+      connect: async (kind, getConfig) =>
+        (await buildRawConnector(factoryOf(kind), getConfig)).rawConnector,
       /** A connector's refusal (an expected failure), as opposed to a bug. */
       isConnectorError: (error) => error instanceof ConnectorError,
       close,

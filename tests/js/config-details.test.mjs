@@ -13,7 +13,14 @@ import { pathToFileURL } from 'node:url';
 
 import { ConnectorError, ConnectorErrorCodes, validateConfig } from '@logto/connector-kit';
 
-import { accessKeySecret, dmConfig, dmTemplate, requiredTypes, smsConfig, smsTemplate } from './fixtures.mjs';
+import {
+  accessKeySecret,
+  dmConfig,
+  dmTemplate,
+  requiredTypes,
+  smsConfig,
+  smsTemplate,
+} from './fixtures.mjs';
 import { withHostAndSandbox } from './host.mjs';
 
 let host;
@@ -30,14 +37,18 @@ const configOf = {
 };
 const templateOf = { 'aliyun-dm': dmTemplate, 'aliyun-sms': (usageType) => smsTemplate(usageType) };
 
-const usageTypesRule = 'needs a template for each of the usage types Register, SignIn, ForgotPassword, Generic';
+const usageTypesRule =
+  'needs a template for each of the usage types Register, SignIn, ForgotPassword, Generic';
 
 /** The thrown error, which must be the host's ConnectorError; fails if nothing was thrown. */
 const caught = async (action) => {
   try {
     await action();
   } catch (error) {
-    assert.ok(error instanceof ConnectorError, `the host's ConnectorError, not ${error?.constructor?.name}`);
+    assert.ok(
+      error instanceof ConnectorError,
+      `the host's ConnectorError, not ${error?.constructor?.name}`,
+    );
     return error;
   }
   assert.fail('the config was accepted');
@@ -61,11 +72,16 @@ const assertNoSecret = (error, seen) => {
  * RequestError each time, with a ZodError of core's zod as data and non-empty details, nothing
  * sent, no secret. Returns the details.
  */
-const detailsOf = async (kind, config, { viaInput = config !== null && config !== undefined } = {}) => {
+const detailsOf = async (
+  kind,
+  config,
+  { viaInput = config !== null && config !== undefined } = {},
+) => {
   const { configGuard } = host.factoryOf(kind);
   const paths = {
     save: () => validateConfig(config, configGuard),
-    getConfig: async () => (await host.connect(kind, { getConfig: async () => config })).sendMessage(send[kind]),
+    getConfig: async () =>
+      (await host.connect(kind, { getConfig: async () => config })).sendMessage(send[kind]),
   };
   if (viaInput) {
     // The Test button: Logto hands the form's config to sendMessage.
@@ -80,15 +96,26 @@ const detailsOf = async (kind, config, { viaInput = config !== null && config !=
     assert.equal(mapped.code, 'connector.invalid_config', how);
     assert.equal(mapped.message, "The connector's config is invalid.", how);
     assert.ok(mapped.data instanceof host.ZodError, `${how}: data is a ZodError of core's zod`);
-    assert.ok(typeof mapped.details === 'string' && mapped.details.length > 0, `${how}: details are shown`);
+    assert.ok(
+      typeof mapped.details === 'string' && mapped.details.length > 0,
+      `${how}: details are shown`,
+    );
     assert.equal(mapped.body.details, mapped.details, `${how}: the HTTP body carries the details`);
     assert.match(mapped.data.errorDescription, /^Invalid connector config\. /, how);
-    assert.deepEqual(mapped.body.data.issues, mapped.data.issues, `${how}: the HTTP body carries the issues`);
+    assert.deepEqual(
+      mapped.body.data.issues,
+      mapped.data.issues,
+      `${how}: the HTTP body carries the issues`,
+    );
     assertNoSecret(error, mapped);
     seen[how] = mapped.details;
   }
   assert.equal(sb.requests().length, 0, 'nothing was sent');
-  assert.equal(new Set(Object.values(seen)).size, 1, `the same details on every path: ${JSON.stringify(seen)}`);
+  assert.equal(
+    new Set(Object.values(seen)).size,
+    1,
+    `the same details on every path: ${JSON.stringify(seen)}`,
+  );
   return seen.save;
 };
 
@@ -114,7 +141,10 @@ for (const kind of ['aliyun-dm', 'aliyun-sms']) {
 
     test('templates missing a usage type', async () => {
       assert.equal(
-        await detailsOf(kind, config({ templates: templates(['Register', 'SignIn', 'ForgotPassword']) })),
+        await detailsOf(
+          kind,
+          config({ templates: templates(['Register', 'SignIn', 'ForgotPassword']) }),
+        ),
         `Error in key path "templates": (custom) ${usageTypesRule}; missing: Generic`,
       );
     });
@@ -131,7 +161,9 @@ for (const kind of ['aliyun-dm', 'aliyun-sms']) {
     });
 
     test('a near-miss usage type: the suggestion is shown', async () => {
-      const usageTypes = requiredTypes.map((type) => (type === 'ForgotPassword' ? 'forgot_password' : type));
+      const usageTypes = requiredTypes.map((type) =>
+        type === 'ForgotPassword' ? 'forgot_password' : type,
+      );
       const index = usageTypes.indexOf('forgot_password');
       assert.equal(
         await detailsOf(kind, config({ templates: templates(usageTypes) })),
@@ -147,13 +179,21 @@ for (const kind of ['aliyun-dm', 'aliyun-sms']) {
           ? { ...second, subject: 7 }
           : { ...second, templateCode: { overseas: 'SMS_INT_1' } };
       const field = kind === 'aliyun-dm' ? ['subject'] : ['templateCode', 'china'];
-      const problem = kind === 'aliyun-dm' ? 'must be a string, not a number' : 'is required (a string)';
+      const problem =
+        kind === 'aliyun-dm' ? 'must be a string, not a number' : 'is required (a string)';
       assert.equal(
         await detailsOf(kind, config({ templates: [first, broken, ...rest] })),
         `Error in key path "${['templates', 1, ...field].join('.')}": (custom) ${problem}`,
       );
-      const error = await caught(() => validateConfig(config({ templates: [first, broken, ...rest] }), host.factoryOf(kind).configGuard));
-      assert.deepEqual(error.data.issues, [{ code: 'custom', path: ['templates', 1, ...field], message: problem }]);
+      const error = await caught(() =>
+        validateConfig(
+          config({ templates: [first, broken, ...rest] }),
+          host.factoryOf(kind).configGuard,
+        ),
+      );
+      assert.deepEqual(error.data.issues, [
+        { code: 'custom', path: ['templates', 1, ...field], message: problem },
+      ]);
     });
 
     test('a config that is not an object: one line for the root path', async () => {
@@ -161,7 +201,12 @@ for (const kind of ['aliyun-dm', 'aliyun-sms']) {
         await detailsOf(kind, null),
         'Error in key path "": (custom) The config must be a JSON object, not null.',
       );
-      for (const [value, name] of [[[], 'an array'], ['{}', 'a string'], [42, 'a number'], [false, 'a boolean']]) {
+      for (const [value, name] of [
+        [[], 'an array'],
+        ['{}', 'a string'],
+        [42, 'a number'],
+        [false, 'a boolean'],
+      ]) {
         assert.equal(
           await detailsOf(kind, value),
           `Error in key path "": (custom) The config must be a JSON object, not ${name}.`,
@@ -170,7 +215,12 @@ for (const kind of ['aliyun-dm', 'aliyun-sms']) {
     });
 
     test('several problems: one line per issue, in order, each naming its path', async () => {
-      const bad = config({ accessKeyId: 42, accessKeySecret: undefined, templates: 'none', timeoutMs: 5 });
+      const bad = config({
+        accessKeyId: 42,
+        accessKeySecret: undefined,
+        templates: 'none',
+        timeoutMs: 5,
+      });
       const details = await detailsOf(kind, bad);
       const error = await caught(() => validateConfig(bad, host.factoryOf(kind).configGuard));
       const lines = details.split('\n');
@@ -181,7 +231,9 @@ for (const kind of ['aliyun-dm', 'aliyun-sms']) {
       );
       assert.deepEqual(
         lines,
-        error.data.issues.map(({ path: at, message }) => `Error in key path "${at.join('.')}": (custom) ${message}`),
+        error.data.issues.map(
+          ({ path: at, message }) => `Error in key path "${at.join('.')}": (custom) ${message}`,
+        ),
       );
     });
 
@@ -228,20 +280,30 @@ describe('when zod cannot be resolved', () => {
     await assert.rejects(probe(), { code: 'ERR_MODULE_NOT_FOUND' });
 
     await fs.copyFile(shipped, path.join(dir, 'config-error.js'));
-    const { toHostConfigError } = await import(pathToFileURL(path.join(dir, 'config-error.js')).href);
-    const raw = coreData(dmConfig('https://dm.aliyuncs.com', { accessKeyId: 42, accountName: undefined }));
+    const { toHostConfigError } = await import(
+      pathToFileURL(path.join(dir, 'config-error.js')).href
+    );
+    const raw = coreData(
+      dmConfig('https://dm.aliyuncs.com', { accessKeyId: 42, accountName: undefined }),
+    );
     const data = toHostConfigError(raw);
     assert.ok(data instanceof SyntaxError);
     assert.ok(!(data instanceof host.ZodError));
     const mapped = host.requestErrorOf(new ConnectorError(ConnectorErrorCodes.InvalidConfig, data));
-    assert.equal(mapped.details, 'accessKeyId: must be a string, not a number\naccountName: is required (a string)');
+    assert.equal(
+      mapped.details,
+      'accessKeyId: must be a string, not a number\naccountName: is required (a string)',
+    );
     assert.equal(mapped.body.details, mapped.details);
     assert.equal(data.errorDescription, raw.errorDescription);
     assert.deepEqual(data.issues, [
       { code: 'custom', path: ['accessKeyId'], message: 'must be a string, not a number' },
       { code: 'custom', path: ['accountName'], message: 'is required (a string)' },
     ]);
-    assert.deepEqual(JSON.parse(JSON.stringify(data)), { errorDescription: raw.errorDescription, issues: data.issues });
+    assert.deepEqual(JSON.parse(JSON.stringify(data)), {
+      errorDescription: raw.errorDescription,
+      issues: data.issues,
+    });
     assertNoSecret(new ConnectorError(ConnectorErrorCodes.InvalidConfig, data), mapped);
 
     const root = toHostConfigError(coreData(null));
@@ -260,12 +322,20 @@ describe('when zod cannot be resolved', () => {
     };
     const data = toHostConfigError(coreData({}), refusing);
     assert.ok(data instanceof SyntaxError);
-    assert.match(data.message, /^accessKeyId: is required \(a string\)\naccessKeySecret: is required/);
+    assert.match(
+      data.message,
+      /^accessKeyId: is required \(a string\)\naccessKeySecret: is required/,
+    );
   });
 
   test('pathOf, and data that holds no issues passes through untouched', async () => {
     const { pathOf, toHostConfigError } = await import(pathToFileURL(shipped).href);
-    assert.deepEqual(pathOf('templates[12].templateCode.china'), ['templates', 12, 'templateCode', 'china']);
+    assert.deepEqual(pathOf('templates[12].templateCode.china'), [
+      'templates',
+      12,
+      'templateCode',
+      'china',
+    ]);
     assert.deepEqual(pathOf('accessKeyId'), ['accessKeyId']);
     assert.deepEqual(pathOf(''), []);
     const provider = { errorDescription: 'Wrong AccessKey secret', Code: 'SignatureDoesNotMatch' };

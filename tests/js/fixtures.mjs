@@ -53,7 +53,10 @@ export const dmConfig = (endpoint, overrides = {}) => ({
   ...overrides,
 });
 
-export const smsTemplate = (usageType, templateCode = { china: `SMS_CN_${usageType}`, overseas: `SMS_INT_${usageType}` }) => ({
+export const smsTemplate = (
+  usageType,
+  templateCode = { china: `SMS_CN_${usageType}`, overseas: `SMS_INT_${usageType}` },
+) => ({
   usageType,
   templateCode,
 });
@@ -76,7 +79,12 @@ export const lastDelivery = (sb) => {
 
 // Everything about an error that could reach a log or an HTTP answer.
 const errorText = (error) =>
-  [String(error?.message), String(error?.stack), JSON.stringify(error?.data ?? null), JSON.stringify(error)].join('\n');
+  [
+    String(error?.message),
+    String(error?.stack),
+    JSON.stringify(error?.data ?? null),
+    JSON.stringify(error),
+  ].join('\n');
 
 /** Fails if the secret appears anywhere in the error. */
 export const assertNoSecret = (error, secret = accessKeySecret) => {

@@ -107,26 +107,28 @@ export const formatZodError = ({ issues }) =>
  * SyntaxError's message or the ZodError's formatted issues, else none; `body` is `toBody`
  * through JSON, as the HTTP answer carries it. Anything else Logto rethrows, and so does this.
  */
-export const makeRequestErrorOf = ({ ZodError, ConnectorError, phrases }) => (error) => {
-  if (!(error instanceof ConnectorError)) {
-    throw error;
-  }
-  const { code, data } = error;
-  // Logto: z.object({ errorDescription: z.string() }) parsed from data, else JSON.stringify(data).
-  const errorDescription =
-    typeof data?.errorDescription === 'string' ? data.errorDescription : JSON.stringify(data);
-  const status = statusOfCode[code] ?? 400;
-  const interpolation = code in statusOfCode ? {} : { errorDescription };
-  const phrase = phrases.errors.connector[code] ?? `connector.${code}`;
-  const message = phrase.replaceAll(/{{(\w+)}}/g, (whole, name) => interpolation[name] ?? whole);
-  // `conditional(x)`: x when truthy, else undefined.
-  const details =
-    (data instanceof SyntaxError
-      ? data.message
-      : data instanceof ZodError && formatZodError(data).join('\n')) || undefined;
-  const body = JSON.parse(JSON.stringify({ code: `connector.${code}`, data, details, message }));
-  return { code: `connector.${code}`, status, data, details, message, body };
-};
+export const makeRequestErrorOf =
+  ({ ZodError, ConnectorError, phrases }) =>
+  (error) => {
+    if (!(error instanceof ConnectorError)) {
+      throw error;
+    }
+    const { code, data } = error;
+    // Logto: z.object({ errorDescription: z.string() }) parsed from data, else JSON.stringify(data).
+    const errorDescription =
+      typeof data?.errorDescription === 'string' ? data.errorDescription : JSON.stringify(data);
+    const status = statusOfCode[code] ?? 400;
+    const interpolation = code in statusOfCode ? {} : { errorDescription };
+    const phrase = phrases.errors.connector[code] ?? `connector.${code}`;
+    const message = phrase.replaceAll(/{{(\w+)}}/g, (whole, name) => interpolation[name] ?? whole);
+    // `conditional(x)`: x when truthy, else undefined.
+    const details =
+      (data instanceof SyntaxError
+        ? data.message
+        : data instanceof ZodError && formatZodError(data).join('\n')) || undefined;
+    const body = JSON.parse(JSON.stringify({ code: `connector.${code}`, data, details, message }));
+    return { code: `connector.${code}`, status, data, details, message, body };
+  };
 
 // Logto core's own imports, resolved from <tmp>/packages/core as core's modules resolve them.
 const coreImports = `export { ZodError } from 'zod';
@@ -135,7 +137,9 @@ export { default as phrases } from '@logto/phrases';
 `;
 
 const buildHost = async () => {
-  const tarballs = await Promise.all(Object.values(kinds).map(({ packageName }) => tarballOf(packageName)));
+  const tarballs = await Promise.all(
+    Object.values(kinds).map(({ packageName }) => tarballOf(packageName)),
+  );
   const { instance, connectorsDir } = await createInstance(tarballs);
   const coreImportsFile = path.join(instance, 'packages', 'core', 'core-imports.mjs');
   await fs.writeFile(coreImportsFile, coreImports);
