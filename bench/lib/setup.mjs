@@ -15,7 +15,9 @@ import { startSandbox } from '../../sandbox/index.mjs';
 export const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const repoRoot = path.resolve(benchDir, '..');
 export const preloadUrl = pathToFileURL(path.join(benchDir, 'preload-dns.mjs')).href;
-export const kindNames = Object.keys(kinds); // ['aliyun-dm', 'aliyun-sms']
+// The kinds with an official package to compare with here (tests/js/host.mjs lists every kind
+// the build makes; the SMS authentication one is not benchmarked yet).
+export const kindNames = ['aliyun-dm', 'aliyun-sms'].filter((kind) => kind in kinds);
 
 // ---- credentials and inputs (the same for every contender) -----------------------------
 export const accessKeyId = 'LTAI5tBenchKeyId0001';
@@ -163,7 +165,7 @@ const packDirectory = async (dir, destination) => {
  * resolve @logto/connector-kit (and the official ones got, zod, …) the same way.
  */
 export const installContenders = async (scratch) => {
-  const ourTarballs = await Promise.all(Object.values(kinds).map(({ packageName }) => tarballOf(packageName)));
+  const ourTarballs = await Promise.all(kindNames.map((kind) => tarballOf(kinds[kind].packageName)));
   const ours = await createInstance(ourTarballs);
   const officialTarballs = await Promise.all(
     ['connector-aliyun-dm', 'connector-aliyun-sms'].map((name) =>
@@ -174,9 +176,9 @@ export const installContenders = async (scratch) => {
   // @logto/cli names an installed package's directory after the package, '/' → '-'.
   const dirs = (connectorsDir, scope) =>
     Object.fromEntries(
-      Object.entries(kinds).map(([kind, { packageName }]) => [kind, path.join(connectorsDir, `${scope}${packageName}`)]),
+      kindNames.map((kind) => [kind, path.join(connectorsDir, `${scope}${kinds[kind].packageName}`)]),
     );
-  const byKind = (files) => Object.fromEntries(Object.keys(kinds).map((kind, i) => [kind, files[i]]));
+  const byKind = (files) => Object.fromEntries(kindNames.map((kind, i) => [kind, files[i]]));
   return {
     instances: [ours.instance, official.instance],
     tarballs: { ours: byKind(ourTarballs), official: byKind(officialTarballs) },

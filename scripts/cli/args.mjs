@@ -1,6 +1,7 @@
 // The command line of scripts/start.mjs: parsing, checking, and the --help text.
 import { parseArgs } from 'node:util';
 
+import { kindNames } from '../logto-host.mjs';
 import { CliError, exitCodes } from './output.mjs';
 
 export const usage = `usage: npm start [-- --once] [-- --port N]
@@ -56,7 +57,8 @@ const options = {
 
 const demoOnly = ['once', 'port'];
 const sendOnly = ['config', 'to', 'type', 'locale', 'code', 'kind'];
-export const kinds = Object.freeze(['aliyun-dm', 'aliyun-sms', 'aliyun-sms-auth']);
+/** The kinds the build makes (scripts/build.mjs `packages`). */
+export const kinds = kindNames;
 
 const usageError = (message) =>
   new CliError(`${message} (see npm start -- --help)`, { exitCode: exitCodes.usage });
