@@ -18,10 +18,13 @@ import {
   dmConfig,
   dmTemplate,
   requiredTypes,
+  smsAuthConfig,
+  smsAuthRequiredTypes,
+  smsAuthTemplate,
   smsConfig,
   smsTemplate,
 } from './fixtures.mjs';
-import { withHostAndSandbox } from './host.mjs';
+import { kinds, withHostAndSandbox } from './host.mjs';
 
 let host;
 let sb;
@@ -30,15 +33,25 @@ withHostAndSandbox((started) => ({ host, sb } = started));
 const send = {
   'aliyun-dm': { to: 'user@example.com', type: 'SignIn', payload: { code: '123456' } },
   'aliyun-sms': { to: '13912345678', type: 'SignIn', payload: { code: '123456' } },
+  'aliyun-sms-auth': { to: '8613912345678', type: 'SignIn', payload: { code: '123456' } },
 };
 const configOf = {
   'aliyun-dm': (overrides) => dmConfig(sb.url, overrides),
   'aliyun-sms': (overrides) => smsConfig(sb.url, overrides),
+  'aliyun-sms-auth': (overrides) => smsAuthConfig(sb.url, overrides),
 };
-const templateOf = { 'aliyun-dm': dmTemplate, 'aliyun-sms': (usageType) => smsTemplate(usageType) };
-
-const usageTypesRule =
-  'needs a template for each of the usage types Register, SignIn, ForgotPassword, Generic';
+const templateOf = {
+  'aliyun-dm': dmTemplate,
+  'aliyun-sms': (usageType) => smsTemplate(usageType),
+  // One system template for all: a misspelt usage type has none of its own.
+  'aliyun-sms-auth': (usageType) => smsAuthTemplate(usageType, '100001'),
+};
+/** The usage types each config must have, in the order the core lists the missing ones. */
+const requiredOf = {
+  'aliyun-dm': requiredTypes,
+  'aliyun-sms': requiredTypes,
+  'aliyun-sms-auth': smsAuthRequiredTypes,
+};
 
 /** The thrown error, which must be the host's ConnectorError; fails if nothing was thrown. */
 const caught = async (action) => {
@@ -119,9 +132,18 @@ const detailsOf = async (
   return seen.save;
 };
 
-for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+test('every kind the build makes is covered here', () => {
+  for (const table of [send, configOf, templateOf, requiredOf]) {
+    assert.deepEqual(Object.keys(table).sort(), Object.keys(kinds).sort());
+  }
+});
+
+for (const kind of Object.keys(kinds)) {
   const config = configOf[kind];
   const templates = (usageTypes) => usageTypes.map(templateOf[kind]);
+  const required = requiredOf[kind];
+  const usageTypesRule = `needs a template for each of the usage types ${required.join(', ')}`;
+  const without = (...types) => required.filter((type) => !types.includes(type));
 
   describe(`${kind}: Logto's details for a refused config`, () => {
     test('a missing required key', async () => {
@@ -141,10 +163,7 @@ for (const kind of ['aliyun-dm', 'aliyun-sms']) {
 
     test('templates missing a usage type', async () => {
       assert.equal(
-        await detailsOf(
-          kind,
-          config({ templates: templates(['Register', 'SignIn', 'ForgotPassword']) }),
-        ),
+        await detailsOf(kind, config({ templates: templates(without('Generic')) })),
         `Error in key path "templates": (custom) ${usageTypesRule}; missing: Generic`,
       );
     });
@@ -152,16 +171,16 @@ for (const kind of ['aliyun-dm', 'aliyun-sms']) {
     test('templates missing several usage types: every one is listed', async () => {
       assert.equal(
         await detailsOf(kind, config({ templates: [] })),
-        `Error in key path "templates": (custom) ${usageTypesRule}; missing: Register, SignIn, ForgotPassword, Generic`,
+        `Error in key path "templates": (custom) ${usageTypesRule}; missing: ${required.join(', ')}`,
       );
       assert.equal(
         await detailsOf(kind, config({ templates: templates(['SignIn', 'Generic']) })),
-        `Error in key path "templates": (custom) ${usageTypesRule}; missing: Register, ForgotPassword`,
+        `Error in key path "templates": (custom) ${usageTypesRule}; missing: ${without('SignIn', 'Generic').join(', ')}`,
       );
     });
 
     test('a near-miss usage type: the suggestion is shown', async () => {
-      const usageTypes = requiredTypes.map((type) =>
+      const usageTypes = required.map((type) =>
         type === 'ForgotPassword' ? 'forgot_password' : type,
       );
       const index = usageTypes.indexOf('forgot_password');
@@ -173,14 +192,25 @@ for (const kind of ['aliyun-dm', 'aliyun-sms']) {
     });
 
     test('a nested path becomes zod path segments, array indexes as numbers', async () => {
-      const [first, second, ...rest] = templates(requiredTypes);
-      const broken =
-        kind === 'aliyun-dm'
-          ? { ...second, subject: 7 }
-          : { ...second, templateCode: { overseas: 'SMS_INT_1' } };
-      const field = kind === 'aliyun-dm' ? ['subject'] : ['templateCode', 'china'];
-      const problem =
-        kind === 'aliyun-dm' ? 'must be a string, not a number' : 'is required (a string)';
+      const [first, second, ...rest] = templates(required);
+      const { broken, field, problem } = {
+        'aliyun-dm': {
+          broken: { ...second, subject: 7 },
+          field: ['subject'],
+          problem: 'must be a string, not a number',
+        },
+        'aliyun-sms': {
+          broken: { ...second, templateCode: { overseas: 'SMS_INT_1' } },
+          field: ['templateCode', 'china'],
+          problem: 'is required (a string)',
+        },
+        // The official guard: templateCode is a string, the system template's code.
+        'aliyun-sms-auth': {
+          broken: { ...second, templateCode: 100001 },
+          field: ['templateCode'],
+          problem: 'must be a string, not a number',
+        },
+      }[kind];
       assert.equal(
         await detailsOf(kind, config({ templates: [first, broken, ...rest] })),
         `Error in key path "${['templates', 1, ...field].join('.')}": (custom) ${problem}`,
@@ -238,17 +268,19 @@ for (const kind of ['aliyun-dm', 'aliyun-sms']) {
     });
 
     test('the secret in the wrong fields is in no details, message or data', async () => {
+      // SMS authentication has no regionId (one endpoint): its own added key instead.
+      const ownKey = kind === 'aliyun-sms-auth' ? 'codeValidityMinutes' : 'regionId';
       const details = await detailsOf(
         kind,
         config({
-          regionId: accessKeySecret,
+          [ownKey]: accessKeySecret,
           endpoint: `http://${accessKeySecret}.example.com/`,
           timeoutMs: accessKeySecret,
           securityToken: 7,
           templates: [{ usageType: accessKeySecret }],
         }),
       );
-      for (const key of ['regionId', 'endpoint', 'timeoutMs', 'securityToken', 'templates']) {
+      for (const key of [ownKey, 'endpoint', 'timeoutMs', 'securityToken', 'templates']) {
         assert.ok(details.includes(`Error in key path "${key}`), `${key} is named:\n${details}`);
       }
     });

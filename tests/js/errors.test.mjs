@@ -8,7 +8,14 @@ import { describe, test } from 'node:test';
 
 import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
 
-import { accessKeySecret, dmConfig, rejectsWith, smsConfig } from './fixtures.mjs';
+import {
+  accessKeySecret,
+  dmConfig,
+  rejectsWith,
+  smsAuthConfig,
+  smsAuthRequiredTypes,
+  smsConfig,
+} from './fixtures.mjs';
 import { withHostAndSandbox } from './host.mjs';
 
 let host;
@@ -30,9 +37,20 @@ const sms = (connector, extra = {}) =>
     ...extra,
   });
 
+const smsAuth = (connector, extra = {}) =>
+  connector.sendMessage({
+    to: '8613912345678',
+    type: 'SignIn',
+    payload: { code: '123456' },
+    ...extra,
+  });
+
 const dm = (overrides) => host.connect('aliyun-dm', { config: dmConfig(sb.url, overrides) });
 const smsConnector = (overrides) =>
   host.connect('aliyun-sms', { config: smsConfig(sb.url, overrides) });
+
+const smsAuthConnector = (overrides) =>
+  host.connect('aliyun-sms-auth', { config: smsAuthConfig(sb.url, overrides) });
 
 /** A port nothing listens on: bound, then released. */
 const closedPort = async () => {
@@ -300,6 +318,133 @@ describe('hostile send input never escapes as anything but a ConnectorError', ()
     test(`${name} → invalid_request_parameters, nothing sent`, async () => {
       await rejectsWith(
         dm().then((connector) => connector.sendMessage(data)),
+        ConnectorErrorCodes.InvalidRequestParameters,
+      );
+      assert.equal(sb.requests().length, 0);
+    });
+  }
+});
+
+describe('SMS authentication (SendSmsVerifyCode): the same error paths', () => {
+  test('invalid_config naming every missing usage type of the nine, and a templateCode not a string', async () => {
+    const connector = await smsAuthConnector({
+      templates: [
+        { usageType: 'SignIn', templateCode: 100001 },
+        { usageType: 'Generic', templateCode: '100001' },
+      ],
+    });
+    const error = await rejectsWith(smsAuth(connector), ConnectorErrorCodes.InvalidConfig);
+    const byPath = Object.fromEntries(
+      error.data.issues.map(({ path, message }) => [path.join('.'), message]),
+    );
+    assert.deepEqual(Object.keys(byPath).sort(), ['templates', 'templates.0.templateCode']);
+    const missing = smsAuthRequiredTypes.filter((type) => !['SignIn', 'Generic'].includes(type));
+    assert.ok(byPath.templates.endsWith(`missing: ${missing.join(', ')}`), byPath.templates);
+    assert.equal(sb.requests().length, 0);
+  });
+
+  test('a secret put in the wrong field is not echoed back', async () => {
+    const config = smsAuthConfig(sb.url, { codeValidityMinutes: accessKeySecret, signName: 7 });
+    await rejectsWith(
+      host.connect('aliyun-sms-auth', { config }).then(smsAuth),
+      ConnectorErrorCodes.InvalidConfig,
+    );
+    const guard = host.factoryOf('aliyun-sms-auth').configGuard.safeParse(config);
+    assert.equal(guard.success, false);
+    assert.ok(!JSON.stringify(guard.error).includes(accessKeySecret));
+  });
+
+  test('a 400 FREQUENCY_FAIL → rate_limit_exceeded with Aliyun Code, Message and RequestId', async () => {
+    sb.addFault({ match: { action: 'SendSmsVerifyCode' }, mode: 'error', code: 'FREQUENCY_FAIL' });
+    const error = await rejectsWith(
+      smsAuth(await smsAuthConnector()),
+      ConnectorErrorCodes.RateLimitExceeded,
+    );
+    const [request] = sb.requests();
+    assert.equal(request.status, 400);
+    assert.equal(error.data.Code, 'FREQUENCY_FAIL');
+    assert.equal(error.data.Message, 'Check frequency fail.');
+    assert.equal(error.data.RequestId, request.requestId);
+  });
+
+  for (const mode of ['nonjson', 'truncated', 'html502', 'empty500']) {
+    test(`${mode} → invalid_response, sent once`, async () => {
+      sb.addFault({ match: { action: 'SendSmsVerifyCode' }, mode });
+      await rejectsWith(smsAuth(await smsAuthConnector()), ConnectorErrorCodes.InvalidResponse);
+      assert.equal(sb.requests().length, 1);
+    });
+  }
+
+  test('a connection reset → general, not resent', async () => {
+    sb.addFault({ match: { action: 'SendSmsVerifyCode' }, mode: 'reset' });
+    const error = await rejectsWith(smsAuth(await smsAuthConnector()), ConnectorErrorCodes.General);
+    assert.equal(error.data.network, 'reset');
+    assert.equal(sb.requests().length, 1);
+  });
+
+  test('a slow answer past timeoutMs is not resent even though the code was delivered', async () => {
+    sb.addFault({ match: { action: 'SendSmsVerifyCode' }, mode: 'slow', delayMs: 1500 });
+    await rejectsWith(
+      smsAuth(await smsAuthConnector({ timeoutMs: 1000 })),
+      ConnectorErrorCodes.General,
+    );
+    await new Promise((resolve) => {
+      setTimeout(resolve, 800);
+    });
+    assert.equal(sb.requests().length, 1, 'sent once');
+    assert.equal(sb.deliveries().length, 1, 'delivered exactly once');
+  });
+
+  test('connection refused → general after bounded retries', async () => {
+    const port = await closedPort();
+    const connector = await host.connect('aliyun-sms-auth', {
+      config: smsAuthConfig(`http://127.0.0.1:${port}/`),
+    });
+    const error = await rejectsWith(smsAuth(connector), ConnectorErrorCodes.General);
+    assert.equal(error.data.network, 'refused');
+  });
+
+  test('a redirect → general that names it, not followed', async () => {
+    let hits = 0;
+    const server = http.createServer((req, res) => {
+      hits += 1;
+      req.resume();
+      res.writeHead(302, { location: sb.url }).end();
+    });
+    server.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const connector = await host.connect('aliyun-sms-auth', {
+        config: smsAuthConfig(`http://127.0.0.1:${server.address().port}/`),
+      });
+      const error = await rejectsWith(smsAuth(connector), ConnectorErrorCodes.General);
+      assert.match(error.data.errorDescription, /redirect, which is not followed/);
+      assert.equal(hits, 1);
+      assert.equal(sb.requests().length, 0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  const cyclic = { code: '1' };
+  cyclic.self = cyclic;
+  const inputs = [
+    ['no data at all', undefined],
+    ['a number as recipient', { to: 8613912345678, type: 'SignIn', payload: { code: '1' } }],
+    ['a number as type', { to: '8613912345678', type: 5, payload: { code: '1' } }],
+    ['a string as payload', { to: '8613912345678', type: 'SignIn', payload: 'code' }],
+    ['a BigInt in the payload', { to: '8613912345678', type: 'SignIn', payload: { code: 1n } }],
+    ['a cyclic payload', { to: '8613912345678', type: 'SignIn', payload: cyclic }],
+    [
+      'a lone surrogate in the code',
+      { to: '8613912345678', type: 'SignIn', payload: { code: 'a\uD800b' } },
+    ],
+  ];
+  for (const [name, data] of inputs) {
+    test(`hostile input, ${name} → invalid_request_parameters, nothing sent`, async () => {
+      await rejectsWith(
+        smsAuthConnector().then((connector) => connector.sendMessage(data)),
         ConnectorErrorCodes.InvalidRequestParameters,
       );
       assert.equal(sb.requests().length, 0);

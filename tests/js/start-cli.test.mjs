@@ -12,7 +12,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 
-import { accessKeySecret, dmConfig, sandbox, smsConfig } from './fixtures.mjs';
+import {
+  accessKeySecret,
+  dmConfig,
+  sandbox,
+  smsAuthConfig,
+  smsConfig,
+  templateTypes,
+} from './fixtures.mjs';
 import { repoRoot } from './host.mjs';
 
 const startScript = path.join(repoRoot, 'scripts', 'start.mjs');
@@ -187,6 +194,72 @@ describe('send', () => {
       assert.ok(run.stdout.includes(`RequestId ${delivery.requestId}`), describeRun(run));
       assert.ok(run.stdout.includes(`BizId ${delivery.bizId}`), describeRun(run));
       assertNoSecret(run);
+    },
+  );
+
+  test(
+    'an SMS authentication config (system template codes) is detected: SendSmsVerifyCode, Generic 000000, BizId printed',
+    testTimeout,
+    async () => {
+      const file = await writeConfig('sms-auth.json', smsAuthConfig(sb.url));
+      const run = await runStart(['send', '--no-build', '--config', file, '--to', '8613800138000']);
+      assert.equal(run.code, 0, describeRun(run));
+      const [delivery] = sb.deliveries();
+      assert.ok(delivery, 'the sandbox delivered nothing');
+      assert.equal(delivery.kind, 'sms-auth');
+      assert.equal(delivery.to, '+8613800138000');
+      assert.equal(delivery.templateCode, '100001');
+      assert.equal(delivery.templateParam, '{"code":"000000","min":"10"}');
+      assert.ok(run.stdout.includes('connector-aliyun-sms-auth'), describeRun(run));
+      assert.ok(run.stdout.includes(`RequestId ${delivery.requestId}`), describeRun(run));
+      assert.ok(run.stdout.includes(`BizId ${delivery.bizId}`), describeRun(run));
+      assert.ok(run.stdout.includes('accessKeySecret ****'), 'the secret is shown masked');
+      assertNoSecret(run);
+    },
+  );
+
+  test(
+    'SMS authentication with templates of its own: --kind aliyun-sms-auth, or codeValidityMinutes, says which',
+    testTimeout,
+    async () => {
+      const templates = templateTypes.map((usageType) => ({
+        usageType,
+        templateCode: `SMS_AUTH_${usageType}`,
+      }));
+      const named = await writeConfig('sms-auth-own.json', smsAuthConfig(sb.url, { templates }));
+      const run = await runStart([
+        ...['send', '--no-build', '--config', named, '--to', '8613800138000'],
+        ...['--type', 'BindMfa', '--kind', 'aliyun-sms-auth'],
+      ]);
+      assert.equal(run.code, 0, describeRun(run));
+      assert.equal(sb.deliveries().at(-1)?.kind, 'sms-auth', describeRun(run));
+      assert.equal(sb.deliveries().at(-1).templateCode, 'SMS_AUTH_BindMfa');
+
+      const minutes = await writeConfig(
+        'sms-auth-minutes.json',
+        smsAuthConfig(sb.url, { templates, codeValidityMinutes: 5 }),
+      );
+      const detected = await runStart([
+        ...['send', '--no-build', '--config', minutes, '--to', '+8613800138000'],
+      ]);
+      assert.equal(detected.code, 0, describeRun(detected));
+      const delivery = sb.deliveries().at(-1);
+      assert.equal(delivery.kind, 'sms-auth');
+      assert.equal(delivery.templateParam, '{"code":"000000","min":"5"}');
+      assert.equal(sb.deliveries().length, 2);
+    },
+  );
+
+  test(
+    'SMS authentication to a number outside mainland China: invalid_request_parameters, exit 1, nothing sent',
+    testTimeout,
+    async () => {
+      const file = await writeConfig('sms-auth-hk.json', smsAuthConfig(sb.url));
+      const run = await runStart(['send', '--no-build', '--config', file, '--to', '85291234567']);
+      assert.equal(run.code, 1, describeRun(run));
+      assert.match(assertCleanFailure(run), /^error: invalid_request_parameters: .*mainland China/);
+      assertNoSecret(run);
+      assert.equal(sb.requests().length, 0, 'nothing reached the sandbox');
     },
   );
 
