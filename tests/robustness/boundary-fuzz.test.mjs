@@ -24,10 +24,9 @@ import { after, before, test } from 'node:test';
 
 import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
 
-import { logtoHost } from '../js/host.mjs';
+import { kinds, logtoHost } from '../js/host.mjs';
 import {
   CORE_FAILED_DESCRIPTION,
-  coreOf,
   describeRejection,
   fastSleep,
   isConnectorError,
@@ -141,6 +140,7 @@ const WORDS = [
   '{{code}}',
   'aliyun-dm',
   'aliyun-sms',
+  'aliyun-sms-auth',
   'text/plain',
   'zh-CN',
   'en',
@@ -385,35 +385,56 @@ const hostile = (r, depth = 3, budget = { huge: 0 }) => {
 // ─── configs, templates, data ───────────────────────────────────────────────────────────────
 
 const usageTypes = ['SignIn', 'Register', 'ForgotPassword', 'Generic'];
+// SMS authentication needs a template for each of Logto's nine usage types.
+const smsAuthUsageTypes = [
+  ...usageTypes,
+  'UserPermissionValidation',
+  'BindNewIdentifier',
+  'OrganizationInvitation',
+  'MfaVerification',
+  'BindMfa',
+];
+const kindNames = Object.keys(kinds);
 const baseConfig = (kind, endpoint) =>
-  kind === 'aliyun-dm'
+  kind === 'aliyun-sms-auth'
     ? {
         accessKeyId: 'LTAI5tFuzz',
         accessKeySecret: SECRET,
         securityToken: TOKEN,
-        accountName: 'noreply@mail.example.com',
-        fromAlias: 'Fuzz',
+        signName: '速通互联验证码',
         endpoint,
         timeoutMs: 10_000,
-        templates: usageTypes.map((usageType) => ({
-          usageType,
-          subject: `${usageType} {{code}}`,
-          content: '<p>{{code}}</p>',
-        })),
+        codeValidityMinutes: 10,
+        templates: smsAuthUsageTypes.map((usageType) => ({ usageType, templateCode: '100001' })),
       }
-    : {
-        accessKeyId: 'LTAI5tFuzz',
-        accessKeySecret: SECRET,
-        securityToken: TOKEN,
-        signName: 'Fuzz',
-        endpoint,
-        timeoutMs: 10_000,
-        templates: usageTypes.map((usageType) => ({
-          usageType,
-          templateCode: `SMS_${usageType}`,
-          type: 0,
-        })),
-      };
+    : kind === 'aliyun-dm'
+      ? {
+          accessKeyId: 'LTAI5tFuzz',
+          accessKeySecret: SECRET,
+          securityToken: TOKEN,
+          accountName: 'noreply@mail.example.com',
+          fromAlias: 'Fuzz',
+          endpoint,
+          timeoutMs: 10_000,
+          templates: usageTypes.map((usageType) => ({
+            usageType,
+            subject: `${usageType} {{code}}`,
+            content: '<p>{{code}}</p>',
+          })),
+        }
+      : {
+          accessKeyId: 'LTAI5tFuzz',
+          accessKeySecret: SECRET,
+          securityToken: TOKEN,
+          signName: 'Fuzz',
+          endpoint,
+          timeoutMs: 10_000,
+          templates: usageTypes.map((usageType) => ({
+            usageType,
+            templateCode: `SMS_${usageType}`,
+            type: 0,
+          })),
+        };
 
 /** Paths of a plain JSON tree (only the base configs are walked). */
 const pathsOf = (value, prefix = [], out = []) => {
@@ -449,9 +470,19 @@ const mutatedConfig = (r, kind, endpoint, budget) => {
 };
 
 const validRecipient = (r, kind) =>
-  kind === 'aliyun-dm'
-    ? `fuzz-${r.int(1e9)}@example.com`
-    : `139${String(r.int(1e8)).padStart(8, '0')}`;
+  ({
+    'aliyun-dm': () => `fuzz-${r.int(1e9)}@example.com`,
+    'aliyun-sms': () => `139${String(r.int(1e8)).padStart(8, '0')}`,
+    'aliyun-sms-auth': () => `86139${String(r.int(1e8)).padStart(8, '0')}`,
+  })[kind]();
+
+/** A recipient each kind sends to, for the tests that are not random. */
+const recipient = (kind, local) =>
+  ({
+    'aliyun-dm': `${local}@example.com`,
+    'aliyun-sms': '13912345678',
+    'aliyun-sms-auth': '8613912345678',
+  })[kind];
 
 const sendData = (r, kind, budget) => {
   if (r.chance(0.05)) return hostile(r, 3, budget); // the whole argument
@@ -535,7 +566,14 @@ const configCallback = (r, config) =>
 /** RequestIds of every success any server or made-up fetch answered: a send resolves with one. */
 const successIds = new Set();
 
-const actionOf = (kind) => (kind === 'aliyun-sms' ? 'SendSms' : 'SingleSendMail');
+const actionOf = (kind) =>
+  ({
+    'aliyun-dm': 'SingleSendMail',
+    'aliyun-sms': 'SendSms',
+    'aliyun-sms-auth': 'SendSmsVerifyCode',
+  })[kind];
+/** SendSms and SendSmsVerifyCode succeed with Code "OK", SingleSendMail with an EnvId. */
+const isSms = (action) => action === 'SendSms' || action === 'SendSmsVerifyCode';
 
 /**
  * Whatever an answer meant, a body that is a well-formed success is one (a random Code may come
@@ -549,7 +587,7 @@ const registerIfSuccess = (action, status, body) => {
     if (
       isObject &&
       typeof value.RequestId === 'string' &&
-      (action === 'SendSms'
+      (isSms(action)
         ? value.Code === 'OK' && typeof value.Message === 'string'
         : typeof value.EnvId === 'string')
     ) {
@@ -561,9 +599,10 @@ const registerIfSuccess = (action, status, body) => {
 };
 
 const successFields = (action, RequestId) =>
-  action === 'SendSms'
-    ? { Code: 'OK', Message: 'OK', BizId: '900^0', RequestId }
-    : { EnvId: '900', RequestId };
+  ({
+    SendSms: { Code: 'OK', Message: 'OK', BizId: '900^0', RequestId },
+    SendSmsVerifyCode: { Message: '成功', RequestId, Model: { BizId: '900^0' }, Code: 'OK' },
+  })[action] ?? { EnvId: '900', RequestId };
 
 // The core reads at most 64 KB of an answer (MAX_ANSWER_BYTES) and parses only what fits.
 const ANSWER_CAP = 64 * 1024;
@@ -628,10 +667,18 @@ const startProvider = async (seed) => {
   const success = (action) => {
     const RequestId = randomUUID();
     successIds.add(RequestId);
+    const id = String(r.int(1e9));
     return JSON.stringify(
-      action === 'SendSms'
-        ? { Code: 'OK', Message: 'OK', BizId: `${r.int(1e9)}^0`, RequestId }
-        : { EnvId: String(r.int(1e9)), RequestId },
+      {
+        SendSms: { Code: 'OK', Message: 'OK', BizId: `${id}^0`, RequestId },
+        SendSmsVerifyCode: {
+          Message: '成功',
+          RequestId,
+          Model: { RequestId: randomUUID(), BizId: `${id}^0` },
+          Code: 'OK',
+          Success: true,
+        },
+      }[action] ?? { EnvId: id, RequestId },
     );
   };
   const send = (res, status, body, headers = {}) => {
@@ -680,6 +727,8 @@ const startProvider = async (seed) => {
         'isv.BUSINESS_LIMIT_CONTROL',
         'isv.DAY_LIMIT_CONTROL',
         'InvalidToAddress',
+        'FREQUENCY_FAIL',
+        'biz.FREQUENCY',
         'OK',
         'ok',
         '',
@@ -828,7 +877,16 @@ const hostileJson = (r, depth = 3) => {
   if (r.chance(0.5)) {
     return `[${Array.from({ length: r.int(4) }, () => hostileJson(r, depth - 1)).join(',')}]`;
   }
-  const keys = ['EnvId', 'RequestId', 'Code', 'Message', 'BizId', '__proto__', 'constructor'];
+  const keys = [
+    'EnvId',
+    'RequestId',
+    'Code',
+    'Message',
+    'BizId',
+    'Model',
+    '__proto__',
+    'constructor',
+  ];
   return `{${Array.from({ length: r.int(5) }, () => `${JSON.stringify(r.pick(keys))}:${hostileJson(r, depth - 1)}`).join(',')}}`;
 };
 
@@ -1313,7 +1371,12 @@ const sendInput = (r, kind, budget) => {
     () => base,
     () => other,
     // A config whose text changes on every read: the kept config must follow the text.
-    () => ({ toJSON: () => ((flip = !flip) ? base : other) }),
+    () => ({
+      toJSON: () => {
+        flip = !flip;
+        return flip ? base : other;
+      },
+    }),
   ])();
   const input = {
     config,
@@ -1395,7 +1458,7 @@ test(`boundary fuzz: ${ITERATIONS} iterations of hostile values (seed ${SEED})`,
       : mutatedConfig(r, kind, provider.url, budget);
     const name = r.pick(['validateConfig', 'validateConfig', 'getMetadata']);
     const args = name === 'validateConfig' ? [kindArg, config] : [kindArg];
-    const validKind = kindArg === 'aliyun-dm' || kindArg === 'aliyun-sms';
+    const validKind = kindNames.includes(kindArg);
     for (const via of ['export', 'core.js']) {
       const instance = core.__testing.exports();
       calls += 1;
@@ -1511,7 +1574,7 @@ test(`boundary fuzz: ${ITERATIONS} iterations of hostile values (seed ${SEED})`,
     const r = makeRandom((SEED + Math.imul(index, 0x9e3779b1)) >>> 0);
     // A 5 MB string costs seconds of signing; one iteration in thirty may carry one.
     const budget = { huge: r.chance(1 / 30) ? 1 : 0 };
-    const kind = r.pick(['aliyun-dm', 'aliyun-sms']);
+    const kind = r.pick(kindNames);
     const label = `iteration ${index} (${kind})`;
     const slot = r.int(12);
 
@@ -1661,7 +1724,7 @@ test(`boundary fuzz: ${ITERATIONS} iterations of hostile values (seed ${SEED})`,
     ],
   ];
   for (const [name, data] of regressions) {
-    for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+    for (const kind of kindNames) {
       const connector = await host.connect(kind, { config: baseConfig(kind, provider.url) });
       calls += 1;
       const outcome = await settleWithin((async () => connector.sendMessage(data))(), SETTLE_MS);
@@ -1700,7 +1763,7 @@ test(`boundary fuzz: ${ITERATIONS} iterations of hostile values (seed ${SEED})`,
   const { requests, secretOnWire } = provider.stats();
   const failureLines = traps.failureLines();
   console.log(
-    `[boundary-fuzz] ${calls} boundary calls (${ITERATIONS} random + ${regressions.length * 2} regressions) in ${elapsed} ms`,
+    `[boundary-fuzz] ${calls} boundary calls (${ITERATIONS} random + ${regressions.length * kindNames.length} regressions) in ${elapsed} ms`,
   );
   console.log(`[boundary-fuzz] safeParse: ${counts.safeParse}`);
   console.log(`[boundary-fuzz] connector sendMessage: ${counts.send}`);
@@ -1743,7 +1806,7 @@ test(`boundary fuzz: ${ITERATIONS} iterations of hostile values (seed ${SEED})`,
   assert.deepEqual(failures, []);
 });
 
-const coreFor = (kind) => traps.cores[kind === 'aliyun-dm' ? 0 : 1];
+const coreFor = (kind) => traps.cores[kindNames.indexOf(kind)];
 
 test('the module exports exactly getMetadata, validateConfig and sendMessage', () => {
   for (const core of traps.cores) {
@@ -2058,7 +2121,7 @@ const memberCases = (kind) => {
 test('the transport, one hostile member at a time: the send settles as the contract says, through the export and through core.js', async () => {
   const problems = [];
   let count = 0;
-  for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+  for (const kind of kindNames) {
     const core = coreFor(kind);
     for (const [name, members, expected] of memberCases(kind)) {
       for (const via of ['export', 'core.js']) {
@@ -2075,7 +2138,7 @@ test('the transport, one hostile member at a time: the send settles as the contr
         const transport = 'whole' in members ? members.whole : counted;
         const input = {
           config: baseConfig(kind, provider.url),
-          to: kind === 'aliyun-dm' ? 'member@example.com' : '13912345678',
+          to: recipient(kind, 'member'),
           type: 'SignIn',
           payload: { code: '1' },
           template: null,
@@ -2154,10 +2217,12 @@ test('the transport, one hostile member at a time: the send settles as the contr
 test(`a provider answer of ${Math.round(wideBody.length / 1024)} KB holding ${WIDE_KEYS.toLocaleString('en')} keys is refused unread as invalid_response; the widest answers within the 64 KB cap are parsed`, async () => {
   assert.ok(wideBody.length > ANSWER_CAP, 'the wide answer is over the cap');
   for (const name of ['wide-keys', 'wide-array', 'wide-bare']) {
-    assert.ok(wideAnswers[name]('SendSms').length <= ANSWER_CAP, `${name} fits under the cap`);
+    for (const action of kindNames.map(actionOf)) {
+      assert.ok(wideAnswers[name](action).length <= ANSWER_CAP, `${name} fits under the cap`);
+    }
   }
   const problems = [];
-  for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+  for (const kind of kindNames) {
     for (const [path, expected] of [
       ['wide', 'over'],
       ['wide-keys', 'resolve'],
@@ -2169,7 +2234,7 @@ test(`a provider answer of ${Math.round(wideBody.length / 1024)} KB holding ${WI
       });
       const outcome = await settleWithin(
         connector.sendMessage({
-          to: kind === 'aliyun-dm' ? 'wide@example.com' : '13912345678',
+          to: recipient(kind, 'wide'),
           type: 'SignIn',
           payload: { code: '1' },
         }),
@@ -2224,7 +2289,7 @@ const sendWith = (core, kind, endpoint, transport) =>
       kind,
       {
         config: baseConfig(kind, endpoint),
-        to: kind === 'aliyun-dm' ? 'deadline@example.com' : '13912345678',
+        to: recipient(kind, 'deadline'),
         type: 'SignIn',
         payload: { code: '1' },
         template: null,
@@ -2251,7 +2316,7 @@ test('a deadline is a timeout whatever the sleep resolves to (the contract types
       'resolves to an Error': later((resolve) => resolve(new Error('a value, not a failure'))),
       'rejects (a broken timer)': later((resolve, reject) => reject(new Error('broken timer'))),
     };
-    for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+    for (const kind of kindNames) {
       for (const [name, sleep] of Object.entries(sleeps)) {
         // The real fetch, past the test's guard, to a server that never answers.
         const hostFetch = (url, init) => realFetch(url, init);
@@ -2304,7 +2369,7 @@ test('an error never says a message may have been sent and was not retried when 
       3,
     ],
   ];
-  for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+  for (const kind of kindNames) {
     for (const [name, members, attempts] of cases) {
       let fetches = 0;
       const base = { ...honestTransport(), ...members };
@@ -2347,7 +2412,7 @@ test('a send settles at its deadline even when the fetch ignores its signal or i
     new Response(new ReadableStream({ pull: () => new Promise(() => {}) }), {
       headers: { 'content-length': '10' },
     });
-  const cases = ['aliyun-dm', 'aliyun-sms'].flatMap((kind) =>
+  const cases = kindNames.flatMap((kind) =>
     [
       ['a fetch that never settles and ignores its signal', neverSettles],
       ['an answer whose body stalls (read in chunks)', stalling],
@@ -2359,7 +2424,7 @@ test('a send settles at its deadline even when the fetch ignores its signal or i
     cases.map(async ({ kind, name, fetch }) => {
       const input = {
         config: baseConfig(kind, provider.url),
-        to: kind === 'aliyun-dm' ? 'stall@example.com' : '13912345678',
+        to: recipient(kind, 'stall'),
         type: 'SignIn',
         payload: { code: '1' },
         template: null,
@@ -2381,7 +2446,7 @@ test('a send settles at its deadline even when the fetch ignores its signal or i
 
 test('an answer reads the same whether its length is declared or it comes in chunks: a UTF-8 BOM before a success', async () => {
   const problems = [];
-  for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+  for (const kind of kindNames) {
     for (const how of ['declared', 'chunked']) {
       const RequestId = `bom-${how}-${randomUUID()}`;
       const body = `\uFEFF${JSON.stringify(successFields(actionOf(kind), RequestId))}`;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { after, before, test } from 'node:test';
 
-import { dmConfig, sandbox, smsConfig } from '../js/fixtures.mjs';
+import { dmConfig, sandbox, smsAuthConfig, smsConfig } from '../js/fixtures.mjs';
 import { kinds, logtoHost } from '../js/host.mjs';
 import {
   ConnectorError,
@@ -155,6 +155,24 @@ test(`SMS: ${N} concurrent sends through one connector instance, each delivered 
       value?.Code === 'OK',
   }));
 
+test(`SMS authentication: ${N} concurrent sends through one connector instance, each delivered once with its own code`, () =>
+  concurrentSends({
+    label: 'SMS authentication',
+    kind: 'aliyun-sms-auth',
+    config: smsAuthConfig(sb.url, { timeoutMs: 60_000 }),
+    // As the sandbox records it: "+86" and the national number the connector sends.
+    recipient: (i) => `+86139${String(i).padStart(8, '0')}`,
+    deliveryKind: 'sms-auth',
+    // The code and its minutes, nothing else: locale never reaches TemplateParam.
+    carriesItsCode: (delivery, code) =>
+      delivery.templateParam === JSON.stringify({ code, min: '10' }) &&
+      delivery.templateCode === '100001',
+    answeredItsSend: (value, delivery) =>
+      value?.RequestId === delivery.requestId &&
+      value?.BizId === delivery.bizId &&
+      value?.Code === 'OK',
+  }));
+
 // Faults mixed into the same load: the sandbox answers a share of the recipients with errors,
 // broken bodies, resets and retryable codes. A send resolves exactly when its message was
 // delivered; every other send rejects with a ConnectorError and its message is not delivered.
@@ -185,11 +203,33 @@ const mixedFaults = {
     { mode: 'empty500' },
     { mode: 'reset' },
   ],
+  SendSmsVerifyCode: [
+    { mode: 'error', code: 'FREQUENCY_FAIL' },
+    { mode: 'error', code: 'biz.FREQUENCY' },
+    { mode: 'error', code: 'BUSINESS_LIMIT_CONTROL' },
+    { mode: 'error', code: 'MOBILE_NUMBER_ILLEGAL' },
+    { mode: 'error', code: 'FUNCTION_NOT_OPENED' },
+    { mode: 'error', code: 'isv.AMOUNT_NOT_ENOUGH' },
+    { mode: 'error', code: 'InternalError' },
+    { mode: 'error', code: 'Throttling.Api', times: 1 }, // retried, then accepted
+    { mode: 'error', code: 'ServiceUnavailable' }, // retried 3 times, never accepted
+    { mode: 'html502' },
+    { mode: 'truncated' },
+    { mode: 'nonjson' },
+    { mode: 'empty500' },
+    { mode: 'reset' },
+  ],
 };
 
 for (const [kind, action, recipient, config] of [
   ['aliyun-dm', 'SingleSendMail', (i) => `mixed-${i}@example.com`, dmConfig],
   ['aliyun-sms', 'SendSms', (i) => `138${String(i).padStart(8, '0')}`, smsConfig],
+  [
+    'aliyun-sms-auth',
+    'SendSmsVerifyCode',
+    (i) => `+86137${String(i).padStart(8, '0')}`,
+    smsAuthConfig,
+  ],
 ]) {
   test(`${kind}: ${N} concurrent sends with faults mixed in: resolved ⇔ delivered once, every rejection a ConnectorError, Wasm memory flat`, async (t) => {
     sb.reset();

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { dmConfig, smsConfig } from '../js/fixtures.mjs';
+import { dmConfig, smsAuthConfig, smsConfig } from '../js/fixtures.mjs';
 import { logtoHost } from '../js/host.mjs';
 import { captureShimTransport, coreOf } from './support.mjs';
 
@@ -43,9 +43,10 @@ test(`${COUNT.toLocaleString('en')} nonces drawn from the transport the shim han
   seen.clear();
 });
 
-for (const [kind, config] of [
-  ['aliyun-dm', dmConfig],
-  ['aliyun-sms', smsConfig],
+for (const [kind, config, to] of [
+  ['aliyun-dm', dmConfig, 'nonce@example.com'],
+  ['aliyun-sms', smsConfig, '13912345678'],
+  ['aliyun-sms-auth', smsAuthConfig, '8613912345678'],
 ]) {
   test(`${kind}: each attempt is signed with the nonce the transport gave for it, never one of its own`, async () => {
     const core = await coreOf(host, kind);
@@ -67,7 +68,6 @@ for (const [kind, config] of [
         });
       },
     };
-    const to = kind === 'aliyun-dm' ? 'nonce@example.com' : '13912345678';
     const sends = 50;
     // At once: each waits out the shim's real backoffs between its attempts.
     const envelopes = await Promise.all(

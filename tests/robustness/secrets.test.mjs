@@ -14,8 +14,8 @@ import { pathToFileURL } from 'node:url';
 import { ConnectorErrorCodes } from '@logto/connector-kit';
 
 import { percentEncode, startSandbox } from '../../sandbox/index.mjs';
-import { dmConfig, smsConfig } from '../js/fixtures.mjs';
-import { logtoHost } from '../js/host.mjs';
+import { dmConfig, smsAuthConfig, smsConfig } from '../js/fixtures.mjs';
+import { kinds, logtoHost } from '../js/host.mjs';
 import {
   captureOutput,
   captureShimTransport,
@@ -87,28 +87,41 @@ const sms = (overrides = {}) =>
     timeoutMs: 1000,
     ...overrides,
   });
+const smsAuth = (overrides = {}) =>
+  smsAuthConfig(sb.url, {
+    accessKeyId: KEY,
+    accessKeySecret: SECRET,
+    securityToken: TOKEN,
+    timeoutMs: 1000,
+    ...overrides,
+  });
 const email = { to: 'secret-paths@example.com', type: 'SignIn', payload: { code: '135790' } };
 const phone = { to: '13912345670', type: 'SignIn', payload: { code: '135790' } };
+// `+86…`: SMS authentication sends the national number; the sandbox's faults match either.
+const mainland = { to: '+8613912345670', type: 'SignIn', payload: { code: '135790' } };
+
+/** Each kind's config builder, the message it sends, and the label its paths carry. */
+const kindsUsed = {
+  'aliyun-dm': { config: dm, data: email, label: 'DM', short: 'dm' },
+  'aliyun-sms': { config: sms, data: phone, label: 'SMS', short: 'sms' },
+  'aliyun-sms-auth': { config: smsAuth, data: mainland, label: 'SMS auth', short: 'smsAuth' },
+};
 
 /** One error path: how to configure, what to send, which sandbox fault, what code to expect. */
 const paths = [];
-const path_ = (name, kind, config, expected, { data, fault, endpoint } = {}) =>
-  paths.push({ name, kind, config, expected, data, fault, endpoint });
-const both = (name, overrides, expected, options) => {
-  path_(
-    `DM ${name}`,
-    'aliyun-dm',
-    typeof overrides === 'function' ? overrides('dm') : dm(overrides),
-    expected,
-    options,
-  );
-  path_(
-    `SMS ${name}`,
-    'aliyun-sms',
-    typeof overrides === 'function' ? overrides('sms') : sms(overrides),
-    expected,
-    options,
-  );
+const path_ = (name, kind, config, expected, { data, fault, endpoint, send } = {}) =>
+  paths.push({ name, kind, config, expected, data, fault, endpoint, send });
+/** The same path for every kind; `overrides(short, config)` makes a kind's own config. */
+const everyKind = (name, overrides, expected, options) => {
+  for (const [kind, { config, label, short }] of Object.entries(kindsUsed)) {
+    path_(
+      `${label} ${name}`,
+      kind,
+      typeof overrides === 'function' ? overrides(short, config) : config(overrides),
+      expected,
+      options,
+    );
+  }
 };
 const {
   InvalidConfig,
@@ -122,41 +135,46 @@ const {
 /** Defined once the sandbox is up (the configs point at it). */
 const definePaths = () => {
   // Invalid configs of each kind, the secrets sitting in their own fields and in wrong ones.
-  both(
+  everyKind(
     'config: a required key missing',
-    (k) => (k === 'dm' ? dm({ accountName: undefined }) : sms({ signName: undefined })),
+    (k, config) => config({ [k === 'dm' ? 'accountName' : 'signName']: undefined }),
     InvalidConfig,
   );
-  both('config: the secret as regionId', { regionId: SECRET }, InvalidConfig);
-  both(
+  // SMS authentication has one endpoint and no regionId: its own added key instead.
+  everyKind(
+    'config: the secret as regionId (codeValidityMinutes for SMS authentication)',
+    (k, config) => config(k === 'smsAuth' ? { codeValidityMinutes: SECRET } : { regionId: SECRET }),
+    InvalidConfig,
+  );
+  everyKind(
     'config: the secret in a plain-http non-loopback endpoint host',
     { endpoint: `http://${SECRET}.example.com/` },
     InvalidConfig,
   );
-  both(
+  everyKind(
     'config: the token as endpoint credentials',
     { endpoint: `https://${TOKEN}@dm.aliyuncs.com/` },
     InvalidConfig,
   );
-  both(
+  everyKind(
     'config: the secret as endpoint scheme and host',
     { endpoint: `ftp://${SECRET}/` },
     InvalidConfig,
   );
-  both('config: the secret as timeoutMs', { timeoutMs: SECRET }, InvalidConfig);
-  both('config: timeoutMs out of range', { timeoutMs: 5 }, InvalidConfig);
-  both('config: no templates', { templates: [] }, InvalidConfig);
-  both(
+  everyKind('config: the secret as timeoutMs', { timeoutMs: SECRET }, InvalidConfig);
+  everyKind('config: timeoutMs out of range', { timeoutMs: 5 }, InvalidConfig);
+  everyKind('config: no templates', { templates: [] }, InvalidConfig);
+  everyKind(
     'config: the token as a usageType',
-    (k) =>
+    (k, config) =>
       k === 'dm'
         ? dm({ templates: [{ usageType: TOKEN, subject: 's', content: 'c' }] })
-        : sms({ templates: [{ usageType: TOKEN, templateCode: 'X' }] }),
+        : config({ templates: [{ usageType: TOKEN, templateCode: 'X' }] }),
     InvalidConfig,
   );
-  both(
+  everyKind(
     'config: the secret as a template locale',
-    (k) =>
+    (k, config) =>
       k === 'dm'
         ? dm({
             templates: ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({
@@ -166,12 +184,8 @@ const definePaths = () => {
               locale: SECRET,
             })),
           })
-        : sms({
-            templates: ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({
-              usageType,
-              templateCode: 'X',
-              locale: SECRET,
-            })),
+        : config({
+            templates: config().templates.map((template) => ({ ...template, locale: SECRET })),
           }),
     InvalidConfig,
   );
@@ -194,7 +208,11 @@ const definePaths = () => {
     sms({ templates: [{ usageType: 'Generic', templateCode: { china: TOKEN } }] }),
     InvalidConfig,
   );
-  both('config: the secret as accessKeyId', { accessKeyId: { secret: SECRET } }, InvalidConfig);
+  everyKind(
+    'config: the secret as accessKeyId',
+    { accessKeyId: { secret: SECRET } },
+    InvalidConfig,
+  );
   path_(
     'DM config: an array holding the secrets',
     'aliyun-dm',
@@ -202,14 +220,36 @@ const definePaths = () => {
     InvalidConfig,
   );
   path_('SMS config: the secret as the whole config', 'aliyun-sms', SECRET, InvalidConfig);
+  path_(
+    'SMS auth config: the token as a templateCode shape',
+    'aliyun-sms-auth',
+    smsAuth({ templates: [{ usageType: 'Generic', templateCode: { china: TOKEN } }] }),
+    InvalidConfig,
+  );
+  path_(
+    'SMS auth config: codeValidityMinutes out of range',
+    'aliyun-sms-auth',
+    smsAuth({ codeValidityMinutes: 61 }),
+    InvalidConfig,
+  );
+  path_('SMS auth config: the token as the whole config', 'aliyun-sms-auth', TOKEN, InvalidConfig);
+  path_(
+    'SMS auth: a number outside mainland China',
+    'aliyun-sms-auth',
+    smsAuth(),
+    InvalidRequestParameters,
+    {
+      send: { ...mainland, to: '+85291234567' },
+    },
+  );
   // template_not_found: no template for the type and no Generic. A config without Generic is
   // refused first (Generic is a required usage type), so this path ends in invalid_config.
-  both(
+  everyKind(
     'template_not_found (unreachable: no Generic is an invalid config)',
-    (k) =>
+    (k, config) =>
       k === 'dm'
         ? dm({ templates: [{ usageType: 'SignIn', subject: 's', content: 'c' }] })
-        : sms({ templates: [{ usageType: 'SignIn', templateCode: 'X' }] }),
+        : config({ templates: [{ usageType: 'SignIn', templateCode: 'X' }] }),
     InvalidConfig,
   );
   // Limits checked before sending.
@@ -250,45 +290,60 @@ const definePaths = () => {
   path_('SMS Aliyun isv.MOBILE_NUMBER_ILLEGAL', 'aliyun-sms', sms(), InvalidRequestParameters, {
     fault: { mode: 'error', code: 'isv.MOBILE_NUMBER_ILLEGAL' },
   });
-  both('Aliyun Forbidden.RAM', {}, InvalidConfig, {
+  for (const [code, expected] of [
+    ['FREQUENCY_FAIL', RateLimitExceeded],
+    ['BUSINESS_LIMIT_CONTROL', RateLimitExceeded],
+    ['biz.FREQUENCY', RateLimitExceeded],
+    ['isv.AMOUNT_NOT_ENOUGH', UsageLimitExceeded],
+    ['MOBILE_NUMBER_ILLEGAL', InvalidRequestParameters],
+    ['FUNCTION_NOT_OPENED', InvalidConfig],
+    ['INVALID_PARAMETERS', InvalidConfig],
+  ]) {
+    path_(`SMS auth Aliyun ${code}`, 'aliyun-sms-auth', smsAuth(), expected, {
+      fault: { mode: 'error', code },
+    });
+  }
+  everyKind('Aliyun Forbidden.RAM', {}, InvalidConfig, {
     fault: { mode: 'error', code: 'Forbidden.RAM' },
   });
-  both('Aliyun InternalError', {}, General, { fault: { mode: 'error', code: 'InternalError' } });
-  both('Aliyun ServiceUnavailable (3 attempts)', {}, General, {
+  everyKind('Aliyun InternalError', {}, General, {
+    fault: { mode: 'error', code: 'InternalError' },
+  });
+  everyKind('Aliyun ServiceUnavailable (3 attempts)', {}, General, {
     fault: { mode: 'error', code: 'ServiceUnavailable' },
   });
-  both('Aliyun InvalidParameter', {}, General, {
+  everyKind('Aliyun InvalidParameter', {}, General, {
     fault: { mode: 'error', code: 'InvalidParameter' },
   });
   // Real authentication failures, decided by the sandbox.
-  both(
+  everyKind(
     'wrong secret: SignatureDoesNotMatch echoes the string to sign (with the token)',
     { accessKeyId: STS_KEY, securityToken: STS_TOKEN },
     InvalidConfig,
     { data: { Code: 'SignatureDoesNotMatch' } },
   );
-  both(
+  everyKind(
     'token of another key: InvalidSecurityToken.MismatchWithAccessKey',
     { securityToken: OTHER_TOKEN },
     InvalidConfig,
     { data: { Code: 'InvalidSecurityToken.MismatchWithAccessKey' } },
   );
-  both('token for a permanent key', { accessKeyId: PLAIN_KEY }, InvalidConfig, {
+  everyKind('token for a permanent key', { accessKeyId: PLAIN_KEY }, InvalidConfig, {
     data: { Code: 'InvalidSecurityToken.MismatchWithAccessKey' },
   });
-  both('STS key without its token: MissingSecurityToken', { securityToken: undefined }, null, {
+  everyKind('STS key without its token: MissingSecurityToken', { securityToken: undefined }, null, {
     data: { Code: 'MissingSecurityToken' },
   });
-  both('unknown AccessKeyId', { accessKeyId: 'LTAI5tNobodyKnowsMe' }, InvalidConfig, {
+  everyKind('unknown AccessKeyId', { accessKeyId: 'LTAI5tNobodyKnowsMe' }, InvalidConfig, {
     data: { Code: 'InvalidAccessKeyId.NotFound' },
   });
   // Unreadable answers and broken connections.
   for (const mode of ['html502', 'truncated', 'nonjson', 'empty500']) {
-    both(`invalid_response: ${mode}`, {}, InvalidResponse, { fault: { mode } });
+    everyKind(`invalid_response: ${mode}`, {}, InvalidResponse, { fault: { mode } });
   }
-  both('network: reset', {}, General, { fault: { mode: 'reset' } });
-  both('network: timeout (hang, timeoutMs 1000)', {}, General, { fault: { mode: 'hang' } });
-  both('network: connection refused', {}, General, { endpoint: 'closed' });
+  everyKind('network: reset', {}, General, { fault: { mode: 'reset' } });
+  everyKind('network: timeout (hang, timeoutMs 1000)', {}, General, { fault: { mode: 'hang' } });
+  everyKind('network: connection refused', {}, General, { endpoint: 'closed' });
 };
 
 const everything = [];
@@ -315,21 +370,22 @@ const keepError = (label, error) => {
   }
 };
 
+test('every kind the build makes has its paths here', () => {
+  assert.deepEqual(Object.keys(kindsUsed).sort(), Object.keys(kinds).sort());
+});
+
 test('every error path, with recognisable secrets: nothing that comes out contains them', async () => {
   const codes = tally();
   const problems = [];
   definePaths();
   const { text: printed } = await captureOutput(async () => {
     const port = await closedPort();
-    for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+    for (const kind of Object.keys(kinds)) {
       keep(`${kind} metadata`, host.factoryOf(kind).metadata);
     }
     // The success path too: its value and log lines.
-    for (const [kind, config, data] of [
-      ['aliyun-dm', dm(), email],
-      ['aliyun-sms', sms(), phone],
-    ]) {
-      const connector = await host.connect(kind, { config });
+    for (const [kind, { config, data }] of Object.entries(kindsUsed)) {
+      const connector = await host.connect(kind, { config: config() });
       const outcome = await settle(connector.sendMessage(data));
       if (outcome.status !== 'resolved')
         problems.push(
@@ -340,7 +396,7 @@ test('every error path, with recognisable secrets: nothing that comes out contai
     }
     for (const p of paths) {
       sb.reset();
-      const data = p.kind === 'aliyun-dm' ? email : phone;
+      const data = p.send ?? kindsUsed[p.kind].data;
       if (p.fault) sb.addFault({ match: { to: data.to }, ...p.fault });
       let config = p.config;
       if (p.endpoint === 'closed') config = { ...config, endpoint: `http://127.0.0.1:${port}/` };
@@ -409,10 +465,7 @@ test('every error path, with recognisable secrets: nothing that comes out contai
         new Response(`<html>${decodeURIComponent(init.body)}</html>`, { status: 502 }),
       'a 200 answer of the body itself': async (init) => new Response(init.body, { status: 200 }),
     };
-    for (const [kind, config, data] of [
-      ['aliyun-dm', dm, email],
-      ['aliyun-sms', sms, phone],
-    ]) {
+    for (const [kind, { config, data }] of Object.entries(kindsUsed)) {
       const core = await import(pathToFileURL(path.join(host.dirOf(kind), 'lib', 'core.js')).href);
       const shimTransport = await captureShimTransport(host, kind, config());
       for (const [name, echo] of Object.entries(echoes)) {
@@ -509,8 +562,7 @@ test('plain http:// to a host that is not loopback is refused with invalid_confi
     'http://127.0.0.2:1234/x',
   ];
   const problems = [];
-  for (const kind of ['aliyun-dm', 'aliyun-sms']) {
-    const config = kind === 'aliyun-dm' ? dm : sms;
+  for (const [kind, { config, data }] of Object.entries(kindsUsed)) {
     const { configGuard } = host.factoryOf(kind);
     for (const endpoint of refused) {
       sb.reset();
@@ -526,9 +578,7 @@ test('plain http:// to a host that is not loopback is refused with invalid_confi
         );
       }
       const outcome = await settle(
-        (await host.connect(kind, { config: config({ endpoint }) })).sendMessage(
-          kind === 'aliyun-dm' ? email : phone,
-        ),
+        (await host.connect(kind, { config: config({ endpoint }) })).sendMessage(data),
       );
       const description = outcome.error?.data?.errorDescription ?? '';
       if (
@@ -550,7 +600,7 @@ test('plain http:// to a host that is not loopback is refused with invalid_confi
     }
   }
   console.log(
-    `[secrets] http endpoints: ${refused.length * 2} refused as expected, ${accepted.length * 2} loopback/https accepted; problems: ${problems.length}`,
+    `[secrets] http endpoints: ${refused.length * 3} refused as expected, ${accepted.length * 3} loopback/https accepted; problems: ${problems.length}`,
   );
   assert.deepEqual(problems, []);
 });

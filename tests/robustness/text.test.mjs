@@ -10,7 +10,7 @@ import { test } from 'node:test';
 
 import { ConnectorErrorCodes } from '@logto/connector-kit';
 
-import { dmConfig, smsConfig } from '../js/fixtures.mjs';
+import { dmConfig, smsAuthConfig, smsConfig } from '../js/fixtures.mjs';
 import { withHostAndSandbox } from '../js/host.mjs';
 import { ConnectorError, coreOf, describeRejection, settle } from './support.mjs';
 
@@ -134,6 +134,32 @@ test('SMS: a template parameter with astral and accented characters arrives byte
   console.log(`[text] SMS delivered byte-exact: TemplateParam ${delivery.templateParam}`);
 });
 
+test('SMS authentication: Chinese, astral and emoji in the sign name and the code arrive byte-exact and correctly signed', async () => {
+  const signName = '速通互联验证码 𠮷 😀';
+  const connector = await host.connect('aliyun-sms-auth', {
+    config: smsAuthConfig(sb.url, { signName, codeValidityMinutes: 15 }),
+  });
+  await connector.sendMessage({
+    to: '8613912345678',
+    type: 'ForgotPassword',
+    payload: { code: CODE, locale: 'zh-CN' },
+  });
+  const [request] = sb.requests();
+  assert.equal(
+    request.outcome,
+    'delivered',
+    `the sandbox verified the signature (${request.code})`,
+  );
+  const delivery = sb.deliveries().at(-1);
+  const expected = JSON.stringify({ code: CODE, min: '15' });
+  assert.equal(delivery.templateParam, expected);
+  assert.deepEqual(rawParam(delivery, 'TemplateParam'), utf8(expected));
+  assert.deepEqual(rawParam(delivery, 'SignName'), utf8(signName));
+  assert.ok(delivery.text.startsWith(`【${signName}】`), delivery.text);
+  assert.ok(delivery.text.includes(CODE), delivery.text);
+  console.log(`[text] SMS authentication delivered byte-exact: ${delivery.text}`);
+});
+
 test('limits count characters, not UTF-16 units or bytes: 100 astral characters of subject and 15 of alias go out, one more does not', async () => {
   const config = (subject, fromAlias) =>
     dmConfig(sb.url, {
@@ -200,6 +226,7 @@ test('a lone surrogate anywhere in the input is refused with a clear error, neve
   const { InvalidConfig, InvalidRequestParameters } = ConnectorErrorCodes;
   const dmSend = { to: 'u@example.com', type: 'SignIn', payload: { code: '1' } };
   const smsSend = { to: '13912345678', type: 'SignIn', payload: { code: '1' } };
+  const authSend = { to: '8613912345678', type: 'SignIn', payload: { code: '1' } };
   const dmTemplates = (subject, content = 'c') =>
     ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({
       usageType,
@@ -210,6 +237,7 @@ test('a lone surrogate anywhere in the input is refused with a clear error, neve
     sb.reset();
     const dm = await host.connect('aliyun-dm', { config: dmConfig(sb.url) });
     const sms = await host.connect('aliyun-sms', { config: smsConfig(sb.url) });
+    const auth = await host.connect('aliyun-sms-auth', { config: smsAuthConfig(sb.url) });
     // The message: strings read as they are, objects through JSON.stringify and serde_json.
     check(
       `DM payload.code ${name}`,
@@ -280,6 +308,37 @@ test('a lone surrogate anywhere in the input is refused with a clear error, neve
     check(
       `SMS config key ${name}`,
       await settle(sms.sendMessage(smsSend, { ...smsConfig(sb.url), [text]: 1 })),
+      { code: InvalidConfig },
+    );
+    check(
+      `SMS authentication payload.code ${name}`,
+      await settle(auth.sendMessage({ ...authSend, payload: { code: text } })),
+      { code: InvalidRequestParameters },
+    );
+    check(
+      `SMS authentication recipient ${name}`,
+      await settle(auth.sendMessage({ ...authSend, to: `86139${text}` })),
+      { code: InvalidRequestParameters },
+    );
+    check(
+      `SMS authentication signName ${name}`,
+      await settle(auth.sendMessage(authSend, smsAuthConfig(sb.url, { signName: text }))),
+      { code: InvalidConfig },
+    );
+    check(
+      `SMS authentication templateCode via getConfig ${name}`,
+      await settle(
+        (
+          await host.connect('aliyun-sms-auth', {
+            config: smsAuthConfig(sb.url, {
+              templates: smsAuthConfig(sb.url).templates.map((template) => ({
+                ...template,
+                templateCode: text,
+              })),
+            }),
+          })
+        ).sendMessage(authSend),
+      ),
       { code: InvalidConfig },
     );
     // Logto's i18n email template.
@@ -357,4 +416,14 @@ test('a real U+FFFD is text like any other: it goes out byte-exact (EF BF BD), n
     rawParam(sb.deliveries().at(-1), 'TemplateParam'),
     utf8(JSON.stringify({ code: replacement })),
   );
+  const auth = await host.connect('aliyun-sms-auth', {
+    config: smsAuthConfig(sb.url, { signName: `签名 ${replacement}` }),
+  });
+  await auth.sendMessage({ to: '8613912345678', type: 'SignIn', payload: { code: replacement } });
+  const authDelivery = sb.deliveries().at(-1);
+  assert.deepEqual(
+    rawParam(authDelivery, 'TemplateParam'),
+    utf8(JSON.stringify({ code: replacement, min: '10' })),
+  );
+  assert.deepEqual(rawParam(authDelivery, 'SignName'), utf8(`签名 ${replacement}`));
 });
