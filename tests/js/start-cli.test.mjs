@@ -31,7 +31,8 @@ const testTimeout = { timeout: childTimeoutMs + 30_000 };
 const runStart = (args) =>
   new Promise((resolve, reject) => {
     // No $SANDBOX_PORT from the environment: the tests choose their ports.
-    const { SANDBOX_PORT, ...env } = process.env;
+    const env = { ...process.env };
+    delete env.SANDBOX_PORT;
     const child = spawn(process.execPath, [startScript, ...args], {
       cwd: repoRoot,
       env,
