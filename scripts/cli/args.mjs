@@ -1,6 +1,7 @@
 // The command line of scripts/start.mjs: parsing, checking, and the --help text.
 import { parseArgs } from 'node:util';
 
+import { kindNames } from '../logto-host.mjs';
 import { CliError, exitCodes } from './output.mjs';
 
 export const usage = `usage: npm start [-- --once] [-- --port N]
@@ -56,7 +57,8 @@ const options = {
 
 const demoOnly = ['once', 'port'];
 const sendOnly = ['config', 'to', 'type', 'locale', 'code', 'kind'];
-export const kinds = Object.freeze(['aliyun-dm', 'aliyun-sms', 'aliyun-sms-auth']);
+/** The kinds the build makes (scripts/build.mjs `packages`). */
+export const kinds = kindNames;
 
 const usageError = (message) =>
   new CliError(`${message} (see npm start -- --help)`, { exitCode: exitCodes.usage });
@@ -82,7 +84,9 @@ const parseError = (error) => {
 const parsePort = (text, source) => {
   const port = Number(text);
   if (!/^\d+$/.test(String(text).trim()) || port > 65_535) {
-    throw usageError(`${source} must be a port number from 0 to 65535, got ${JSON.stringify(text)}`);
+    throw usageError(
+      `${source} must be a port number from 0 to 65535, got ${JSON.stringify(text)}`,
+    );
   }
   return port;
 };
@@ -96,7 +100,9 @@ const parseCode = (text) => {
   }
   // What Aliyun accepts in a verification-code template: letters and digits.
   if (!/^[0-9A-Za-z]{1,20}$/.test(text)) {
-    throw usageError(`--code must be letters and digits (or "random"), got ${JSON.stringify(text)}`);
+    throw usageError(
+      `--code must be letters and digits (or "random"), got ${JSON.stringify(text)}`,
+    );
   }
   return { code: text, random: false };
 };
@@ -130,9 +136,12 @@ export const parseCommandLine = (argv, env = process.env) => {
   if (command === 'demo') {
     const [misplaced] = given(sendOnly);
     if (misplaced) {
-      throw usageError(`--${misplaced} belongs to the send command: npm start -- send --${misplaced} …`);
+      throw usageError(
+        `--${misplaced} belongs to the send command: npm start -- send --${misplaced} …`,
+      );
     }
-    const fromEnv = values.port === undefined && env.SANDBOX_PORT !== undefined && env.SANDBOX_PORT !== '';
+    const fromEnv =
+      values.port === undefined && env.SANDBOX_PORT !== undefined && env.SANDBOX_PORT !== '';
     const portSource = values.port !== undefined ? '--port' : fromEnv ? '$SANDBOX_PORT' : null;
     const port = portSource ? parsePort(values.port ?? env.SANDBOX_PORT, portSource) : 0;
     return { command, once: Boolean(values.once), port, portSource, build };

@@ -71,7 +71,11 @@ const smsAuthConfig = (endpoint) => ({
   ].map(([usageType, templateCode]) => ({ usageType, templateCode })),
 });
 
-const configs = { 'aliyun-dm': dmConfig, 'aliyun-sms': smsConfig, 'aliyun-sms-auth': smsAuthConfig };
+const configs = {
+  'aliyun-dm': dmConfig,
+  'aliyun-sms': smsConfig,
+  'aliyun-sms-auth': smsAuthConfig,
+};
 
 const sixDigits = () => String(randomInt(0, 1_000_000)).padStart(6, '0');
 
@@ -87,9 +91,14 @@ const openSandbox = async ({ port, portSource }, onRequest) => {
   } catch (error) {
     const from = portSource === '$SANDBOX_PORT' ? ' (from $SANDBOX_PORT)' : '';
     const pick = 'pick another with --port N, or leave --port out to take any free port';
-    const why = { EADDRINUSE: 'is already in use on 127.0.0.1', EACCES: 'needs privileges (pick one above 1023)' }[error?.code];
+    const why = {
+      EADDRINUSE: 'is already in use on 127.0.0.1',
+      EACCES: 'needs privileges (pick one above 1023)',
+    }[error?.code];
     if (why) {
-      throw new CliError(`port ${port}${from} ${why}: ${pick}`, { exitCode: exitCodes.environment });
+      throw new CliError(`port ${port}${from} ${why}: ${pick}`, {
+        exitCode: exitCodes.environment,
+      });
     }
     throw error;
   }
@@ -101,8 +110,12 @@ const send = async (host, connector, what, message) => {
     return await connector.sendMessage(message);
   } catch (error) {
     if (host.isConnectorError(error)) {
-      const aliyun = error.data.Code ? ` (Aliyun ${error.data.Code}, RequestId ${error.data.RequestId})` : '';
-      throw new CliError(`the ${what} was not accepted: ${error.code}: ${error.data.errorDescription}${aliyun}`);
+      const aliyun = error.data.Code
+        ? ` (Aliyun ${error.data.Code}, RequestId ${error.data.RequestId})`
+        : '';
+      throw new CliError(
+        `the ${what} was not accepted: ${error.code}: ${error.data.errorDescription}${aliyun}`,
+      );
     }
     throw error;
   }
@@ -114,21 +127,33 @@ const sendAll = async (host, sb) => {
   const sms = await host.connect('aliyun-sms', async () => smsConfig(sb.url));
   const smsAuth = await host.connect('aliyun-sms-auth', async () => smsAuthConfig(sb.url));
 
-  const email = { to: 'user@example.com', type: 'SignIn', payload: { code: sixDigits(), locale: 'zh-CN' } };
+  const email = {
+    to: 'user@example.com',
+    type: 'SignIn',
+    payload: { code: sixDigits(), locale: 'zh-CN' },
+  };
   const emailAnswer = await send(host, dm, 'email', email);
   printAccount(out, sb, sb.deliveries().at(-1), {
     title: `email: ${packageNameOf('aliyun-dm')} sent a ${email.type} code (${email.payload.code}) to ${email.to}`,
     answer: emailAnswer,
   });
 
-  const text = { to: '8613912345678', type: 'Register', payload: { code: sixDigits(), locale: 'zh-CN' } };
+  const text = {
+    to: '8613912345678',
+    type: 'Register',
+    payload: { code: sixDigits(), locale: 'zh-CN' },
+  };
   const smsAnswer = await send(host, sms, 'SMS', text);
   printAccount(out, sb, sb.deliveries().at(-1), {
     title: `SMS: ${packageNameOf('aliyun-sms')} sent a ${text.type} code (${text.payload.code}) to ${text.to}`,
     answer: smsAnswer,
   });
 
-  const verify = { to: '8613912345678', type: 'SignIn', payload: { code: sixDigits(), locale: 'zh-CN' } };
+  const verify = {
+    to: '8613912345678',
+    type: 'SignIn',
+    payload: { code: sixDigits(), locale: 'zh-CN' },
+  };
   const smsAuthAnswer = await send(host, smsAuth, 'SMS authentication message', verify);
   printAccount(out, sb, sb.deliveries().at(-1), {
     title: `SMS authentication: ${packageNameOf('aliyun-sms-auth')} sent a ${verify.type} code (${verify.payload.code}) to ${verify.to}`,
@@ -174,7 +199,11 @@ export const runDemo = async ({ once, port, portSource, build }) => {
     }
     const request = sb.requests().at(-1);
     if (request?.outcome === 'delivered') {
-      printAccount(out, sb, sb.deliveries().find(({ id }) => id === request.deliveryId));
+      printAccount(
+        out,
+        sb,
+        sb.deliveries().find(({ id }) => id === request.deliveryId),
+      );
     } else if (request) {
       printRefusal(out, request);
     }
@@ -182,7 +211,9 @@ export const runDemo = async ({ once, port, portSource, build }) => {
 
   // The port first: a busy one fails at once, not after a build.
   sb = await openSandbox({ port, portSource }, onRequest);
-  out.step(`sandbox: listening at ${sb.url} (AccessKeyId ${accessKeyId}, a secret made for this run)`);
+  out.step(
+    `sandbox: listening at ${sb.url} (AccessKeyId ${accessKeyId}, a secret made for this run)`,
+  );
   let host;
   try {
     const tarballs = await preparePackages(out.step, { build });
@@ -192,7 +223,9 @@ export const runDemo = async ({ once, port, portSource, build }) => {
         "and loaded them with @logto/cli's loader",
     );
     await sendAll(host, sb);
-    out.step(`every message was signed, verified by the sandbox and delivered; inbox: ${inboxUrl(sb.url)}`);
+    out.step(
+      `every message was signed, verified by the sandbox and delivered; inbox: ${inboxUrl(sb.url)}`,
+    );
     if (!once) {
       await serveUntilStopped(sb, host, watch);
     }

@@ -47,7 +47,11 @@ const readConfig = (file) => {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
-    const why = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a directory' }[error.code];
+    const why = {
+      ENOENT: 'no such file',
+      EACCES: 'permission denied',
+      EISDIR: 'it is a directory',
+    }[error.code];
     throw usage(`cannot read the config file ${file}: ${why ?? error.message}`);
   }
   // Editors on Windows like to start JSON with a byte-order mark; JSON.parse does not.
@@ -76,11 +80,15 @@ const kindOf = (config, given, file) => {
     if (dm) {
       return 'aliyun-dm';
     }
-    const systemCodes = Array.isArray(config.templates) && config.templates.length > 0 &&
+    const systemCodes =
+      Array.isArray(config.templates) &&
+      config.templates.length > 0 &&
       config.templates.every((template) => /^10000[1-5]$/.test(String(template?.templateCode)));
     return systemCodes || 'codeValidityMinutes' in config ? 'aliyun-sms-auth' : 'aliyun-sms';
   }
-  const why = dm ? 'has both accountName and signName' : 'has neither accountName (Direct Mail) nor signName (SMS)';
+  const why = dm
+    ? 'has both accountName and signName'
+    : 'has neither accountName (Direct Mail) nor signName (SMS)';
   throw usage(`${file} ${why}: say which connector with --kind ${kinds.join(', ')}`);
 };
 
@@ -96,7 +104,8 @@ const describeConfig = (config) => {
 /** What Logto's Test button sends, with the CLI's choices of type, code and locale. */
 const messageFor = ({ to, type, locale, code }) => {
   // An invitation carries a link, not a code, as Logto sends it.
-  const payload = type === 'OrganizationInvitation' ? { link: 'https://example.com/invitation/test' } : { code };
+  const payload =
+    type === 'OrganizationInvitation' ? { link: 'https://example.com/invitation/test' } : { code };
   return { to, type, payload: locale === undefined ? payload : { ...payload, locale } };
 };
 
@@ -110,12 +119,19 @@ const connectorFailure = (error) => {
   if (Message && !String(errorDescription).includes(Message)) {
     details.push(`Aliyun Message: ${Message}`);
   }
-  return new CliError(`${error.code}: ${errorDescription ?? error.message}`, { exitCode: exitCodes.failed, details });
+  return new CliError(`${error.code}: ${errorDescription ?? error.message}`, {
+    exitCode: exitCodes.failed,
+    details,
+  });
 };
 
 /** An issue's path as the connector's messages write it: `templates[0].subject`. */
 const pathText = (parts) =>
-  parts.map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? part : `.${part}`)).join('');
+  parts
+    .map((part, index) =>
+      typeof part === 'number' ? `[${part}]` : index === 0 ? part : `.${part}`,
+    )
+    .join('');
 
 const validate = (factory, config, file, kind) => {
   const verdict = factory.configGuard.safeParse(config);
@@ -125,7 +141,9 @@ const validate = (factory, config, file, kind) => {
   const issues = verdict.error?.issues ?? [];
   throw usage(
     `${file} is not a valid ${kind} config (${issues.length} issue${issues.length === 1 ? '' : 's'}):`,
-    issues.map(({ path: where, message }) => `${pathText(where) || '(the whole config)'}: ${message}`),
+    issues.map(
+      ({ path: where, message }) => `${pathText(where) || '(the whole config)'}: ${message}`,
+    ),
   );
 };
 
@@ -139,17 +157,23 @@ export const runSend = async (options) => {
   // Logto's list of usage types, from the kit it ships (so a new type is known here too).
   const { TemplateType } = await import('@logto/connector-kit');
   if (!Object.values(TemplateType).includes(options.type)) {
-    throw usage(`--type must be one of ${Object.values(TemplateType).join(', ')}; got ${JSON.stringify(options.type)}`);
+    throw usage(
+      `--type must be one of ${Object.values(TemplateType).join(', ')}; got ${JSON.stringify(options.type)}`,
+    );
   }
   const host = await openLogtoHost({ [kind]: tarballs[kind] });
   try {
     const factory = host.factoryOf(kind);
-    out.step(`Logto: installed ${path.basename(tarballs[kind])}, loaded as factory ${factory.metadata.id}`);
+    out.step(
+      `Logto: installed ${path.basename(tarballs[kind])}, loaded as factory ${factory.metadata.id}`,
+    );
 
     validate(factory, config, file, kind);
     out.step(`config: valid (${describeConfig(config)})`);
 
-    const code = options.randomCode ? String(randomInt(0, 1_000_000)).padStart(6, '0') : options.code;
+    const code = options.randomCode
+      ? String(randomInt(0, 1_000_000)).padStart(6, '0')
+      : options.code;
     const message = messageFor({ ...options, code });
     const target = config.endpoint ?? `Aliyun, region ${config.regionId ?? 'cn-hangzhou'}`;
     const extras = [
@@ -169,7 +193,9 @@ export const runSend = async (options) => {
       }
       throw error;
     }
-    const ids = ['RequestId', 'EnvId', 'BizId'].filter((key) => answer?.[key]).map((key) => `${key} ${answer[key]}`);
+    const ids = ['RequestId', 'EnvId', 'BizId']
+      .filter((key) => answer?.[key])
+      .map((key) => `${key} ${answer[key]}`);
     out.step(`accepted: ${ids.join(', ')}`);
     return exitCodes.ok;
   } finally {

@@ -13,8 +13,18 @@ import { pathToFileURL } from 'node:url';
 
 import { ConnectorError, ConnectorErrorCodes, validateConfig } from '@logto/connector-kit';
 
-import { accessKeySecret, dmConfig, dmTemplate, requiredTypes, smsConfig, smsTemplate } from './fixtures.mjs';
-import { withHostAndSandbox } from './host.mjs';
+import {
+  accessKeySecret,
+  dmConfig,
+  dmTemplate,
+  requiredTypes,
+  smsAuthConfig,
+  smsAuthRequiredTypes,
+  smsAuthTemplate,
+  smsConfig,
+  smsTemplate,
+} from './fixtures.mjs';
+import { kinds, withHostAndSandbox } from './host.mjs';
 
 let host;
 let sb;
@@ -23,21 +33,35 @@ withHostAndSandbox((started) => ({ host, sb } = started));
 const send = {
   'aliyun-dm': { to: 'user@example.com', type: 'SignIn', payload: { code: '123456' } },
   'aliyun-sms': { to: '13912345678', type: 'SignIn', payload: { code: '123456' } },
+  'aliyun-sms-auth': { to: '8613912345678', type: 'SignIn', payload: { code: '123456' } },
 };
 const configOf = {
   'aliyun-dm': (overrides) => dmConfig(sb.url, overrides),
   'aliyun-sms': (overrides) => smsConfig(sb.url, overrides),
+  'aliyun-sms-auth': (overrides) => smsAuthConfig(sb.url, overrides),
 };
-const templateOf = { 'aliyun-dm': dmTemplate, 'aliyun-sms': (usageType) => smsTemplate(usageType) };
-
-const usageTypesRule = 'needs a template for each of the usage types Register, SignIn, ForgotPassword, Generic';
+const templateOf = {
+  'aliyun-dm': dmTemplate,
+  'aliyun-sms': (usageType) => smsTemplate(usageType),
+  // One system template for all: a misspelt usage type has none of its own.
+  'aliyun-sms-auth': (usageType) => smsAuthTemplate(usageType, '100001'),
+};
+/** The usage types each config must have, in the order the core lists the missing ones. */
+const requiredOf = {
+  'aliyun-dm': requiredTypes,
+  'aliyun-sms': requiredTypes,
+  'aliyun-sms-auth': smsAuthRequiredTypes,
+};
 
 /** The thrown error, which must be the host's ConnectorError; fails if nothing was thrown. */
 const caught = async (action) => {
   try {
     await action();
   } catch (error) {
-    assert.ok(error instanceof ConnectorError, `the host's ConnectorError, not ${error?.constructor?.name}`);
+    assert.ok(
+      error instanceof ConnectorError,
+      `the host's ConnectorError, not ${error?.constructor?.name}`,
+    );
     return error;
   }
   assert.fail('the config was accepted');
@@ -61,11 +85,16 @@ const assertNoSecret = (error, seen) => {
  * RequestError each time, with a ZodError of core's zod as data and non-empty details, nothing
  * sent, no secret. Returns the details.
  */
-const detailsOf = async (kind, config, { viaInput = config !== null && config !== undefined } = {}) => {
+const detailsOf = async (
+  kind,
+  config,
+  { viaInput = config !== null && config !== undefined } = {},
+) => {
   const { configGuard } = host.factoryOf(kind);
   const paths = {
     save: () => validateConfig(config, configGuard),
-    getConfig: async () => (await host.connect(kind, { getConfig: async () => config })).sendMessage(send[kind]),
+    getConfig: async () =>
+      (await host.connect(kind, { getConfig: async () => config })).sendMessage(send[kind]),
   };
   if (viaInput) {
     // The Test button: Logto hands the form's config to sendMessage.
@@ -80,21 +109,41 @@ const detailsOf = async (kind, config, { viaInput = config !== null && config !=
     assert.equal(mapped.code, 'connector.invalid_config', how);
     assert.equal(mapped.message, "The connector's config is invalid.", how);
     assert.ok(mapped.data instanceof host.ZodError, `${how}: data is a ZodError of core's zod`);
-    assert.ok(typeof mapped.details === 'string' && mapped.details.length > 0, `${how}: details are shown`);
+    assert.ok(
+      typeof mapped.details === 'string' && mapped.details.length > 0,
+      `${how}: details are shown`,
+    );
     assert.equal(mapped.body.details, mapped.details, `${how}: the HTTP body carries the details`);
     assert.match(mapped.data.errorDescription, /^Invalid connector config\. /, how);
-    assert.deepEqual(mapped.body.data.issues, mapped.data.issues, `${how}: the HTTP body carries the issues`);
+    assert.deepEqual(
+      mapped.body.data.issues,
+      mapped.data.issues,
+      `${how}: the HTTP body carries the issues`,
+    );
     assertNoSecret(error, mapped);
     seen[how] = mapped.details;
   }
   assert.equal(sb.requests().length, 0, 'nothing was sent');
-  assert.equal(new Set(Object.values(seen)).size, 1, `the same details on every path: ${JSON.stringify(seen)}`);
+  assert.equal(
+    new Set(Object.values(seen)).size,
+    1,
+    `the same details on every path: ${JSON.stringify(seen)}`,
+  );
   return seen.save;
 };
 
-for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+test('every kind the build makes is covered here', () => {
+  for (const table of [send, configOf, templateOf, requiredOf]) {
+    assert.deepEqual(Object.keys(table).sort(), Object.keys(kinds).sort());
+  }
+});
+
+for (const kind of Object.keys(kinds)) {
   const config = configOf[kind];
   const templates = (usageTypes) => usageTypes.map(templateOf[kind]);
+  const required = requiredOf[kind];
+  const usageTypesRule = `needs a template for each of the usage types ${required.join(', ')}`;
+  const without = (...types) => required.filter((type) => !types.includes(type));
 
   describe(`${kind}: Logto's details for a refused config`, () => {
     test('a missing required key', async () => {
@@ -114,7 +163,7 @@ for (const kind of ['aliyun-dm', 'aliyun-sms']) {
 
     test('templates missing a usage type', async () => {
       assert.equal(
-        await detailsOf(kind, config({ templates: templates(['Register', 'SignIn', 'ForgotPassword']) })),
+        await detailsOf(kind, config({ templates: templates(without('Generic')) })),
         `Error in key path "templates": (custom) ${usageTypesRule}; missing: Generic`,
       );
     });
@@ -122,16 +171,18 @@ for (const kind of ['aliyun-dm', 'aliyun-sms']) {
     test('templates missing several usage types: every one is listed', async () => {
       assert.equal(
         await detailsOf(kind, config({ templates: [] })),
-        `Error in key path "templates": (custom) ${usageTypesRule}; missing: Register, SignIn, ForgotPassword, Generic`,
+        `Error in key path "templates": (custom) ${usageTypesRule}; missing: ${required.join(', ')}`,
       );
       assert.equal(
         await detailsOf(kind, config({ templates: templates(['SignIn', 'Generic']) })),
-        `Error in key path "templates": (custom) ${usageTypesRule}; missing: Register, ForgotPassword`,
+        `Error in key path "templates": (custom) ${usageTypesRule}; missing: ${without('SignIn', 'Generic').join(', ')}`,
       );
     });
 
     test('a near-miss usage type: the suggestion is shown', async () => {
-      const usageTypes = requiredTypes.map((type) => (type === 'ForgotPassword' ? 'forgot_password' : type));
+      const usageTypes = required.map((type) =>
+        type === 'ForgotPassword' ? 'forgot_password' : type,
+      );
       const index = usageTypes.indexOf('forgot_password');
       assert.equal(
         await detailsOf(kind, config({ templates: templates(usageTypes) })),
@@ -141,19 +192,38 @@ for (const kind of ['aliyun-dm', 'aliyun-sms']) {
     });
 
     test('a nested path becomes zod path segments, array indexes as numbers', async () => {
-      const [first, second, ...rest] = templates(requiredTypes);
-      const broken =
-        kind === 'aliyun-dm'
-          ? { ...second, subject: 7 }
-          : { ...second, templateCode: { overseas: 'SMS_INT_1' } };
-      const field = kind === 'aliyun-dm' ? ['subject'] : ['templateCode', 'china'];
-      const problem = kind === 'aliyun-dm' ? 'must be a string, not a number' : 'is required (a string)';
+      const [first, second, ...rest] = templates(required);
+      const { broken, field, problem } = {
+        'aliyun-dm': {
+          broken: { ...second, subject: 7 },
+          field: ['subject'],
+          problem: 'must be a string, not a number',
+        },
+        'aliyun-sms': {
+          broken: { ...second, templateCode: { overseas: 'SMS_INT_1' } },
+          field: ['templateCode', 'china'],
+          problem: 'is required (a string)',
+        },
+        // The official guard: templateCode is a string, the system template's code.
+        'aliyun-sms-auth': {
+          broken: { ...second, templateCode: 100001 },
+          field: ['templateCode'],
+          problem: 'must be a string, not a number',
+        },
+      }[kind];
       assert.equal(
         await detailsOf(kind, config({ templates: [first, broken, ...rest] })),
         `Error in key path "${['templates', 1, ...field].join('.')}": (custom) ${problem}`,
       );
-      const error = await caught(() => validateConfig(config({ templates: [first, broken, ...rest] }), host.factoryOf(kind).configGuard));
-      assert.deepEqual(error.data.issues, [{ code: 'custom', path: ['templates', 1, ...field], message: problem }]);
+      const error = await caught(() =>
+        validateConfig(
+          config({ templates: [first, broken, ...rest] }),
+          host.factoryOf(kind).configGuard,
+        ),
+      );
+      assert.deepEqual(error.data.issues, [
+        { code: 'custom', path: ['templates', 1, ...field], message: problem },
+      ]);
     });
 
     test('a config that is not an object: one line for the root path', async () => {
@@ -161,7 +231,12 @@ for (const kind of ['aliyun-dm', 'aliyun-sms']) {
         await detailsOf(kind, null),
         'Error in key path "": (custom) The config must be a JSON object, not null.',
       );
-      for (const [value, name] of [[[], 'an array'], ['{}', 'a string'], [42, 'a number'], [false, 'a boolean']]) {
+      for (const [value, name] of [
+        [[], 'an array'],
+        ['{}', 'a string'],
+        [42, 'a number'],
+        [false, 'a boolean'],
+      ]) {
         assert.equal(
           await detailsOf(kind, value),
           `Error in key path "": (custom) The config must be a JSON object, not ${name}.`,
@@ -170,7 +245,12 @@ for (const kind of ['aliyun-dm', 'aliyun-sms']) {
     });
 
     test('several problems: one line per issue, in order, each naming its path', async () => {
-      const bad = config({ accessKeyId: 42, accessKeySecret: undefined, templates: 'none', timeoutMs: 5 });
+      const bad = config({
+        accessKeyId: 42,
+        accessKeySecret: undefined,
+        templates: 'none',
+        timeoutMs: 5,
+      });
       const details = await detailsOf(kind, bad);
       const error = await caught(() => validateConfig(bad, host.factoryOf(kind).configGuard));
       const lines = details.split('\n');
@@ -181,22 +261,26 @@ for (const kind of ['aliyun-dm', 'aliyun-sms']) {
       );
       assert.deepEqual(
         lines,
-        error.data.issues.map(({ path: at, message }) => `Error in key path "${at.join('.')}": (custom) ${message}`),
+        error.data.issues.map(
+          ({ path: at, message }) => `Error in key path "${at.join('.')}": (custom) ${message}`,
+        ),
       );
     });
 
     test('the secret in the wrong fields is in no details, message or data', async () => {
+      // SMS authentication has no regionId (one endpoint): its own added key instead.
+      const ownKey = kind === 'aliyun-sms-auth' ? 'codeValidityMinutes' : 'regionId';
       const details = await detailsOf(
         kind,
         config({
-          regionId: accessKeySecret,
+          [ownKey]: accessKeySecret,
           endpoint: `http://${accessKeySecret}.example.com/`,
           timeoutMs: accessKeySecret,
           securityToken: 7,
           templates: [{ usageType: accessKeySecret }],
         }),
       );
-      for (const key of ['regionId', 'endpoint', 'timeoutMs', 'securityToken', 'templates']) {
+      for (const key of [ownKey, 'endpoint', 'timeoutMs', 'securityToken', 'templates']) {
         assert.ok(details.includes(`Error in key path "${key}`), `${key} is named:\n${details}`);
       }
     });
@@ -228,20 +312,30 @@ describe('when zod cannot be resolved', () => {
     await assert.rejects(probe(), { code: 'ERR_MODULE_NOT_FOUND' });
 
     await fs.copyFile(shipped, path.join(dir, 'config-error.js'));
-    const { toHostConfigError } = await import(pathToFileURL(path.join(dir, 'config-error.js')).href);
-    const raw = coreData(dmConfig('https://dm.aliyuncs.com', { accessKeyId: 42, accountName: undefined }));
+    const { toHostConfigError } = await import(
+      pathToFileURL(path.join(dir, 'config-error.js')).href
+    );
+    const raw = coreData(
+      dmConfig('https://dm.aliyuncs.com', { accessKeyId: 42, accountName: undefined }),
+    );
     const data = toHostConfigError(raw);
     assert.ok(data instanceof SyntaxError);
     assert.ok(!(data instanceof host.ZodError));
     const mapped = host.requestErrorOf(new ConnectorError(ConnectorErrorCodes.InvalidConfig, data));
-    assert.equal(mapped.details, 'accessKeyId: must be a string, not a number\naccountName: is required (a string)');
+    assert.equal(
+      mapped.details,
+      'accessKeyId: must be a string, not a number\naccountName: is required (a string)',
+    );
     assert.equal(mapped.body.details, mapped.details);
     assert.equal(data.errorDescription, raw.errorDescription);
     assert.deepEqual(data.issues, [
       { code: 'custom', path: ['accessKeyId'], message: 'must be a string, not a number' },
       { code: 'custom', path: ['accountName'], message: 'is required (a string)' },
     ]);
-    assert.deepEqual(JSON.parse(JSON.stringify(data)), { errorDescription: raw.errorDescription, issues: data.issues });
+    assert.deepEqual(JSON.parse(JSON.stringify(data)), {
+      errorDescription: raw.errorDescription,
+      issues: data.issues,
+    });
     assertNoSecret(new ConnectorError(ConnectorErrorCodes.InvalidConfig, data), mapped);
 
     const root = toHostConfigError(coreData(null));
@@ -260,12 +354,20 @@ describe('when zod cannot be resolved', () => {
     };
     const data = toHostConfigError(coreData({}), refusing);
     assert.ok(data instanceof SyntaxError);
-    assert.match(data.message, /^accessKeyId: is required \(a string\)\naccessKeySecret: is required/);
+    assert.match(
+      data.message,
+      /^accessKeyId: is required \(a string\)\naccessKeySecret: is required/,
+    );
   });
 
   test('pathOf, and data that holds no issues passes through untouched', async () => {
     const { pathOf, toHostConfigError } = await import(pathToFileURL(shipped).href);
-    assert.deepEqual(pathOf('templates[12].templateCode.china'), ['templates', 12, 'templateCode', 'china']);
+    assert.deepEqual(pathOf('templates[12].templateCode.china'), [
+      'templates',
+      12,
+      'templateCode',
+      'china',
+    ]);
     assert.deepEqual(pathOf('accessKeyId'), ['accessKeyId']);
     assert.deepEqual(pathOf(''), []);
     const provider = { errorDescription: 'Wrong AccessKey secret', Code: 'SignatureDoesNotMatch' };

@@ -8,7 +8,14 @@ import { describe, test } from 'node:test';
 
 import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
 
-import { accessKeySecret, dmConfig, rejectsWith, smsConfig } from './fixtures.mjs';
+import {
+  accessKeySecret,
+  dmConfig,
+  rejectsWith,
+  smsAuthConfig,
+  smsAuthRequiredTypes,
+  smsConfig,
+} from './fixtures.mjs';
 import { withHostAndSandbox } from './host.mjs';
 
 let host;
@@ -16,12 +23,34 @@ let sb;
 withHostAndSandbox((started) => ({ host, sb } = started));
 
 const email = (connector, extra = {}) =>
-  connector.sendMessage({ to: 'user@example.com', type: 'SignIn', payload: { code: '123456' }, ...extra });
+  connector.sendMessage({
+    to: 'user@example.com',
+    type: 'SignIn',
+    payload: { code: '123456' },
+    ...extra,
+  });
 const sms = (connector, extra = {}) =>
-  connector.sendMessage({ to: '13912345678', type: 'SignIn', payload: { code: '123456' }, ...extra });
+  connector.sendMessage({
+    to: '13912345678',
+    type: 'SignIn',
+    payload: { code: '123456' },
+    ...extra,
+  });
+
+const smsAuth = (connector, extra = {}) =>
+  connector.sendMessage({
+    to: '8613912345678',
+    type: 'SignIn',
+    payload: { code: '123456' },
+    ...extra,
+  });
 
 const dm = (overrides) => host.connect('aliyun-dm', { config: dmConfig(sb.url, overrides) });
-const smsConnector = (overrides) => host.connect('aliyun-sms', { config: smsConfig(sb.url, overrides) });
+const smsConnector = (overrides) =>
+  host.connect('aliyun-sms', { config: smsConfig(sb.url, overrides) });
+
+const smsAuthConnector = (overrides) =>
+  host.connect('aliyun-sms-auth', { config: smsAuthConfig(sb.url, overrides) });
 
 /** A port nothing listens on: bound, then released. */
 const closedPort = async () => {
@@ -37,22 +66,37 @@ describe('invalid config', () => {
     const connector = await dm({ templates: [], regionId: 'mars-1', accountName: undefined });
     const error = await rejectsWith(email(connector), ConnectorErrorCodes.InvalidConfig);
     const paths = error.data.issues.map(({ path }) => path);
-    assert.ok(paths.some((path) => path.join('.') === 'accountName'), JSON.stringify(paths));
-    assert.ok(paths.some(([key]) => key === 'regionId'), JSON.stringify(paths));
-    assert.ok(paths.some(([key]) => key === 'templates'), JSON.stringify(paths));
-    assert.ok(error.data.issues.every(({ code, message }) => code === 'custom' && message.length > 0));
+    assert.ok(
+      paths.some((path) => path.join('.') === 'accountName'),
+      JSON.stringify(paths),
+    );
+    assert.ok(
+      paths.some(([key]) => key === 'regionId'),
+      JSON.stringify(paths),
+    );
+    assert.ok(
+      paths.some(([key]) => key === 'templates'),
+      JSON.stringify(paths),
+    );
+    assert.ok(
+      error.data.issues.every(({ code, message }) => code === 'custom' && message.length > 0),
+    );
     assert.equal(sb.requests().length, 0);
   });
 
   test('SMS: invalid_config for a templateCode of the wrong shape', async () => {
-    const connector = await smsConnector({ templates: [{ usageType: 'Generic', templateCode: 42 }] });
+    const connector = await smsConnector({
+      templates: [{ usageType: 'Generic', templateCode: 42 }],
+    });
     await rejectsWith(sms(connector), ConnectorErrorCodes.InvalidConfig);
   });
 
   test('a secret put in the wrong field is not echoed back', async () => {
     const connector = await dm({ regionId: accessKeySecret, fromAlias: 12 });
     await rejectsWith(email(connector), ConnectorErrorCodes.InvalidConfig);
-    const guard = host.factoryOf('aliyun-dm').configGuard.safeParse(dmConfig(sb.url, { regionId: accessKeySecret }));
+    const guard = host
+      .factoryOf('aliyun-dm')
+      .configGuard.safeParse(dmConfig(sb.url, { regionId: accessKeySecret }));
     assert.equal(guard.success, false);
     assert.ok(!JSON.stringify(guard.error).includes(accessKeySecret));
   });
@@ -81,7 +125,10 @@ describe('getConfig failures', () => {
       },
     });
     const error = await rejectsWith(email(connector), ConnectorErrorCodes.General);
-    assert.equal(error.data.errorDescription, 'Could not read the connector config: connection to the database lost');
+    assert.equal(
+      error.data.errorDescription,
+      'Could not read the connector config: connection to the database lost',
+    );
   });
 });
 
@@ -103,12 +150,19 @@ describe('Aliyun error answers', () => {
   });
 
   test('SMS 200 isv.BUSINESS_LIMIT_CONTROL → rate_limit_exceeded (429 in Logto)', async () => {
-    sb.addFault({ match: { action: 'SendSms' }, mode: 'error', code: 'isv.BUSINESS_LIMIT_CONTROL' });
+    sb.addFault({
+      match: { action: 'SendSms' },
+      mode: 'error',
+      code: 'isv.BUSINESS_LIMIT_CONTROL',
+    });
     const connector = await smsConnector();
     const error = await rejectsWith(sms(connector), ConnectorErrorCodes.RateLimitExceeded);
     assert.equal(error.data.Code, 'isv.BUSINESS_LIMIT_CONTROL');
     assert.equal(error.data.Message, '触发分钟级流控Permits:1');
-    assert.ok(error.data.errorDescription.includes('触发分钟级流控Permits:1'), error.data.errorDescription);
+    assert.ok(
+      error.data.errorDescription.includes('触发分钟级流控Permits:1'),
+      error.data.errorDescription,
+    );
     assert.equal(error.data.RequestId, sb.requests()[0].requestId);
   });
 
@@ -127,7 +181,12 @@ describe('Aliyun error answers', () => {
   });
 
   test('(beyond the official connector) Throttling.Api is retried with a fresh nonce and then delivered', async () => {
-    sb.addFault({ match: { action: 'SingleSendMail' }, mode: 'error', code: 'Throttling.Api', times: 1 });
+    sb.addFault({
+      match: { action: 'SingleSendMail' },
+      mode: 'error',
+      code: 'Throttling.Api',
+      times: 1,
+    });
     const connector = await dm();
     await email(connector);
     const requests = sb.requests();
@@ -170,11 +229,17 @@ describe('broken answers and broken connections', () => {
     sb.addFault({ match: { action: 'SendSms' }, mode: 'hang' });
     const started = Date.now();
     // 1000 ms is the smallest timeoutMs the config accepts.
-    const error = await rejectsWith(sms(await smsConnector({ timeoutMs: 1000 })), ConnectorErrorCodes.General);
+    const error = await rejectsWith(
+      sms(await smsConnector({ timeoutMs: 1000 })),
+      ConnectorErrorCodes.General,
+    );
     const elapsed = Date.now() - started;
     // Which timeout applied, not how fast: not before timeoutMs, and well before the 10 s
     // default (the slack is for a loaded machine).
-    assert.ok(elapsed >= 900 && elapsed < 9000, `gave up at the configured timeout, not the default (${elapsed} ms)`);
+    assert.ok(
+      elapsed >= 900 && elapsed < 9000,
+      `gave up at the configured timeout, not the default (${elapsed} ms)`,
+    );
     assert.match(JSON.stringify(error.data), /time/i);
     assert.equal(sb.requests().length, 1);
   });
@@ -199,7 +264,9 @@ describe('broken answers and broken connections', () => {
     server.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     try {
-      const connector = await host.connect('aliyun-dm', { config: dmConfig(`http://127.0.0.1:${server.address().port}/`) });
+      const connector = await host.connect('aliyun-dm', {
+        config: dmConfig(`http://127.0.0.1:${server.address().port}/`),
+      });
       const error = await rejectsWith(email(connector), ConnectorErrorCodes.General);
       assert.match(error.data.errorDescription, /redirect, which is not followed/);
       assert.equal(hits, 1, 'sent once');
@@ -212,7 +279,9 @@ describe('broken answers and broken connections', () => {
 
   test('connection refused → general after bounded retries', async () => {
     const port = await closedPort();
-    const connector = await host.connect('aliyun-dm', { config: dmConfig(`http://127.0.0.1:${port}/`) });
+    const connector = await host.connect('aliyun-dm', {
+      config: dmConfig(`http://127.0.0.1:${port}/`),
+    });
     const error = await rejectsWith(email(connector), ConnectorErrorCodes.General);
     assert.match(JSON.stringify(error.data), /refused|ECONNREFUSED/i);
   });
@@ -238,13 +307,146 @@ describe('hostile send input never escapes as anything but a ConnectorError', ()
         throw new RangeError('hostile getter');
       },
     };
-    const error = await rejectsWith(dm().then((connector) => connector.sendMessage(data)), ConnectorErrorCodes.General);
+    const error = await rejectsWith(
+      dm().then((connector) => connector.sendMessage(data)),
+      ConnectorErrorCodes.General,
+    );
     assert.equal(error.data.errorDescription, 'Internal connector error: hostile getter');
   });
 
   for (const [name, data] of inputs) {
     test(`${name} → invalid_request_parameters, nothing sent`, async () => {
-      await rejectsWith(dm().then((connector) => connector.sendMessage(data)), ConnectorErrorCodes.InvalidRequestParameters);
+      await rejectsWith(
+        dm().then((connector) => connector.sendMessage(data)),
+        ConnectorErrorCodes.InvalidRequestParameters,
+      );
+      assert.equal(sb.requests().length, 0);
+    });
+  }
+});
+
+describe('SMS authentication (SendSmsVerifyCode): the same error paths', () => {
+  test('invalid_config naming every missing usage type of the nine, and a templateCode not a string', async () => {
+    const connector = await smsAuthConnector({
+      templates: [
+        { usageType: 'SignIn', templateCode: 100001 },
+        { usageType: 'Generic', templateCode: '100001' },
+      ],
+    });
+    const error = await rejectsWith(smsAuth(connector), ConnectorErrorCodes.InvalidConfig);
+    const byPath = Object.fromEntries(
+      error.data.issues.map(({ path, message }) => [path.join('.'), message]),
+    );
+    assert.deepEqual(Object.keys(byPath).sort(), ['templates', 'templates.0.templateCode']);
+    const missing = smsAuthRequiredTypes.filter((type) => !['SignIn', 'Generic'].includes(type));
+    assert.ok(byPath.templates.endsWith(`missing: ${missing.join(', ')}`), byPath.templates);
+    assert.equal(sb.requests().length, 0);
+  });
+
+  test('a secret put in the wrong field is not echoed back', async () => {
+    const config = smsAuthConfig(sb.url, { codeValidityMinutes: accessKeySecret, signName: 7 });
+    await rejectsWith(
+      host.connect('aliyun-sms-auth', { config }).then(smsAuth),
+      ConnectorErrorCodes.InvalidConfig,
+    );
+    const guard = host.factoryOf('aliyun-sms-auth').configGuard.safeParse(config);
+    assert.equal(guard.success, false);
+    assert.ok(!JSON.stringify(guard.error).includes(accessKeySecret));
+  });
+
+  test('a 400 FREQUENCY_FAIL → rate_limit_exceeded with Aliyun Code, Message and RequestId', async () => {
+    sb.addFault({ match: { action: 'SendSmsVerifyCode' }, mode: 'error', code: 'FREQUENCY_FAIL' });
+    const error = await rejectsWith(
+      smsAuth(await smsAuthConnector()),
+      ConnectorErrorCodes.RateLimitExceeded,
+    );
+    const [request] = sb.requests();
+    assert.equal(request.status, 400);
+    assert.equal(error.data.Code, 'FREQUENCY_FAIL');
+    assert.equal(error.data.Message, 'Check frequency fail.');
+    assert.equal(error.data.RequestId, request.requestId);
+  });
+
+  for (const mode of ['nonjson', 'truncated', 'html502', 'empty500']) {
+    test(`${mode} → invalid_response, sent once`, async () => {
+      sb.addFault({ match: { action: 'SendSmsVerifyCode' }, mode });
+      await rejectsWith(smsAuth(await smsAuthConnector()), ConnectorErrorCodes.InvalidResponse);
+      assert.equal(sb.requests().length, 1);
+    });
+  }
+
+  test('a connection reset → general, not resent', async () => {
+    sb.addFault({ match: { action: 'SendSmsVerifyCode' }, mode: 'reset' });
+    const error = await rejectsWith(smsAuth(await smsAuthConnector()), ConnectorErrorCodes.General);
+    assert.equal(error.data.network, 'reset');
+    assert.equal(sb.requests().length, 1);
+  });
+
+  test('a slow answer past timeoutMs is not resent even though the code was delivered', async () => {
+    sb.addFault({ match: { action: 'SendSmsVerifyCode' }, mode: 'slow', delayMs: 1500 });
+    await rejectsWith(
+      smsAuth(await smsAuthConnector({ timeoutMs: 1000 })),
+      ConnectorErrorCodes.General,
+    );
+    await new Promise((resolve) => {
+      setTimeout(resolve, 800);
+    });
+    assert.equal(sb.requests().length, 1, 'sent once');
+    assert.equal(sb.deliveries().length, 1, 'delivered exactly once');
+  });
+
+  test('connection refused → general after bounded retries', async () => {
+    const port = await closedPort();
+    const connector = await host.connect('aliyun-sms-auth', {
+      config: smsAuthConfig(`http://127.0.0.1:${port}/`),
+    });
+    const error = await rejectsWith(smsAuth(connector), ConnectorErrorCodes.General);
+    assert.equal(error.data.network, 'refused');
+  });
+
+  test('a redirect → general that names it, not followed', async () => {
+    let hits = 0;
+    const server = http.createServer((req, res) => {
+      hits += 1;
+      req.resume();
+      res.writeHead(302, { location: sb.url }).end();
+    });
+    server.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const connector = await host.connect('aliyun-sms-auth', {
+        config: smsAuthConfig(`http://127.0.0.1:${server.address().port}/`),
+      });
+      const error = await rejectsWith(smsAuth(connector), ConnectorErrorCodes.General);
+      assert.match(error.data.errorDescription, /redirect, which is not followed/);
+      assert.equal(hits, 1);
+      assert.equal(sb.requests().length, 0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  const cyclic = { code: '1' };
+  cyclic.self = cyclic;
+  const inputs = [
+    ['no data at all', undefined],
+    ['a number as recipient', { to: 8613912345678, type: 'SignIn', payload: { code: '1' } }],
+    ['a number as type', { to: '8613912345678', type: 5, payload: { code: '1' } }],
+    ['a string as payload', { to: '8613912345678', type: 'SignIn', payload: 'code' }],
+    ['a BigInt in the payload', { to: '8613912345678', type: 'SignIn', payload: { code: 1n } }],
+    ['a cyclic payload', { to: '8613912345678', type: 'SignIn', payload: cyclic }],
+    [
+      'a lone surrogate in the code',
+      { to: '8613912345678', type: 'SignIn', payload: { code: 'a\uD800b' } },
+    ],
+  ];
+  for (const [name, data] of inputs) {
+    test(`hostile input, ${name} → invalid_request_parameters, nothing sent`, async () => {
+      await rejectsWith(
+        smsAuthConnector().then((connector) => connector.sendMessage(data)),
+        ConnectorErrorCodes.InvalidRequestParameters,
+      );
       assert.equal(sb.requests().length, 0);
     });
   }

@@ -53,7 +53,10 @@ export const dmConfig = (endpoint, overrides = {}) => ({
   ...overrides,
 });
 
-export const smsTemplate = (usageType, templateCode = { china: `SMS_CN_${usageType}`, overseas: `SMS_INT_${usageType}` }) => ({
+export const smsTemplate = (
+  usageType,
+  templateCode = { china: `SMS_CN_${usageType}`, overseas: `SMS_INT_${usageType}` },
+) => ({
   usageType,
   templateCode,
 });
@@ -67,6 +70,50 @@ export const smsConfig = (endpoint, overrides = {}) => ({
   ...overrides,
 });
 
+/**
+ * The usage types an SMS authentication config must have a template for: all nine, in the
+ * order the official guard (and ours) lists the missing ones.
+ */
+export const smsAuthRequiredTypes = Object.freeze([
+  'Register',
+  'SignIn',
+  'ForgotPassword',
+  'Generic',
+  'UserPermissionValidation',
+  'BindNewIdentifier',
+  'OrganizationInvitation',
+  'MfaVerification',
+  'BindMfa',
+]);
+
+/** The official README's system template for each usage type (100001 to 100005). */
+export const smsAuthTemplateCodes = Object.freeze({
+  SignIn: '100001',
+  Register: '100001',
+  ForgotPassword: '100003',
+  OrganizationInvitation: '100001',
+  Generic: '100001',
+  UserPermissionValidation: '100005',
+  BindNewIdentifier: '100002',
+  MfaVerification: '100001',
+  BindMfa: '100001',
+});
+
+export const smsAuthTemplate = (usageType, templateCode = smsAuthTemplateCodes[usageType]) => ({
+  usageType,
+  templateCode,
+});
+
+/** SMS authentication: a gift signature and the system templates, as the official README has. */
+export const smsAuthConfig = (endpoint, overrides = {}) => ({
+  accessKeyId,
+  accessKeySecret,
+  signName: '速通互联验证码',
+  endpoint,
+  templates: templateTypes.map((usageType) => smsAuthTemplate(usageType)),
+  ...overrides,
+});
+
 /** The newest delivery and the request log entry that produced it. */
 export const lastDelivery = (sb) => {
   const delivery = sb.deliveries().at(-1);
@@ -76,7 +123,12 @@ export const lastDelivery = (sb) => {
 
 // Everything about an error that could reach a log or an HTTP answer.
 const errorText = (error) =>
-  [String(error?.message), String(error?.stack), JSON.stringify(error?.data ?? null), JSON.stringify(error)].join('\n');
+  [
+    String(error?.message),
+    String(error?.stack),
+    JSON.stringify(error?.data ?? null),
+    JSON.stringify(error),
+  ].join('\n');
 
 /** Fails if the secret appears anywhere in the error. */
 export const assertNoSecret = (error, secret = accessKeySecret) => {

@@ -13,9 +13,25 @@ import semver from 'semver';
 
 import { distDir, kinds, logtoHost } from './host.mjs';
 
+// The official connector each package replaces: the oracle for its type and target.
 const officialPackages = {
   'aliyun-dm': '@logto/connector-aliyun-dm',
   'aliyun-sms': '@logto/connector-aliyun-sms',
+  'aliyun-sms-auth': '@logto/connector-aliyun-sms-mas',
+};
+
+const officials = new Map();
+/** The official connector of a kind, created as Logto's loader creates it. */
+const officialOf = (kind) => {
+  if (!officials.has(kind)) {
+    officials.set(
+      kind,
+      import(officialPackages[kind]).then(({ default: createOfficial }) =>
+        createOfficial({ getConfig: async () => ({}) }),
+      ),
+    );
+  }
+  return officials.get(kind);
 };
 
 let host;
@@ -32,16 +48,23 @@ const readManifest = (dir) => JSON.parse(fs.readFileSync(path.join(dir, 'package
  */
 const bareSpecifiers = (file) => {
   const text = fs.readFileSync(file, 'utf8');
-  const found = [...text.matchAll(/(\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)['"]([^'"]+)['"]/g)].map(
-    ([, how, specifier]) => ({ specifier, dynamic: how.startsWith('import') }),
-  );
+  const found = [
+    ...text.matchAll(/(\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)['"]([^'"]+)['"]/g),
+  ].map(([, how, specifier]) => ({ specifier, dynamic: how.startsWith('import') }));
   return found.filter(({ specifier }) => !specifier.startsWith('.') && !specifier.startsWith('/'));
 };
 
-for (const [kind, { packageName, type }] of Object.entries(kinds)) {
+test('every package the build makes names the official connector it replaces', () => {
+  assert.deepEqual(Object.keys(kinds).sort(), Object.keys(officialPackages).sort());
+});
+
+for (const [kind, { packageName }] of Object.entries(kinds)) {
   describe(`${packageName} in a Logto-like host`, () => {
     test('was installed and loaded by @logto/cli (not skipped by the loader)', () => {
-      assert.ok(host.packages.some(({ name }) => name === packageName), 'getConnectorPackagesFromDirectory found it');
+      assert.ok(
+        host.packages.some(({ name }) => name === packageName),
+        'getConnectorPackagesFromDirectory found it',
+      );
       const factory = host.factoryOf(kind);
       assert.equal(typeof factory.createConnector, 'function');
     });
@@ -56,7 +79,10 @@ for (const [kind, { packageName, type }] of Object.entries(kinds)) {
       const { dependencies, peerDependencies, type: moduleType } = readManifest(host.dirOf(kind));
       assert.deepEqual(Object.keys(dependencies), ['@logto/connector-kit']);
       assert.equal(peerDependencies, undefined);
-      assert.ok(semver.satisfies('5.1.1', dependencies['@logto/connector-kit']), '5.1.1 satisfies the range');
+      assert.ok(
+        semver.satisfies('5.1.1', dependencies['@logto/connector-kit']),
+        '5.1.1 satisfies the range',
+      );
       assert.ok(
         semver.satisfies(kitPackage.version, dependencies['@logto/connector-kit']),
         `the installed kit ${kitPackage.version} satisfies the range`,
@@ -67,7 +93,10 @@ for (const [kind, { packageName, type }] of Object.entries(kinds)) {
     test("ships no code that imports anything but node: built-ins, the kit and (optionally) the kit's zod", () => {
       const dir = host.dirOf(kind);
       const files = [
-        ...fs.readdirSync(path.join(dir, 'lib')).filter((file) => file.endsWith('.js')).map((file) => path.join(dir, 'lib', file)),
+        ...fs
+          .readdirSync(path.join(dir, 'lib'))
+          .filter((file) => file.endsWith('.js'))
+          .map((file) => path.join(dir, 'lib', file)),
         path.join(dir, 'pkg', 'aliyun_connectors.js'),
       ];
       const zodImports = [];
@@ -81,11 +110,16 @@ for (const [kind, { packageName, type }] of Object.entries(kinds)) {
             continue;
           }
           assert.ok(
-            specifier.startsWith('node:') || ['fs', 'util', 'path'].includes(specifier) || specifier === '@logto/connector-kit',
+            specifier.startsWith('node:') ||
+              ['fs', 'util', 'path'].includes(specifier) ||
+              specifier === '@logto/connector-kit',
             `${path.relative(dir, file)} imports ${specifier}, which \`logto connector add\` would not install`,
           );
         }
-        assert.ok(!/\bclass ZodError\b/.test(fs.readFileSync(file, 'utf8')), `${path.relative(dir, file)} bundles zod`);
+        assert.ok(
+          !/\bclass ZodError\b/.test(fs.readFileSync(file, 'utf8')),
+          `${path.relative(dir, file)} bundles zod`,
+        );
       }
       assert.deepEqual(zodImports, [path.join('lib', 'config-error.js')]);
       assert.equal(fs.existsSync(path.join(dir, 'node_modules')), false, 'no node_modules shipped');
@@ -97,7 +131,9 @@ for (const [kind, { packageName, type }] of Object.entries(kinds)) {
     });
 
     test('lib/index.js default-exports createConnector, which resolves without calling getConfig', async () => {
-      const { default: createConnector } = await import(pathToFileURL(path.join(host.dirOf(kind), 'lib', 'index.js')).href);
+      const { default: createConnector } = await import(
+        pathToFileURL(path.join(host.dirOf(kind), 'lib', 'index.js')).href
+      );
       assert.equal(typeof createConnector, 'function');
       let calls = 0;
       const connector = await createConnector({
@@ -107,7 +143,7 @@ for (const [kind, { packageName, type }] of Object.entries(kinds)) {
         },
       });
       assert.equal(calls, 0);
-      assert.equal(connector.type, type);
+      assert.equal(connector.type, (await officialOf(kind)).type);
       assert.equal(typeof connector.sendMessage, 'function');
       assert.equal(typeof connector.configGuard?.safeParse, 'function');
     });
@@ -118,26 +154,37 @@ for (const [kind, { packageName, type }] of Object.entries(kinds)) {
       assert.ok(result.success, JSON.stringify(result.error?.issues));
       assert.equal(metadata.platform, null);
       assert.equal(metadata.logoDark, null);
-      assert.match(metadata.logo, /^data:image\/svg\+xml;base64,/, 'the logo file was found and inlined');
+      assert.match(
+        metadata.logo,
+        /^data:image\/svg\+xml;base64,/,
+        'the logo file was found and inlined',
+      );
       assert.notEqual(metadata.readme, './README.md', 'the readme file was found and inlined');
       assert.ok(metadata.readme.length > 200, 'the readme is a real document');
       if (metadata.configTemplate !== undefined) {
-        assert.doesNotThrow(() => JSON.parse(metadata.configTemplate), 'configTemplate was inlined and is JSON');
+        assert.doesNotThrow(
+          () => JSON.parse(metadata.configTemplate),
+          'configTemplate was inlined and is JSON',
+        );
       }
     });
 
-    test('type is the one Logto expects', () => {
-      assert.equal(host.factoryOf(kind).type, type);
+    test("type is the one Logto expects: the official connector's", async () => {
+      assert.equal(host.factoryOf(kind).type, (await officialOf(kind)).type);
     });
 
     test('metadata id differs from the official connector, so both can be installed', async () => {
-      const { default: createOfficial } = await import(officialPackages[kind]);
-      const official = await createOfficial({ getConfig: async () => ({}) });
+      const official = await officialOf(kind);
       const ours = host.factoryOf(kind).metadata;
       assert.notEqual(ours.id, official.metadata.id);
-      assert.equal(ours.target, official.metadata.target, 'same target: the same provider for end users');
-      const otherKind = kind === 'aliyun-dm' ? 'aliyun-sms' : 'aliyun-dm';
-      assert.notEqual(ours.id, host.factoryOf(otherKind).metadata.id);
+      assert.equal(
+        ours.target,
+        official.metadata.target,
+        'same target: the same provider for end users',
+      );
+      for (const other of Object.keys(kinds).filter((name) => name !== kind)) {
+        assert.notEqual(ours.id, host.factoryOf(other).metadata.id, other);
+      }
     });
 
     test("configGuard works with the kit's validateConfig as Logto calls it", () => {
@@ -148,9 +195,15 @@ for (const [kind, { packageName, type }] of Object.entries(kinds)) {
       );
       const bad = configGuard.safeParse({ accessKeyId: 1 });
       assert.equal(bad.success, false);
-      assert.ok(bad.error instanceof host.ZodError, "the error is a ZodError of the host's zod, as a zod guard's");
+      assert.ok(
+        bad.error instanceof host.ZodError,
+        "the error is a ZodError of the host's zod, as a zod guard's",
+      );
       assert.equal(typeof bad.error.errorDescription, 'string');
-      assert.ok(Array.isArray(bad.error.issues) && bad.error.issues.length > 0, 'issues are listed');
+      assert.ok(
+        Array.isArray(bad.error.issues) && bad.error.issues.length > 0,
+        'issues are listed',
+      );
     });
 
     test('npm pack --dry-run lists the .wasm and the glue', () => {
@@ -161,7 +214,13 @@ for (const [kind, { packageName, type }] of Object.entries(kinds)) {
       });
       const [{ files }] = JSON.parse(stdout);
       const paths = files.map((file) => file.path);
-      for (const required of ['pkg/aliyun_connectors_bg.wasm', 'pkg/aliyun_connectors.js', 'lib/index.js', 'lib/core.js', 'package.json']) {
+      for (const required of [
+        'pkg/aliyun_connectors_bg.wasm',
+        'pkg/aliyun_connectors.js',
+        'lib/index.js',
+        'lib/core.js',
+        'package.json',
+      ]) {
         assert.ok(paths.includes(required), `${required} is packed`);
       }
     });
@@ -169,7 +228,9 @@ for (const [kind, { packageName, type }] of Object.entries(kinds)) {
     test('the installed package is byte-identical to dist/ where it matters', () => {
       for (const file of ['lib/index.js', 'lib/core.js', 'pkg/aliyun_connectors_bg.wasm']) {
         assert.ok(
-          fs.readFileSync(path.join(host.dirOf(kind), file)).equals(fs.readFileSync(path.join(distDir, packageName, file))),
+          fs
+            .readFileSync(path.join(host.dirOf(kind), file))
+            .equals(fs.readFileSync(path.join(distDir, packageName, file))),
           `${file} matches`,
         );
       }

@@ -24,10 +24,9 @@ import { after, before, test } from 'node:test';
 
 import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
 
-import { logtoHost } from '../js/host.mjs';
+import { kinds, logtoHost } from '../js/host.mjs';
 import {
   CORE_FAILED_DESCRIPTION,
-  coreOf,
   describeRejection,
   fastSleep,
   isConnectorError,
@@ -91,7 +90,28 @@ const randomText = (r, maxLength = 40) => {
         text += String.fromCharCode(0x4e00 + r.int(0x5000)); // CJK
         break;
       case 4:
-        text += r.pick(['{{', '}}', '{{code}}', '%', '&', '=', '+', '\\', '"', "'", '<', '>', '\u2028', '\uFEFF', '\u202E', '\0', 'é', '한', '😀', '𠮷']);
+        text += r.pick([
+          '{{',
+          '}}',
+          '{{code}}',
+          '%',
+          '&',
+          '=',
+          '+',
+          '\\',
+          '"',
+          "'",
+          '<',
+          '>',
+          '\u2028',
+          '\uFEFF',
+          '\u202E',
+          '\0',
+          'é',
+          '한',
+          '😀',
+          '𠮷',
+        ]);
         break;
       default:
         text += String.fromCharCode(0x20 + r.int(0x5f));
@@ -100,7 +120,36 @@ const randomText = (r, maxLength = 40) => {
   return text;
 };
 
-const WORDS = ['', ' ', 'SignIn', 'Register', 'ForgotPassword', 'Generic', 'BindMfa', 'Unknown', '__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'toJSON', 'then', 'length', '{{code}}', 'aliyun-dm', 'aliyun-sms', 'text/plain', 'zh-CN', 'en', 'http://127.0.0.1:1/', 'https://example.com/', 'user@example.com', '13912345678', 'a@b.co,c@d.co'];
+const WORDS = [
+  '',
+  ' ',
+  'SignIn',
+  'Register',
+  'ForgotPassword',
+  'Generic',
+  'BindMfa',
+  'Unknown',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'valueOf',
+  'toJSON',
+  'then',
+  'length',
+  '{{code}}',
+  'aliyun-dm',
+  'aliyun-sms',
+  'aliyun-sms-auth',
+  'text/plain',
+  'zh-CN',
+  'en',
+  'http://127.0.0.1:1/',
+  'https://example.com/',
+  'user@example.com',
+  '13912345678',
+  'a@b.co,c@d.co',
+];
 
 /** Something to throw: errors, and things that are not errors and resist being printed. */
 const hostileThrown = (r) => {
@@ -136,7 +185,9 @@ const hostileThrown = (r) => {
         },
       );
     case 8:
-      return new ConnectorError(ConnectorErrorCodes.General, { errorDescription: 'thrown by the host' });
+      return new ConnectorError(ConnectorErrorCodes.General, {
+        errorDescription: 'thrown by the host',
+      });
     default:
       return Object.assign(new Error('with a message getter'), {}).constructor === Error
         ? Object.defineProperty(new Error('x'), 'message', {
@@ -158,7 +209,12 @@ const nested = (depth, asArray) => {
 
 const hugeString = (r) => {
   const size = 5 * MB;
-  return r.pick([() => 'x'.repeat(size), () => '中'.repeat(size / 2), () => '😀'.repeat(size / 4), () => `a\uD800${'b'.repeat(size)}`])();
+  return r.pick([
+    () => 'x'.repeat(size),
+    () => '中'.repeat(size / 2),
+    () => '😀'.repeat(size / 4),
+    () => `a\uD800${'b'.repeat(size)}`,
+  ])();
 };
 
 /** One hostile JS value; `depth` bounds the nesting of composite ones. */
@@ -168,7 +224,26 @@ const hostile = (r, depth = 3, budget = { huge: 0 }) => {
       () => undefined,
       () => null,
       () => r.chance(0.5),
-      () => r.pick([0, -0, NaN, Infinity, -Infinity, 1e308, -1e308, 5e-324, 2 ** 53 + 1, -1, 1.5, 999, 1000, 60_000, 60_001, 2 ** 32, 1e21]),
+      () =>
+        r.pick([
+          0,
+          -0,
+          NaN,
+          Infinity,
+          -Infinity,
+          1e308,
+          -1e308,
+          5e-324,
+          2 ** 53 + 1,
+          -1,
+          1.5,
+          999,
+          1000,
+          60_000,
+          60_001,
+          2 ** 32,
+          1e21,
+        ]),
       () => BigInt(r.int(1000)) ** 5n,
       () => Symbol(randomText(r, 5)),
       () => r.pick(WORDS),
@@ -198,8 +273,19 @@ const hostile = (r, depth = 3, budget = { huge: 0 }) => {
   const child = () => hostile(r, depth - 1, budget);
   // Own data properties, defined rather than assigned: assigning "__proto__" a revoked Proxy
   // would make every later assignment to the object throw inside this generator.
-  const put = (object, key, value) => Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
-  const keys = () => r.pick([() => r.pick(WORDS), () => randomText(r, 8), () => r.pick(['code', 'locale', 'to', 'type', 'payload', 'templates', 'subject', 'content'])])();
+  const put = (object, key, value) =>
+    Object.defineProperty(object, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  const keys = () =>
+    r.pick([
+      () => r.pick(WORDS),
+      () => randomText(r, 8),
+      () => r.pick(['code', 'locale', 'to', 'type', 'payload', 'templates', 'subject', 'content']),
+    ])();
   switch (r.int(14)) {
     case 0: {
       const object = {};
@@ -208,7 +294,9 @@ const hostile = (r, depth = 3, budget = { huge: 0 }) => {
     }
     case 1: {
       // An own "__proto__" key, as JSON.parse makes it.
-      const object = JSON.parse('{"__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}}');
+      const object = JSON.parse(
+        '{"__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}}',
+      );
       put(object, keys(), child());
       return object;
     }
@@ -237,13 +325,35 @@ const hostile = (r, depth = 3, budget = { huge: 0 }) => {
     case 5: {
       const value = child();
       const thrown = hostileThrown(r);
-      return { toJSON: r.chance(0.5) ? () => value : () => { throw thrown; } };
+      return {
+        toJSON: r.chance(0.5)
+          ? () => value
+          : () => {
+              throw thrown;
+            },
+      };
     }
     case 6: {
       const target = r.chance(0.5) ? { a: child() } : [child()];
       const thrown = hostileThrown(r);
-      const trap = r.pick(['get', 'ownKeys', 'getOwnPropertyDescriptor', 'has', 'getPrototypeOf', 'none']);
-      return new Proxy(target, trap === 'none' ? {} : { [trap]: () => { throw thrown; } });
+      const trap = r.pick([
+        'get',
+        'ownKeys',
+        'getOwnPropertyDescriptor',
+        'has',
+        'getPrototypeOf',
+        'none',
+      ]);
+      return new Proxy(
+        target,
+        trap === 'none'
+          ? {}
+          : {
+              [trap]: () => {
+                throw thrown;
+              },
+            },
+      );
     }
     case 7: {
       const { proxy, revoke } = Proxy.revocable({}, {});
@@ -275,27 +385,56 @@ const hostile = (r, depth = 3, budget = { huge: 0 }) => {
 // ─── configs, templates, data ───────────────────────────────────────────────────────────────
 
 const usageTypes = ['SignIn', 'Register', 'ForgotPassword', 'Generic'];
+// SMS authentication needs a template for each of Logto's nine usage types.
+const smsAuthUsageTypes = [
+  ...usageTypes,
+  'UserPermissionValidation',
+  'BindNewIdentifier',
+  'OrganizationInvitation',
+  'MfaVerification',
+  'BindMfa',
+];
+const kindNames = Object.keys(kinds);
 const baseConfig = (kind, endpoint) =>
-  kind === 'aliyun-dm'
+  kind === 'aliyun-sms-auth'
     ? {
         accessKeyId: 'LTAI5tFuzz',
         accessKeySecret: SECRET,
         securityToken: TOKEN,
-        accountName: 'noreply@mail.example.com',
-        fromAlias: 'Fuzz',
+        signName: '速通互联验证码',
         endpoint,
         timeoutMs: 10_000,
-        templates: usageTypes.map((usageType) => ({ usageType, subject: `${usageType} {{code}}`, content: '<p>{{code}}</p>' })),
+        codeValidityMinutes: 10,
+        templates: smsAuthUsageTypes.map((usageType) => ({ usageType, templateCode: '100001' })),
       }
-    : {
-        accessKeyId: 'LTAI5tFuzz',
-        accessKeySecret: SECRET,
-        securityToken: TOKEN,
-        signName: 'Fuzz',
-        endpoint,
-        timeoutMs: 10_000,
-        templates: usageTypes.map((usageType) => ({ usageType, templateCode: `SMS_${usageType}`, type: 0 })),
-      };
+    : kind === 'aliyun-dm'
+      ? {
+          accessKeyId: 'LTAI5tFuzz',
+          accessKeySecret: SECRET,
+          securityToken: TOKEN,
+          accountName: 'noreply@mail.example.com',
+          fromAlias: 'Fuzz',
+          endpoint,
+          timeoutMs: 10_000,
+          templates: usageTypes.map((usageType) => ({
+            usageType,
+            subject: `${usageType} {{code}}`,
+            content: '<p>{{code}}</p>',
+          })),
+        }
+      : {
+          accessKeyId: 'LTAI5tFuzz',
+          accessKeySecret: SECRET,
+          securityToken: TOKEN,
+          signName: 'Fuzz',
+          endpoint,
+          timeoutMs: 10_000,
+          templates: usageTypes.map((usageType) => ({
+            usageType,
+            templateCode: `SMS_${usageType}`,
+            type: 0,
+          })),
+        };
 
 /** Paths of a plain JSON tree (only the base configs are walked). */
 const pathsOf = (value, prefix = [], out = []) => {
@@ -330,23 +469,54 @@ const mutatedConfig = (r, kind, endpoint, budget) => {
   return config;
 };
 
-const validRecipient = (r, kind) => (kind === 'aliyun-dm' ? `fuzz-${r.int(1e9)}@example.com` : `139${String(r.int(1e8)).padStart(8, '0')}`);
+const validRecipient = (r, kind) =>
+  ({
+    'aliyun-dm': () => `fuzz-${r.int(1e9)}@example.com`,
+    'aliyun-sms': () => `139${String(r.int(1e8)).padStart(8, '0')}`,
+    'aliyun-sms-auth': () => `86139${String(r.int(1e8)).padStart(8, '0')}`,
+  })[kind]();
+
+/** A recipient each kind sends to, for the tests that are not random. */
+const recipient = (kind, local) =>
+  ({
+    'aliyun-dm': `${local}@example.com`,
+    'aliyun-sms': '13912345678',
+    'aliyun-sms-auth': '8613912345678',
+  })[kind];
 
 const sendData = (r, kind, budget) => {
   if (r.chance(0.05)) return hostile(r, 3, budget); // the whole argument
   const data = {
     to: r.chance(0.8) ? validRecipient(r, kind) : hostile(r, 2, budget),
-    type: r.chance(0.7) ? r.pick([...usageTypes, 'BindMfa', 'MfaVerification', 'SomethingNew']) : hostile(r, 1, budget),
-    payload: r.chance(0.7) ? { code: r.chance(0.8) ? String(r.int(1e6)) : hostile(r, 2, budget), locale: r.pick(['zh-CN', 'en', undefined]) } : hostile(r, 3, budget),
+    type: r.chance(0.7)
+      ? r.pick([...usageTypes, 'BindMfa', 'MfaVerification', 'SomethingNew'])
+      : hostile(r, 1, budget),
+    payload: r.chance(0.7)
+      ? {
+          code: r.chance(0.8) ? String(r.int(1e6)) : hostile(r, 2, budget),
+          locale: r.pick(['zh-CN', 'en', undefined]),
+        }
+      : hostile(r, 3, budget),
   };
   if (r.chance(0.15)) {
     const thrown = hostileThrown(r);
-    Object.defineProperty(data, r.pick(['to', 'type', 'payload']), { enumerable: true, get: () => { throw thrown; } });
+    Object.defineProperty(data, r.pick(['to', 'type', 'payload']), {
+      enumerable: true,
+      get: () => {
+        throw thrown;
+      },
+    });
   }
   if (r.chance(0.15)) {
     const thrown = hostileThrown(r);
     try {
-      Object.defineProperty(data.payload, 'locale', { enumerable: true, configurable: true, get: () => { throw thrown; } });
+      Object.defineProperty(data.payload, 'locale', {
+        enumerable: true,
+        configurable: true,
+        get: () => {
+          throw thrown;
+        },
+      });
     } catch {
       // not an object, a Proxy, a getter that throws, a frozen object: leave it
     }
@@ -358,10 +528,20 @@ const i18nCallback = (r, budget) =>
   r.pick([
     () => undefined,
     () => async () => null,
-    () => async () => ({ subject: `i18n ${randomText(r, 20)} {{code}}`, content: randomText(r, 200), contentType: r.pick(['text/plain', 'text/html', undefined]), sendFrom: r.chance(0.5) ? randomText(r, 10) : undefined, replyTo: r.chance(0.3) ? 'reply@example.com' : undefined }),
+    () => async () => ({
+      subject: `i18n ${randomText(r, 20)} {{code}}`,
+      content: randomText(r, 200),
+      contentType: r.pick(['text/plain', 'text/html', undefined]),
+      sendFrom: r.chance(0.5) ? randomText(r, 10) : undefined,
+      replyTo: r.chance(0.3) ? 'reply@example.com' : undefined,
+    }),
     () => async () => hostile(r, 3, budget),
-    () => async () => { throw hostileThrown(r); },
-    () => () => { throw hostileThrown(r); }, // throws synchronously
+    () => async () => {
+      throw hostileThrown(r);
+    },
+    () => () => {
+      throw hostileThrown(r);
+    }, // throws synchronously
     () => hostile(r, 1, budget), // not even a function
   ])();
 
@@ -369,9 +549,15 @@ const configCallback = (r, config) =>
   r.pick([
     () => async () => config,
     () => () => config, // synchronous
-    () => async () => { throw hostileThrown(r); },
+    () => async () => {
+      throw hostileThrown(r);
+    },
     () => () => ({ then: (resolve) => resolve(config) }), // a thenable
-    () => () => ({ get then() { throw hostileThrown(r); } }),
+    () => () => ({
+      get then() {
+        throw hostileThrown(r);
+      },
+    }),
     () => hostile(r, 1), // not a function
   ])();
 
@@ -380,7 +566,14 @@ const configCallback = (r, config) =>
 /** RequestIds of every success any server or made-up fetch answered: a send resolves with one. */
 const successIds = new Set();
 
-const actionOf = (kind) => (kind === 'aliyun-sms' ? 'SendSms' : 'SingleSendMail');
+const actionOf = (kind) =>
+  ({
+    'aliyun-dm': 'SingleSendMail',
+    'aliyun-sms': 'SendSms',
+    'aliyun-sms-auth': 'SendSmsVerifyCode',
+  })[kind];
+/** SendSms and SendSmsVerifyCode succeed with Code "OK", SingleSendMail with an EnvId. */
+const isSms = (action) => action === 'SendSms' || action === 'SendSmsVerifyCode';
 
 /**
  * Whatever an answer meant, a body that is a well-formed success is one (a random Code may come
@@ -391,7 +584,13 @@ const registerIfSuccess = (action, status, body) => {
   try {
     const value = JSON.parse(body.replace(/^\uFEFF/, ''));
     const isObject = value !== null && typeof value === 'object' && !Array.isArray(value);
-    if (isObject && typeof value.RequestId === 'string' && (action === 'SendSms' ? value.Code === 'OK' && typeof value.Message === 'string' : typeof value.EnvId === 'string')) {
+    if (
+      isObject &&
+      typeof value.RequestId === 'string' &&
+      (isSms(action)
+        ? value.Code === 'OK' && typeof value.Message === 'string'
+        : typeof value.EnvId === 'string')
+    ) {
       successIds.add(value.RequestId);
     }
   } catch {
@@ -400,20 +599,32 @@ const registerIfSuccess = (action, status, body) => {
 };
 
 const successFields = (action, RequestId) =>
-  action === 'SendSms' ? { Code: 'OK', Message: 'OK', BizId: '900^0', RequestId } : { EnvId: '900', RequestId };
+  ({
+    SendSms: { Code: 'OK', Message: 'OK', BizId: '900^0', RequestId },
+    SendSmsVerifyCode: { Message: '成功', RequestId, Model: { BizId: '900^0' }, Code: 'OK' },
+  })[action] ?? { EnvId: '900', RequestId };
 
 // The core reads at most 64 KB of an answer (MAX_ANSWER_BYTES) and parses only what fits.
 const ANSWER_CAP = 64 * 1024;
 const WIDE_KEYS = 50_000;
-const wideBody = JSON.stringify(Object.fromEntries(Array.from({ length: WIDE_KEYS }, (_, i) => [`k${i}`, i])));
+const wideBody = JSON.stringify(
+  Object.fromEntries(Array.from({ length: WIDE_KEYS }, (_, i) => [`k${i}`, i])),
+);
 // As many keys (`"k6522":0,` is 10 bytes) and as many array elements as fit under the cap.
 const FITTING_KEYS = Math.floor((ANSWER_CAP - 200) / 10);
 const FITTING_ELEMENTS = Math.floor((ANSWER_CAP - 200) / 2);
-const fittingKeys = Object.fromEntries(Array.from({ length: FITTING_KEYS }, (_, i) => [`k${i}`, 0]));
+const fittingKeys = Object.fromEntries(
+  Array.from({ length: FITTING_KEYS }, (_, i) => [`k${i}`, 0]),
+);
 const wideAnswers = {
   wide: () => wideBody,
-  'wide-keys': (action) => JSON.stringify({ ...successFields(action, `wide-keys-${randomUUID()}`), ...fittingKeys }),
-  'wide-array': (action) => JSON.stringify({ ...successFields(action, `wide-array-${randomUUID()}`), x: new Array(FITTING_ELEMENTS).fill(0) }),
+  'wide-keys': (action) =>
+    JSON.stringify({ ...successFields(action, `wide-keys-${randomUUID()}`), ...fittingKeys }),
+  'wide-array': (action) =>
+    JSON.stringify({
+      ...successFields(action, `wide-array-${randomUUID()}`),
+      x: new Array(FITTING_ELEMENTS).fill(0),
+    }),
   'wide-bare': () => JSON.stringify(fittingKeys),
 };
 
@@ -456,7 +667,19 @@ const startProvider = async (seed) => {
   const success = (action) => {
     const RequestId = randomUUID();
     successIds.add(RequestId);
-    return JSON.stringify(action === 'SendSms' ? { Code: 'OK', Message: 'OK', BizId: `${r.int(1e9)}^0`, RequestId } : { EnvId: String(r.int(1e9)), RequestId });
+    const id = String(r.int(1e9));
+    return JSON.stringify(
+      {
+        SendSms: { Code: 'OK', Message: 'OK', BizId: `${id}^0`, RequestId },
+        SendSmsVerifyCode: {
+          Message: '成功',
+          RequestId,
+          Model: { RequestId: randomUUID(), BizId: `${id}^0` },
+          Code: 'OK',
+          Success: true,
+        },
+      }[action] ?? { EnvId: id, RequestId },
+    );
   };
   const send = (res, status, body, headers = {}) => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -471,8 +694,46 @@ const startProvider = async (seed) => {
     };
     const mode = r.int(22);
     bodies.add(mode);
-    const anyStatus = () => r.pick([200, 200, 201, 204, 299, 301, 302, 304, 400, 401, 403, 404, 413, 429, 500, 502, 503, 504, 599, 200 + r.int(400)]);
-    const code = () => r.pick(['Throttling.Api', 'ServiceUnavailable', 'Throttling.User', 'InternalError', 'SignatureDoesNotMatch', 'isv.BUSINESS_LIMIT_CONTROL', 'isv.DAY_LIMIT_CONTROL', 'InvalidToAddress', 'OK', 'ok', '', 'Unknown.Code']);
+    const anyStatus = () =>
+      r.pick([
+        200,
+        200,
+        201,
+        204,
+        299,
+        301,
+        302,
+        304,
+        400,
+        401,
+        403,
+        404,
+        413,
+        429,
+        500,
+        502,
+        503,
+        504,
+        599,
+        200 + r.int(400),
+      ]);
+    const code = () =>
+      r.pick([
+        'Throttling.Api',
+        'ServiceUnavailable',
+        'Throttling.User',
+        'InternalError',
+        'SignatureDoesNotMatch',
+        'isv.BUSINESS_LIMIT_CONTROL',
+        'isv.DAY_LIMIT_CONTROL',
+        'InvalidToAddress',
+        'FREQUENCY_FAIL',
+        'biz.FREQUENCY',
+        'OK',
+        'ok',
+        '',
+        'Unknown.Code',
+      ]);
     switch (mode) {
       case 0:
       case 1:
@@ -481,24 +742,77 @@ const startProvider = async (seed) => {
       case 3:
         return reply(200, success(action).slice(0, r.int(60))); // truncated (its RequestId is never whole)
       case 4: // the shape of success with wrong types
-        return reply(200, JSON.stringify(r.pick([{ EnvId: 1, RequestId: 'x' }, { EnvId: 'x', RequestId: null }, { Code: 'OK', Message: 1, RequestId: 'x' }, { Code: 'OK' }, { Code: ['OK'], Message: 'OK', RequestId: 'r' }, { __proto__: null, EnvId: {}, RequestId: [] }])));
+        return reply(
+          200,
+          JSON.stringify(
+            r.pick([
+              { EnvId: 1, RequestId: 'x' },
+              { EnvId: 'x', RequestId: null },
+              { Code: 'OK', Message: 1, RequestId: 'x' },
+              { Code: 'OK' },
+              { Code: ['OK'], Message: 'OK', RequestId: 'r' },
+              { __proto__: null, EnvId: {}, RequestId: [] },
+            ]),
+          ),
+        );
       case 5:
-        return reply(anyStatus(), JSON.stringify({ RequestId: randomUUID(), Code: code(), Message: randomText(r, 60), HostId: 'h', Recommend: 'https://x' }));
+        return reply(
+          anyStatus(),
+          JSON.stringify({
+            RequestId: randomUUID(),
+            Code: code(),
+            Message: randomText(r, 60),
+            HostId: 'h',
+            Recommend: 'https://x',
+          }),
+        );
       case 6:
-        return reply(200, JSON.stringify({ RequestId: randomUUID(), Code: code(), Message: randomText(r, 30) })); // SMS business errors come with 200
+        return reply(
+          200,
+          JSON.stringify({ RequestId: randomUUID(), Code: code(), Message: randomText(r, 30) }),
+        ); // SMS business errors come with 200
       case 7: {
         const bytes = Buffer.alloc(r.int(4096));
         for (let i = 0; i < bytes.length; i += 1) bytes[i] = r.int(256);
-        return reply(anyStatus(), bytes, { 'content-type': r.pick(['application/json', 'text/html', 'application/octet-stream', 'text/plain; charset=utf-16']) });
+        return reply(anyStatus(), bytes, {
+          'content-type': r.pick([
+            'application/json',
+            'text/html',
+            'application/octet-stream',
+            'text/plain; charset=utf-16',
+          ]),
+        });
       }
       case 8: // huge
-        return reply(r.pick([200, 400, 500]), r.chance(0.5) ? JSON.stringify({ Code: 'X', Message: 'm'.repeat(4 * MB), RequestId: 'r' }) : 'x'.repeat(3 * MB));
+        return reply(
+          r.pick([200, 400, 500]),
+          r.chance(0.5)
+            ? JSON.stringify({ Code: 'X', Message: 'm'.repeat(4 * MB), RequestId: 'r' })
+            : 'x'.repeat(3 * MB),
+        );
       case 9: // deep nesting
-        return reply(200, r.chance(0.5) ? '['.repeat(100_000) + ']'.repeat(100_000) : `{"EnvId":"1","RequestId":"r-deep","x":${'['.repeat(5000)}${']'.repeat(5000)}}`);
+        return reply(
+          200,
+          r.chance(0.5)
+            ? '['.repeat(100_000) + ']'.repeat(100_000)
+            : `{"EnvId":"1","RequestId":"r-deep","x":${'['.repeat(5000)}${']'.repeat(5000)}}`,
+        );
       case 10: // lone surrogate escapes, a BOM, NaN, duplicate keys
         // fetch's text() drops a UTF-8 BOM (WHATWG decode), so after one a success is a success.
         if (r.chance(0.2)) return reply(200, `\uFEFF${success(action)}`);
-        return reply(200, r.pick(['{"Code":"\\ud800","Message":"m","RequestId":"r-lone"}', '{"EnvId":NaN,"RequestId":"r-nan"}', '{"EnvId":"1","RequestId":"r-dup","EnvId":1}', '{"Code":"OK","Message":"OK","RequestId":"\\udfff"}', 'null', '[]', '"OK"', '']));
+        return reply(
+          200,
+          r.pick([
+            '{"Code":"\\ud800","Message":"m","RequestId":"r-lone"}',
+            '{"EnvId":NaN,"RequestId":"r-nan"}',
+            '{"EnvId":"1","RequestId":"r-dup","EnvId":1}',
+            '{"Code":"OK","Message":"OK","RequestId":"\\udfff"}',
+            'null',
+            '[]',
+            '"OK"',
+            '',
+          ]),
+        );
       case 11:
         return reply(anyStatus(), '');
       case 12:
@@ -510,15 +824,27 @@ const startProvider = async (seed) => {
       case 14: // garbage claimed to be gzip
         return reply(200, Buffer.from('not gzip at all'), { 'content-encoding': 'gzip' });
       case 15: // a redirect with a signed request must not be followed
-        return reply(r.pick([301, 302, 307, 308]), '', { location: 'http://example.com/elsewhere' });
+        return reply(r.pick([301, 302, 307, 308]), '', {
+          location: 'http://example.com/elsewhere',
+        });
       case 16: // slow drip, well within the timeout
         res.writeHead(200, { 'content-type': 'application/json' });
         res.write(success(action).slice(0, 5));
         return setTimeout(() => res.end('garbage'), 20).unref();
       case 17:
-        return reply(200, JSON.stringify({ ...JSON.parse(success(action)), extra: hostileJson(r) }));
+        return reply(
+          200,
+          JSON.stringify({ ...JSON.parse(success(action)), extra: hostileJson(r) }),
+        );
       case 18:
-        return reply(400, JSON.stringify({ Code: 'SignatureDoesNotMatch', Message: `server string to sign is:POST&%2F&SecurityToken%3D${TOKEN} ${TOKEN}`, RequestId: 'r' }));
+        return reply(
+          400,
+          JSON.stringify({
+            Code: 'SignatureDoesNotMatch',
+            Message: `server string to sign is:POST&%2F&SecurityToken%3D${TOKEN} ${TOKEN}`,
+            RequestId: 'r',
+          }),
+        );
       default:
         return reply(anyStatus(), hostileJson(r));
     }
@@ -538,12 +864,29 @@ const startProvider = async (seed) => {
 /** Random JSON text of random shape. */
 const hostileJson = (r, depth = 3) => {
   if (depth === 0 || r.chance(0.4)) {
-    return r.pick([() => 'null', () => 'true', () => String(r.int(1e9)), () => '1e999', () => '-0', () => JSON.stringify(randomText(r, 20)), () => JSON.stringify(r.pick(WORDS))])();
+    return r.pick([
+      () => 'null',
+      () => 'true',
+      () => String(r.int(1e9)),
+      () => '1e999',
+      () => '-0',
+      () => JSON.stringify(randomText(r, 20)),
+      () => JSON.stringify(r.pick(WORDS)),
+    ])();
   }
   if (r.chance(0.5)) {
     return `[${Array.from({ length: r.int(4) }, () => hostileJson(r, depth - 1)).join(',')}]`;
   }
-  const keys = ['EnvId', 'RequestId', 'Code', 'Message', 'BizId', '__proto__', 'constructor'];
+  const keys = [
+    'EnvId',
+    'RequestId',
+    'Code',
+    'Message',
+    'BizId',
+    'Model',
+    '__proto__',
+    'constructor',
+  ];
   return `{${Array.from({ length: r.int(5) }, () => `${JSON.stringify(r.pick(keys))}:${hostileJson(r, depth - 1)}`).join(',')}}`;
 };
 
@@ -567,10 +910,26 @@ const notAResponse = (r) =>
     () => 42,
     () => 'a string',
     () => ({}),
-    () => ({ status: 200, headers: new Headers(), body: null, text: async () => '{"EnvId":"1","RequestId":"fake"}' }),
+    () => ({
+      status: 200,
+      headers: new Headers(),
+      body: null,
+      text: async () => '{"EnvId":"1","RequestId":"fake"}',
+    }),
     () => Symbol('response'),
     () => 10n,
-    () => new Proxy({}, { get() { throw new Error('proxy get'); }, getPrototypeOf() { throw new Error('proxy prototype'); } }),
+    () =>
+      new Proxy(
+        {},
+        {
+          get() {
+            throw new Error('proxy get');
+          },
+          getPrototypeOf() {
+            throw new Error('proxy prototype');
+          },
+        },
+      ),
   ])();
 
 /**
@@ -583,11 +942,22 @@ const madeUpResponse = (r, kind) => {
   const status = r.pick([200, 200, 200, 201, 299, 400, 403, 404, 429, 500, 502, 503, 504, 599]);
   const json = hostileJson(r);
   const bytes = seededBytes(r, r.int(2048));
-  const code = r.pick(['Throttling.Api', 'ServiceUnavailable', 'InternalError', 'SignatureDoesNotMatch', 'OK']);
+  const code = r.pick([
+    'Throttling.Api',
+    'ServiceUnavailable',
+    'InternalError',
+    'SignatureDoesNotMatch',
+    'OK',
+  ]);
   const bodyOf = r.pick([
     () => () => JSON.stringify(successFields(actionOf(kind), randomUUID())),
     () => () => json,
-    () => (init) => JSON.stringify({ Code: code, Message: `server string to sign is:${typeof init?.body === 'string' ? init.body : ''}`, RequestId: randomUUID() }),
+    () => (init) =>
+      JSON.stringify({
+        Code: code,
+        Message: `server string to sign is:${typeof init?.body === 'string' ? init.body : ''}`,
+        RequestId: randomUUID(),
+      }),
     () => (init) => `<html>${typeof init?.body === 'string' ? init.body : ''}</html>`,
     () => () => bytes,
     () => () => 'x'.repeat(ANSWER_CAP + 1 + r.int(3) * 1000),
@@ -618,12 +988,17 @@ const madeUpResponse = (r, kind) => {
       });
     },
   ])();
-  const declared = r.chance(0.25) ? r.pick(['0', '5', 'abc', '-1', '99999999999999999999', ' 12 ', String(ANSWER_CAP)]) : undefined;
+  const declared = r.chance(0.25)
+    ? r.pick(['0', '5', 'abc', '-1', '99999999999999999999', ' 12 ', String(ANSWER_CAP)])
+    : undefined;
   return (init) => {
     const body = bodyOf(init);
     const nullBody = status === 204 || status === 304;
     if (typeof body === 'string') registerIfSuccess(actionOf(kind), status, body);
-    return new Response(nullBody ? null : body, { status, headers: declared === undefined ? {} : { 'content-length': declared } });
+    return new Response(nullBody ? null : body, {
+      status,
+      headers: declared === undefined ? {} : { 'content-length': declared },
+    });
   };
 };
 
@@ -638,9 +1013,18 @@ const fetchRejection = (r, tags) => {
   }
   return [
     () => thrown,
-    () => new TypeError('fetch failed', { cause: coded('connect ECONNREFUSED 127.0.0.1:1', 'ECONNREFUSED') }),
-    () => new TypeError('fetch failed', { cause: coded('getaddrinfo ENOTFOUND aliyun.invalid', 'ENOTFOUND') }),
-    () => new TypeError('fetch failed', { cause: new AggregateError([coded('a', 'ECONNREFUSED'), coded('b', 'ECONNREFUSED')]) }),
+    () =>
+      new TypeError('fetch failed', {
+        cause: coded('connect ECONNREFUSED 127.0.0.1:1', 'ECONNREFUSED'),
+      }),
+    () =>
+      new TypeError('fetch failed', {
+        cause: coded('getaddrinfo ENOTFOUND aliyun.invalid', 'ENOTFOUND'),
+      }),
+    () =>
+      new TypeError('fetch failed', {
+        cause: new AggregateError([coded('a', 'ECONNREFUSED'), coded('b', 'ECONNREFUSED')]),
+      }),
     () => new DOMException('This operation was aborted', 'AbortError'),
     () => new DOMException('The operation timed out', 'TimeoutError'),
     () => new TypeError('fetch failed', { cause: coded('other side closed', 'UND_ERR_SOCKET') }),
@@ -653,13 +1037,27 @@ const fetchRejection = (r, tags) => {
       cyclic.cause = cyclic;
       return cyclic;
     },
-    () => ({ name: 12n, code: Symbol('code'), message: { toString: () => { throw new Error('message'); } } }),
+    () => ({
+      name: 12n,
+      code: Symbol('code'),
+      message: {
+        toString: () => {
+          throw new Error('message');
+        },
+      },
+    }),
     () => {
       const { proxy, revoke } = Proxy.revocable([], {});
       revoke();
       return { errors: proxy };
     },
-    () => ({ errors: new Proxy([coded('x', 'ECONNREFUSED')], { get() { throw thrown; } }) }),
+    () => ({
+      errors: new Proxy([coded('x', 'ECONNREFUSED')], {
+        get() {
+          throw thrown;
+        },
+      }),
+    }),
   ][choice];
 };
 
@@ -688,19 +1086,28 @@ const hostileTransport = (r, kind, honestFetch, tags) => {
     const rejection = fetchRejection(r, tags);
     const getter = r.pick(['status', 'headers', 'body']);
     fetch = r.pick([
-      () => chosen('fetch throws', () => { throw thrown; }),
+      () =>
+        chosen('fetch throws', () => {
+          throw thrown;
+        }),
       () => chosen('fetch returns a value, not a promise', () => value),
       () => chosen('fetch returns a Response, not a promise', (url, init) => response(init)),
       () => chosen('fetch resolves a made-up Response', async (url, init) => response(init)),
       () => chosen('fetch resolves something else', async () => value),
-      () => chosen('fetch rejects', async (url, init) => { throw rejection(init); }),
       () =>
-        chosen('fetch never settles (honours its signal)', (url, init) =>
-          new Promise((resolve, reject) => {
-            const signal = init?.signal;
-            if (signal?.aborted) reject(signal.reason);
-            signal?.addEventListener('abort', () => reject(signal.reason));
-          })),
+        chosen('fetch rejects', async (url, init) => {
+          throw rejection(init);
+        }),
+      () =>
+        chosen(
+          'fetch never settles (honours its signal)',
+          (url, init) =>
+            new Promise((resolve, reject) => {
+              const signal = init?.signal;
+              if (signal?.aborted) reject(signal.reason);
+              signal?.addEventListener('abort', () => reject(signal.reason));
+            }),
+        ),
       () =>
         chosen('fetch: a thenable settling three times', (url, init) => ({
           then(resolve, reject) {
@@ -714,36 +1121,78 @@ const hostileTransport = (r, kind, honestFetch, tags) => {
         return chosen('fetch: a promise whose then throws', (url, init) => {
           const promise = honestFetch(url, init);
           promise.catch(() => {});
-          return Object.defineProperty(promise, 'then', { value: () => { throw thrown; } });
+          return Object.defineProperty(promise, 'then', {
+            value: () => {
+              throw thrown;
+            },
+          });
         });
       },
       () => {
         tags.mayThrow = true;
         // Response.prototype without a Response inside: its getters throw "Illegal invocation".
-        return chosen('fetch resolves an object made from Response.prototype', async () => Object.create(Response.prototype));
+        return chosen('fetch resolves an object made from Response.prototype', async () =>
+          Object.create(Response.prototype),
+        );
       },
       () => {
         tags.mayThrow = true;
         return chosen(`fetch: a Response whose ${getter} getter throws`, async (url, init) =>
-          Object.defineProperty(response(init), getter, { get: () => { throw thrown; } }));
+          Object.defineProperty(response(init), getter, {
+            get: () => {
+              throw thrown;
+            },
+          }),
+        );
       },
     ])();
   }
 
   let now = () => Date.now();
   if (hostileMember()) {
-    const value = r.pick([NaN, Infinity, -1, 0, 1e20, 253402300800000, '1700000000000', 1700000000000n, Symbol('now'), { valueOf: () => Date.now() }, null, undefined]);
+    const value = r.pick([
+      NaN,
+      Infinity,
+      -1,
+      0,
+      1e20,
+      253402300800000,
+      '1700000000000',
+      1700000000000n,
+      Symbol('now'),
+      { valueOf: () => Date.now() },
+      null,
+      undefined,
+    ]);
     now = r.pick([
-      () => chosen('now throws', () => { throw thrown; }),
+      () =>
+        chosen('now throws', () => {
+          throw thrown;
+        }),
       () => chosen(`now returns ${typeof value}`, () => value),
     ])();
   }
 
   let nonce = () => randomUUID();
   if (hostileMember()) {
-    const value = r.pick(['', 'x'.repeat(65), 'x'.repeat(64), 'é'.repeat(4), 'a b', '\uD800', 42, Symbol('nonce'), { toString: () => 'abc' }, null, 'the-same-every-time']);
+    const value = r.pick([
+      '',
+      'x'.repeat(65),
+      'x'.repeat(64),
+      'é'.repeat(4),
+      'a b',
+      '\uD800',
+      42,
+      Symbol('nonce'),
+      { toString: () => 'abc' },
+      null,
+      'the-same-every-time',
+    ]);
     nonce = r.pick([
-      () => chosen('nonce throws', () => { throw thrown; }),
+      () =>
+        chosen('nonce throws', () => {
+          throw thrown;
+        }),
       () => chosen(`nonce returns ${typeof value}`, () => value),
     ])();
   }
@@ -753,20 +1202,49 @@ const hostileTransport = (r, kind, honestFetch, tags) => {
     const value = r.pick([undefined, null, 5, 'slept', {}]);
     sleep = r.pick([
       () => chosen('sleep resolves at once', () => Promise.resolve()),
-      () => chosen('sleep throws', () => { throw thrown; }),
+      () =>
+        chosen('sleep throws', () => {
+          throw thrown;
+        }),
       () => chosen('sleep returns a value, not a promise', () => value),
       () => chosen('sleep rejects', () => Promise.reject(thrown)),
-      () => chosen('sleep: a thenable whose then getter throws', () => ({ get then() { throw thrown; } })),
-      () => chosen('sleep: cancel throws', (ms) => Object.assign(sleepOk(ms), { cancel: () => { throw thrown; } })),
-      () => chosen('sleep: cancel is not a function', (ms) => Object.assign(sleepOk(ms), { cancel: 'no' })),
+      () =>
+        chosen('sleep: a thenable whose then getter throws', () => ({
+          get then() {
+            throw thrown;
+          },
+        })),
+      () =>
+        chosen('sleep: cancel throws', (ms) =>
+          Object.assign(sleepOk(ms), {
+            cancel: () => {
+              throw thrown;
+            },
+          }),
+        ),
+      () =>
+        chosen('sleep: cancel is not a function', (ms) =>
+          Object.assign(sleepOk(ms), { cancel: 'no' }),
+        ),
       () => {
         tags.mayThrow = true;
-        return chosen('sleep: a promise whose then throws', (ms) => Object.defineProperty(sleepOk(ms), 'then', { value: () => { throw thrown; } }));
+        return chosen('sleep: a promise whose then throws', (ms) =>
+          Object.defineProperty(sleepOk(ms), 'then', {
+            value: () => {
+              throw thrown;
+            },
+          }),
+        );
       },
       () => {
         tags.mayThrow = true;
         return chosen('sleep: a promise whose constructor getter throws', (ms) =>
-          Object.defineProperty(sleepOk(ms), 'constructor', { get: () => { throw thrown; } }));
+          Object.defineProperty(sleepOk(ms), 'constructor', {
+            get: () => {
+              throw thrown;
+            },
+          }),
+        );
       },
     ])();
   }
@@ -776,13 +1254,37 @@ const hostileTransport = (r, kind, honestFetch, tags) => {
     return r.pick([
       () => chosen('no transport', undefined),
       () => chosen('null transport', null),
-      () => chosen('a transport Proxy whose get throws', new Proxy(transport, { get() { throw thrown; } })),
+      () =>
+        chosen(
+          'a transport Proxy whose get throws',
+          new Proxy(transport, {
+            get() {
+              throw thrown;
+            },
+          }),
+        ),
       () => {
         const { proxy, revoke } = Proxy.revocable(transport, {});
         revoke();
         return chosen('a revoked transport', proxy);
       },
-      () => chosen('a transport of throwing getters', Object.defineProperties({}, Object.fromEntries(['fetch', 'now', 'nonce', 'sleep'].map((key) => [key, { get: () => { throw thrown; } }])))),
+      () =>
+        chosen(
+          'a transport of throwing getters',
+          Object.defineProperties(
+            {},
+            Object.fromEntries(
+              ['fetch', 'now', 'nonce', 'sleep'].map((key) => [
+                key,
+                {
+                  get: () => {
+                    throw thrown;
+                  },
+                },
+              ]),
+            ),
+          ),
+        ),
       () => chosen('a frozen transport', Object.freeze(transport)),
     ])();
   }
@@ -804,7 +1306,9 @@ before(async () => {
   globalThis.fetch = (url, init) => {
     if (String(url).startsWith(provider.url)) return realFetch(url, init);
     blockedFetches += 1;
-    return Promise.resolve(new Response('blocked by the test: only the local provider is reachable', { status: 599 }));
+    return Promise.resolve(
+      new Response('blocked by the test: only the local provider is reachable', { status: 599 }),
+    );
   };
   host = await logtoHost();
   traps = await watchTraps(host);
@@ -817,14 +1321,21 @@ after(async () => {
 });
 
 const honestFetch = (url, init) => globalThis.fetch(url, init);
-const honestTransport = () => ({ fetch: honestFetch, now: () => Date.now(), nonce: () => randomUUID(), sleep: fastSleep(SPEEDUP) });
+const honestTransport = () => ({
+  fetch: honestFetch,
+  now: () => Date.now(),
+  nonce: () => randomUUID(),
+  sleep: fastSleep(SPEEDUP),
+});
 
 /** The strict shape: ok with a value, or a string code with data.errorDescription a string. */
 const isEnvelope = (value) =>
   value !== null &&
   typeof value === 'object' &&
   ((value.ok === true && 'value' in value) ||
-    (value.ok === false && typeof value.error?.code === 'string' && typeof value.error?.data?.errorDescription === 'string'));
+    (value.ok === false &&
+      typeof value.error?.code === 'string' &&
+      typeof value.error?.data?.errorDescription === 'string'));
 
 /** The JSON of a value for the secret search; a value JSON refuses counts as leaking nothing. */
 const textOf = (value) => {
@@ -860,27 +1371,48 @@ const sendInput = (r, kind, budget) => {
     () => base,
     () => other,
     // A config whose text changes on every read: the kept config must follow the text.
-    () => ({ toJSON: () => ((flip = !flip) ? base : other) }),
+    () => ({
+      toJSON: () => {
+        flip = !flip;
+        return flip ? base : other;
+      },
+    }),
   ])();
   const input = {
     config,
     to: r.chance(0.85) ? validRecipient(r, kind) : hostile(r, 2, budget),
     type: r.chance(0.8) ? r.pick(usageTypes) : hostile(r, 1, budget),
-    payload: r.chance(0.8) ? { code: String(r.int(1e6)), locale: r.pick(['zh-CN', 'en', undefined]) } : hostile(r, 3, budget),
+    payload: r.chance(0.8)
+      ? { code: String(r.int(1e6)), locale: r.pick(['zh-CN', 'en', undefined]) }
+      : hostile(r, 3, budget),
     template:
       kind === 'aliyun-dm' && r.chance(0.3)
-        ? r.pick([() => ({ subject: `i18n {{code}} ${randomText(r, 10)}`, content: randomText(r, 100), contentType: r.pick(['text/plain', 'text/html', undefined]) }), () => hostile(r, 3, budget)])()
+        ? r.pick([
+            () => ({
+              subject: `i18n {{code}} ${randomText(r, 10)}`,
+              content: randomText(r, 100),
+              contentType: r.pick(['text/plain', 'text/html', undefined]),
+            }),
+            () => hostile(r, 3, budget),
+          ])()
         : null,
   };
   if (r.chance(0.1)) {
     const thrown = hostileThrown(r);
-    Object.defineProperty(input, r.pick(['config', 'to', 'type', 'payload', 'template']), { enumerable: true, get: () => { throw thrown; } });
+    Object.defineProperty(input, r.pick(['config', 'to', 'type', 'payload', 'template']), {
+      enumerable: true,
+      get: () => {
+        throw thrown;
+      },
+    });
   }
   return input;
 };
 
 test(`boundary fuzz: ${ITERATIONS} iterations of hostile values (seed ${SEED})`, async () => {
-  console.log(`[boundary-fuzz] seed=${SEED} iterations=${ITERATIONS} (FUZZ_SEED=${SEED} replays the choices)`);
+  console.log(
+    `[boundary-fuzz] seed=${SEED} iterations=${ITERATIONS} (FUZZ_SEED=${SEED} replays the choices)`,
+  );
   const counts = {
     safeParse: tally(),
     send: tally(),
@@ -907,7 +1439,10 @@ test(`boundary fuzz: ${ITERATIONS} iterations of hostile values (seed ${SEED})`,
       return 'not an envelope';
     }
     if (envelope.ok) {
-      if (!successIds.has(envelope.value?.RequestId)) fail(`${label}: resolved with ${textOf(envelope.value)}, which no server answered as a success`);
+      if (!successIds.has(envelope.value?.RequestId))
+        fail(
+          `${label}: resolved with ${textOf(envelope.value)}, which no server answered as a success`,
+        );
       return 'ok';
     }
     if (leaksSecret(textOf(envelope))) fail(`${label}: the error carries the secret or the token`);
@@ -918,10 +1453,12 @@ test(`boundary fuzz: ${ITERATIONS} iterations of hostile values (seed ${SEED})`,
   const syncExports = (r, kind, label, budget) => {
     const core = coreFor(kind);
     const kindArg = r.chance(0.8) ? kind : hostile(r, 1);
-    const config = r.chance(0.5) ? hostile(r, 4, budget) : mutatedConfig(r, kind, provider.url, budget);
+    const config = r.chance(0.5)
+      ? hostile(r, 4, budget)
+      : mutatedConfig(r, kind, provider.url, budget);
     const name = r.pick(['validateConfig', 'validateConfig', 'getMetadata']);
     const args = name === 'validateConfig' ? [kindArg, config] : [kindArg];
-    const validKind = kindArg === 'aliyun-dm' || kindArg === 'aliyun-sms';
+    const validKind = kindNames.includes(kindArg);
     for (const via of ['export', 'core.js']) {
       const instance = core.__testing.exports();
       calls += 1;
@@ -935,15 +1472,22 @@ test(`boundary fuzz: ${ITERATIONS} iterations of hostile values (seed ${SEED})`,
         continue;
       }
       if (!isEnvelope(result)) {
-        fail(`${label}: ${name} (${via}) answered something else than an envelope: ${typeof result}`);
+        fail(
+          `${label}: ${name} (${via}) answered something else than an envelope: ${typeof result}`,
+        );
         continue;
       }
       counts.exports.add(`${name} ${via}: ${result.ok ? 'ok' : result.error.code}`);
-      if (result.ok && !validKind) fail(`${label}: ${name} (${via}) accepted the kind ${String(kindArg)}`);
-      if (name === 'validateConfig' && result.ok && result.value !== config) fail(`${label}: validateConfig's value is not the caller's object`);
-      if (name === 'getMetadata' && result.ok && typeof result.value?.id !== 'string') fail(`${label}: getMetadata's value has no id`);
-      if (!result.ok && leaksSecret(textOf(result))) fail(`${label}: ${name} (${via}) error carries the secret or the token`);
-      if (!result.ok && CORE_FAILED_DESCRIPTION.test(result.error.data.errorDescription)) fail(`${label}: ${name} (${via}) failed in the core`);
+      if (result.ok && !validKind)
+        fail(`${label}: ${name} (${via}) accepted the kind ${String(kindArg)}`);
+      if (name === 'validateConfig' && result.ok && result.value !== config)
+        fail(`${label}: validateConfig's value is not the caller's object`);
+      if (name === 'getMetadata' && result.ok && typeof result.value?.id !== 'string')
+        fail(`${label}: getMetadata's value has no id`);
+      if (!result.ok && leaksSecret(textOf(result)))
+        fail(`${label}: ${name} (${via}) error carries the secret or the token`);
+      if (!result.ok && CORE_FAILED_DESCRIPTION.test(result.error.data.errorDescription))
+        fail(`${label}: ${name} (${via}) failed in the core`);
     }
   };
 
@@ -953,7 +1497,9 @@ test(`boundary fuzz: ${ITERATIONS} iterations of hostile values (seed ${SEED})`,
     const kindArg = r.chance(0.9) ? kind : hostile(r, 1);
     const input = sendInput(r, kind, budget);
     const tags = { mayThrow: false, names: [] };
-    const transport = r.chance(0.2) ? honestTransport() : hostileTransport(r, kind, honestFetch, tags);
+    const transport = r.chance(0.2)
+      ? honestTransport()
+      : hostileTransport(r, kind, honestFetch, tags);
     const via = r.pick(['export', 'core.js']);
     const what = `sendMessage (${via}; ${tags.names.join(', ') || 'honest transport'})`;
     for (const name of tags.names) counts.transports.add(name);
@@ -965,21 +1511,31 @@ test(`boundary fuzz: ${ITERATIONS} iterations of hostile values (seed ${SEED})`,
       try {
         promise = instance.sendMessage(kindArg, input, transport);
       } catch (error) {
-        counts.boundarySend.add(`export threw ${isRuntimeError(error) ? 'a RuntimeError' : 'a host value'}`);
+        counts.boundarySend.add(
+          `export threw ${isRuntimeError(error) ? 'a RuntimeError' : 'a host value'}`,
+        );
         if (isRuntimeError(error)) fail(`${label}: ${what} trapped: ${describeRejection(error)}`);
-        else if (!tags.mayThrow) fail(`${label}: ${what} threw ${describeRejection(error)} though no host value throws`);
+        else if (!tags.mayThrow)
+          fail(`${label}: ${what} threw ${describeRejection(error)} though no host value throws`);
         reloadIfCurrent(core, instance);
         return;
       }
-      if (!(promise instanceof Promise)) fail(`${label}: ${what} returned ${typeof promise}, not a Promise`);
+      if (!(promise instanceof Promise))
+        fail(`${label}: ${what} returned ${typeof promise}, not a Promise`);
       const outcome = await settleWithin(Promise.resolve(promise), SETTLE_MS);
       if (outcome.status === 'unsettled') {
         fail(`${label}: ${what} did not settle within ${SETTLE_MS} ms`);
         counts.boundarySend.add('export unsettled');
       } else if (outcome.status === 'rejected') {
-        counts.boundarySend.add(`export rejected ${isRuntimeError(outcome.error) ? 'a RuntimeError' : 'a host value'}`);
-        if (isRuntimeError(outcome.error)) fail(`${label}: ${what} trapped: ${describeRejection(outcome.error)}`);
-        else if (!tags.mayThrow) fail(`${label}: ${what} rejected with ${describeRejection(outcome.error)} though no host value throws`);
+        counts.boundarySend.add(
+          `export rejected ${isRuntimeError(outcome.error) ? 'a RuntimeError' : 'a host value'}`,
+        );
+        if (isRuntimeError(outcome.error))
+          fail(`${label}: ${what} trapped: ${describeRejection(outcome.error)}`);
+        else if (!tags.mayThrow)
+          fail(
+            `${label}: ${what} rejected with ${describeRejection(outcome.error)} though no host value throws`,
+          );
         reloadIfCurrent(core, instance);
       } else {
         counts.boundarySend.add(`export ${checkSendEnvelope(`${label}: ${what}`, outcome.value)}`);
@@ -992,18 +1548,24 @@ test(`boundary fuzz: ${ITERATIONS} iterations of hostile values (seed ${SEED})`,
       SETTLE_MS,
     );
     if (outcome.status !== 'resolved') {
-      fail(`${label}: ${what} ${outcome.status === 'unsettled' ? `did not settle within ${SETTLE_MS} ms` : `rejected with ${describeRejection(outcome.error)}`}`);
+      fail(
+        `${label}: ${what} ${outcome.status === 'unsettled' ? `did not settle within ${SETTLE_MS} ms` : `rejected with ${describeRejection(outcome.error)}`}`,
+      );
       counts.boundarySend.add(`core.js ${outcome.status}`);
       return;
     }
     const code = checkSendEnvelope(`${label}: ${what}`, outcome.value);
-    const failedInCore = outcome.value?.ok === false && CORE_FAILED_DESCRIPTION.test(outcome.value.error.data.errorDescription);
+    const failedInCore =
+      outcome.value?.ok === false &&
+      CORE_FAILED_DESCRIPTION.test(outcome.value.error.data.errorDescription);
     counts.boundarySend.add(`core.js ${failedInCore ? 'core failed' : code}`);
     if (failedInCore) {
       if (!tags.mayThrow) fail(`${label}: ${what} failed in the core though no host value throws`);
       else excusedFailures += 1;
-      if (outcome.value.error.code !== ConnectorErrorCodes.General) fail(`${label}: ${what}: the core failure is not general`);
-      if (core.__testing.exports() === instance) fail(`${label}: ${what}: the core failed and the instance was kept`);
+      if (outcome.value.error.code !== ConnectorErrorCodes.General)
+        fail(`${label}: ${what}: the core failure is not general`);
+      if (core.__testing.exports() === instance)
+        fail(`${label}: ${what}: the core failed and the instance was kept`);
     }
   };
 
@@ -1012,19 +1574,25 @@ test(`boundary fuzz: ${ITERATIONS} iterations of hostile values (seed ${SEED})`,
     const r = makeRandom((SEED + Math.imul(index, 0x9e3779b1)) >>> 0);
     // A 5 MB string costs seconds of signing; one iteration in thirty may carry one.
     const budget = { huge: r.chance(1 / 30) ? 1 : 0 };
-    const kind = r.pick(['aliyun-dm', 'aliyun-sms']);
+    const kind = r.pick(kindNames);
     const label = `iteration ${index} (${kind})`;
     const slot = r.int(12);
 
     if (slot <= 1) {
       // configGuard.safeParse, as the admin console calls it (factory and per-request instance).
-      const config = r.chance(0.5) ? hostile(r, 4, budget) : mutatedConfig(r, kind, provider.url, budget);
-      const guard = r.chance(0.5) ? host.factoryOf(kind).configGuard : (await host.connect(kind, { config })).configGuard;
+      const config = r.chance(0.5)
+        ? hostile(r, 4, budget)
+        : mutatedConfig(r, kind, provider.url, budget);
+      const guard = r.chance(0.5)
+        ? host.factoryOf(kind).configGuard
+        : (await host.connect(kind, { config })).configGuard;
       calls += 1;
       try {
         const result = guard.safeParse(config);
-        if (typeof result?.success !== 'boolean') fail(`${label}: safeParse answered ${typeof result}`);
-        else if (!result.success && (typeof result.error !== 'object' || result.error === null)) fail(`${label}: safeParse failure without an error object`);
+        if (typeof result?.success !== 'boolean')
+          fail(`${label}: safeParse answered ${typeof result}`);
+        else if (!result.success && (typeof result.error !== 'object' || result.error === null))
+          fail(`${label}: safeParse failure without an error object`);
         counts.safeParse.add(String(result?.success));
       } catch (error) {
         fail(`${label}: safeParse threw ${describeRejection(error)}`);
@@ -1047,14 +1615,27 @@ test(`boundary fuzz: ${ITERATIONS} iterations of hostile values (seed ${SEED})`,
     // time a clean message (so that the provider's hostile answers are what is tested), half
     // the time hostile input.
     const clean = r.chance(0.5);
-    const config = clean ? baseConfig(kind, provider.url) : r.chance(0.85) ? mutatedConfig(r, kind, provider.url, budget) : hostile(r, 3, budget);
+    const config = clean
+      ? baseConfig(kind, provider.url)
+      : r.chance(0.85)
+        ? mutatedConfig(r, kind, provider.url, budget)
+        : hostile(r, 3, budget);
     const viaInput = r.chance(0.4);
     const callbacks = {
-      getConfig: viaInput ? async () => { throw new Error('getConfig must not be called when inputConfig is given'); } : clean ? async () => config : configCallback(r, config),
-      getI18nEmailTemplate: kind === 'aliyun-dm' ? (clean ? undefined : i18nCallback(r, budget)) : undefined,
+      getConfig: viaInput
+        ? async () => {
+            throw new Error('getConfig must not be called when inputConfig is given');
+          }
+        : clean
+          ? async () => config
+          : configCallback(r, config),
+      getI18nEmailTemplate:
+        kind === 'aliyun-dm' ? (clean ? undefined : i18nCallback(r, budget)) : undefined,
     };
     const connector = await host.connect(kind, callbacks);
-    const data = clean ? { to: validRecipient(r, kind), type: 'SignIn', payload: { code: String(r.int(1e6)) } } : sendData(r, kind, budget);
+    const data = clean
+      ? { to: validRecipient(r, kind), type: 'SignIn', payload: { code: String(r.int(1e6)) } }
+      : sendData(r, kind, budget);
     calls += 1;
     const outcome = await settleWithin(
       (async () => connector.sendMessage(data, viaInput ? config : undefined))(),
@@ -1066,7 +1647,10 @@ test(`boundary fuzz: ${ITERATIONS} iterations of hostile values (seed ${SEED})`,
     } else if (outcome.status === 'resolved') {
       counts.send.add('resolved');
       const { value } = outcome;
-      if (!successIds.has(value?.RequestId)) fail(`${label}: resolved with ${textOf(value)}, which the provider never answered as a success`);
+      if (!successIds.has(value?.RequestId))
+        fail(
+          `${label}: resolved with ${textOf(value)}, which the provider never answered as a success`,
+        );
     } else {
       const { error } = outcome;
       counts.send.add(describeRejection(error));
@@ -1076,7 +1660,11 @@ test(`boundary fuzz: ${ITERATIONS} iterations of hostile values (seed ${SEED})`,
         fail(`${label}: ConnectorError(${error.code}) without data.errorDescription`);
       } else if (CORE_FAILED_DESCRIPTION.test(error.data.errorDescription)) {
         fail(`${label}: the core failed: ${error.data.errorDescription}`);
-      } else if (leaksSecret(`${String(error.message)}\n${textOf(error.data)}\n${error.data.errorDescription}`)) {
+      } else if (
+        leaksSecret(
+          `${String(error.message)}\n${textOf(error.data)}\n${error.data.errorDescription}`,
+        )
+      ) {
         fail(`${label}: ConnectorError(${error.code}) carries the secret or the token`);
       }
     }
@@ -1085,19 +1673,68 @@ test(`boundary fuzz: ${ITERATIONS} iterations of hostile values (seed ${SEED})`,
   // Regressions first: hostile values that once escaped as something other than a ConnectorError.
   const nullProto = () => Object.create(null);
   const regressions = [
-    ['a getter on data throwing a null-prototype object', { get to() { throw nullProto(); } }],
-    ['a getter on data throwing an object whose toString throws', { get to() { throw { toString() { throw new Error('no'); } }; } }],
-    ['payload.locale throwing a null-prototype object', { to: 'user@example.com', type: 'SignIn', get payload() { return { code: '1', get locale() { throw nullProto(); } }; } }],
-    ['a Proxy as data whose every trap throws', new Proxy({}, { get() { throw nullProto(); }, getPrototypeOf() { throw nullProto(); } })],
+    [
+      'a getter on data throwing a null-prototype object',
+      {
+        get to() {
+          throw nullProto();
+        },
+      },
+    ],
+    [
+      'a getter on data throwing an object whose toString throws',
+      {
+        get to() {
+          throw {
+            toString() {
+              throw new Error('no');
+            },
+          };
+        },
+      },
+    ],
+    [
+      'payload.locale throwing a null-prototype object',
+      {
+        to: 'user@example.com',
+        type: 'SignIn',
+        get payload() {
+          return {
+            code: '1',
+            get locale() {
+              throw nullProto();
+            },
+          };
+        },
+      },
+    ],
+    [
+      'a Proxy as data whose every trap throws',
+      new Proxy(
+        {},
+        {
+          get() {
+            throw nullProto();
+          },
+          getPrototypeOf() {
+            throw nullProto();
+          },
+        },
+      ),
+    ],
   ];
   for (const [name, data] of regressions) {
-    for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+    for (const kind of kindNames) {
       const connector = await host.connect(kind, { config: baseConfig(kind, provider.url) });
       calls += 1;
       const outcome = await settleWithin((async () => connector.sendMessage(data))(), SETTLE_MS);
-      counts.send.add(outcome.status === 'rejected' ? describeRejection(outcome.error) : outcome.status);
+      counts.send.add(
+        outcome.status === 'rejected' ? describeRejection(outcome.error) : outcome.status,
+      );
       if (outcome.status !== 'rejected' || !isConnectorError(outcome.error)) {
-        fail(`regression "${name}" (${kind}): ${outcome.status} ${outcome.status === 'rejected' ? describeRejection(outcome.error) : ''}`);
+        fail(
+          `regression "${name}" (${kind}): ${outcome.status} ${outcome.status === 'rejected' ? describeRejection(outcome.error) : ''}`,
+        );
       }
     }
   }
@@ -1125,31 +1762,51 @@ test(`boundary fuzz: ${ITERATIONS} iterations of hostile values (seed ${SEED})`,
   const elapsed = Math.round(performance.now() - started);
   const { requests, secretOnWire } = provider.stats();
   const failureLines = traps.failureLines();
-  console.log(`[boundary-fuzz] ${calls} boundary calls (${ITERATIONS} random + ${regressions.length * 2} regressions) in ${elapsed} ms`);
+  console.log(
+    `[boundary-fuzz] ${calls} boundary calls (${ITERATIONS} random + ${regressions.length * kindNames.length} regressions) in ${elapsed} ms`,
+  );
   console.log(`[boundary-fuzz] safeParse: ${counts.safeParse}`);
   console.log(`[boundary-fuzz] connector sendMessage: ${counts.send}`);
   console.log(`[boundary-fuzz] getMetadata/validateConfig: ${counts.exports}`);
   console.log(`[boundary-fuzz] sendMessage at the boundary: ${counts.boundarySend}`);
   console.log(`[boundary-fuzz] hostile transport members: ${counts.transports}`);
-  console.log(`[boundary-fuzz] provider: ${requests} requests answered, ${successIds.size} success bodies, secret on the wire ${secretOnWire} times; ${blockedFetches} requests to other hosts blocked`);
-  console.log(`[boundary-fuzz] core.js failures: ${failureLines.length} logged (${excusedFailures} from a host value that throws), RuntimeErrors ${traps.trapLines().length}, unhandled rejections: ${unhandled.length}, failures: ${failures.length}`);
+  console.log(
+    `[boundary-fuzz] provider: ${requests} requests answered, ${successIds.size} success bodies, secret on the wire ${secretOnWire} times; ${blockedFetches} requests to other hosts blocked`,
+  );
+  console.log(
+    `[boundary-fuzz] core.js failures: ${failureLines.length} logged (${excusedFailures} from a host value that throws), RuntimeErrors ${traps.trapLines().length}, unhandled rejections: ${unhandled.length}, failures: ${failures.length}`,
+  );
   durations.sort(([a], [b]) => b - a);
-  console.log(`[boundary-fuzz] slowest iterations (ms, index): ${durations.slice(0, 5).map(([ms, i]) => `${ms}@${i}`).join(' ')}`);
+  console.log(
+    `[boundary-fuzz] slowest iterations (ms, index): ${durations
+      .slice(0, 5)
+      .map(([ms, i]) => `${ms}@${i}`)
+      .join(' ')}`,
+  );
   // Failures by kind (the iteration number and the connector stripped), then the first few.
   const kinds = tally();
-  for (const line of failures) kinds.add(line.replace(/^(iteration \d+( \([a-z-]+\))?|regression "[^"]*" \([a-z-]+\)): /, '').replace(/\{.*\}/, '{…}'));
+  for (const line of failures)
+    kinds.add(
+      line
+        .replace(/^(iteration \d+( \([a-z-]+\))?|regression "[^"]*" \([a-z-]+\)): /, '')
+        .replace(/\{.*\}/, '{…}'),
+    );
   for (const [kind, count] of kinds.entries()) console.log(`[boundary-fuzz]   ${count} × ${kind}`);
   for (const line of failures.slice(0, 12)) console.log(`[boundary-fuzz]   e.g. ${line}`);
 
   assert.deepEqual(traps.trapLines(), [], 'the Wasm core trapped (WebAssembly.RuntimeError)');
-  assert.equal(failureLines.length, excusedFailures, 'core.js logged a failure that no host value explains');
+  assert.equal(
+    failureLines.length,
+    excusedFailures,
+    'core.js logged a failure that no host value explains',
+  );
   assert.ok(!traps.lines.some(leaksSecret), 'a log line carries the secret or the token');
   assert.deepEqual(unhandled, [], 'unhandled rejections');
   assert.equal(secretOnWire, 0, 'the access key secret went on the wire');
   assert.deepEqual(failures, []);
 });
 
-const coreFor = (kind) => traps.cores[kind === 'aliyun-dm' ? 0 : 1];
+const coreFor = (kind) => traps.cores[kindNames.indexOf(kind)];
 
 test('the module exports exactly getMetadata, validateConfig and sendMessage', () => {
   for (const core of traps.cores) {
@@ -1193,87 +1850,338 @@ const neverSettles = () => new Promise(() => {});
  */
 const memberCases = (kind) => {
   const nullPrototype = Object.create(null);
-  const everyTrapThrows = new Proxy({}, { get: thrower(new Error('get')), getPrototypeOf: thrower(new Error('getPrototypeOf')), ownKeys: thrower(new Error('ownKeys')) });
+  const everyTrapThrows = new Proxy(
+    {},
+    {
+      get: thrower(new Error('get')),
+      getPrototypeOf: thrower(new Error('getPrototypeOf')),
+      ownKeys: thrower(new Error('ownKeys')),
+    },
+  );
   const statusThrows = new RangeError('the status getter');
   const thenThrows = new SyntaxError('then');
   const ok = answering(kind);
   return [
-    ['now throws', { now: thrower(new Error('clock')), fetch: ok }, { code: 'general', fetches: 0 }],
+    [
+      'now throws',
+      { now: thrower(new Error('clock')), fetch: ok },
+      { code: 'general', fetches: 0 },
+    ],
     ['now returns NaN', { now: () => NaN, fetch: ok }, { code: 'general', fetches: 0 }],
-    ['now returns a numeric string', { now: () => String(Date.now()), fetch: ok }, { code: 'general', fetches: 0 }],
-    ['now returns year 10000', { now: () => 253402300800000, fetch: ok }, { code: 'general', fetches: 0 }],
-    ['nonce throws', { nonce: thrower(new Error('nonce')), fetch: ok }, { code: 'general', fetches: 0 }],
-    ['nonce returns 65 characters', { nonce: () => 'n'.repeat(65), fetch: ok }, { code: 'general', fetches: 0 }],
-    ['nonce returns a lone surrogate', { nonce: () => 'abc\uD800', fetch: ok }, { code: 'general', fetches: 0 }],
+    [
+      'now returns a numeric string',
+      { now: () => String(Date.now()), fetch: ok },
+      { code: 'general', fetches: 0 },
+    ],
+    [
+      'now returns year 10000',
+      { now: () => 253402300800000, fetch: ok },
+      { code: 'general', fetches: 0 },
+    ],
+    [
+      'nonce throws',
+      { nonce: thrower(new Error('nonce')), fetch: ok },
+      { code: 'general', fetches: 0 },
+    ],
+    [
+      'nonce returns 65 characters',
+      { nonce: () => 'n'.repeat(65), fetch: ok },
+      { code: 'general', fetches: 0 },
+    ],
+    [
+      'nonce returns a lone surrogate',
+      { nonce: () => 'abc\uD800', fetch: ok },
+      { code: 'general', fetches: 0 },
+    ],
     ['nonce returns a number', { nonce: () => 42, fetch: ok }, { code: 'general', fetches: 0 }],
-    ['sleep throws: no deadline, so nothing is sent', { sleep: thrower(new Error('timer')), fetch: ok }, { code: 'general', network: 'other', fetches: 0 }],
-    ['sleep resolves at once: the deadline passes first', { sleep: () => Promise.resolve(), fetch: honouringSignal }, { code: 'general', network: 'timeout', fetches: 1 }],
-    ['sleep returns undefined, not a promise: no deadline, so nothing is sent', { sleep: () => undefined, fetch: honouringSignal }, { code: 'general', network: 'other', fetches: 0 }],
-    ['sleep returns a number, not a promise: no deadline, so nothing is sent', { sleep: () => 5, fetch: honouringSignal }, { code: 'general', network: 'other', fetches: 0 }],
-    ['sleep never settles and the answer comes', { sleep: neverSettles, fetch: ok }, { ok: true, fetches: 1 }],
-    ['sleep without cancel', { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms / SPEEDUP)), fetch: ok }, { ok: true, fetches: 1 }],
-    ['sleep whose cancel throws', { sleep: (ms) => Object.assign(fastSleep(SPEEDUP)(ms), { cancel: thrower(new Error('cancel')) }), fetch: ok }, { ok: true, fetches: 1 }],
-    ['fetch throws synchronously', { fetch: thrower(new TypeError('sync')) }, { code: 'general', network: 'other', fetches: 1 }],
-    ['fetch returns a Response, not a promise', { fetch: successNow(kind) }, { ok: true, fetches: 1 }],
-    ['fetch resolves a plain object shaped like a Response', { fetch: async () => ({ status: 200, ok: true, headers: new Headers(), text: async () => '{}' }) }, { code: 'general', network: 'other', fetches: 1 }],
-    ['fetch resolves undefined', { fetch: async () => undefined }, { code: 'general', network: 'other', fetches: 1 }],
-    ['fetch rejects: connection refused', { fetch: rejecting(() => failing(coded('connect ECONNREFUSED', 'ECONNREFUSED'))) }, { code: 'general', network: 'refused', fetches: 3 }],
-    ['fetch rejects: no such host', { fetch: rejecting(() => failing(coded('getaddrinfo ENOTFOUND', 'ENOTFOUND'))) }, { code: 'general', network: 'dns', fetches: 3 }],
-    ['fetch rejects: every address refused (AggregateError)', { fetch: rejecting(() => failing(new AggregateError([coded('a', 'ECONNREFUSED'), coded('b', 'ECONNREFUSED')]))) }, { code: 'general', network: 'refused', fetches: 3 }],
-    ['fetch rejects: reset', { fetch: rejecting(() => failing(coded('other side closed', 'UND_ERR_SOCKET'))) }, { code: 'general', network: 'reset', fetches: 1 }],
-    ['fetch rejects: a redirect', { fetch: rejecting(() => failing(new Error('unexpected redirect'))) }, { code: 'general', network: 'other', fetches: 1 }],
-    ['fetch rejects: aborted', { fetch: rejecting(() => new DOMException('This operation was aborted', 'AbortError')) }, { code: 'general', network: 'timeout', fetches: 1 }],
-    ['fetch rejects with a null-prototype object', { fetch: rejecting(() => nullPrototype) }, { code: 'general', network: 'other', fetches: 1 }],
-    ['fetch rejects with a Proxy whose every trap throws', { fetch: rejecting(() => everyTrapThrows) }, { code: 'general', network: 'other', fetches: 1 }],
-    ['fetch rejects with undefined', { fetch: rejecting(() => undefined) }, { code: 'general', network: 'other', fetches: 1 }],
-    ['fetch rejects with a BigInt', { fetch: rejecting(() => 10n) }, { code: 'general', network: 'other', fetches: 1 }],
-    ['fetch rejects with an error that is its own cause', { fetch: rejecting(() => { const e = new Error('cyclic'); e.cause = e; return e; }) }, { code: 'general', network: 'other', fetches: 1 }],
-    ['fetch never settles (honours its signal)', { fetch: honouringSignal }, { code: 'general', network: 'timeout', fetches: 1 }],
-    ['an answer whose body errors midway', { fetch: madeUp(() => new ReadableStream({ start: (c) => { c.enqueue(new TextEncoder().encode('{"Env')); c.error(new TypeError('terminated')); } })) }, { code: 'general', network: 'other', fetches: 1 }],
-    ['an endless answer in chunks', { fetch: madeUp(() => new ReadableStream({ pull: (c) => c.enqueue(new Uint8Array(8192).fill(0x61)) })) }, { code: 'invalid_response', fetches: 1 }],
-    ['an answer that declares 5 bytes and carries 70 KB', { fetch: async () => new Response('y'.repeat(70 * 1024), { headers: { 'content-length': '5' } }) }, { code: 'invalid_response', fetches: 1 }],
-    ['an answer of chunks that are not bytes', { fetch: madeUp(() => new ReadableStream({ start: (c) => { c.enqueue('text'); c.enqueue(7); c.close(); } })) }, { code: 'invalid_response', fetches: 1 }],
+    [
+      'sleep throws: no deadline, so nothing is sent',
+      { sleep: thrower(new Error('timer')), fetch: ok },
+      { code: 'general', network: 'other', fetches: 0 },
+    ],
+    [
+      'sleep resolves at once: the deadline passes first',
+      { sleep: () => Promise.resolve(), fetch: honouringSignal },
+      { code: 'general', network: 'timeout', fetches: 1 },
+    ],
+    [
+      'sleep returns undefined, not a promise: no deadline, so nothing is sent',
+      { sleep: () => undefined, fetch: honouringSignal },
+      { code: 'general', network: 'other', fetches: 0 },
+    ],
+    [
+      'sleep returns a number, not a promise: no deadline, so nothing is sent',
+      { sleep: () => 5, fetch: honouringSignal },
+      { code: 'general', network: 'other', fetches: 0 },
+    ],
+    [
+      'sleep never settles and the answer comes',
+      { sleep: neverSettles, fetch: ok },
+      { ok: true, fetches: 1 },
+    ],
+    [
+      'sleep without cancel',
+      { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms / SPEEDUP)), fetch: ok },
+      { ok: true, fetches: 1 },
+    ],
+    [
+      'sleep whose cancel throws',
+      {
+        sleep: (ms) =>
+          Object.assign(fastSleep(SPEEDUP)(ms), { cancel: thrower(new Error('cancel')) }),
+        fetch: ok,
+      },
+      { ok: true, fetches: 1 },
+    ],
+    [
+      'fetch throws synchronously',
+      { fetch: thrower(new TypeError('sync')) },
+      { code: 'general', network: 'other', fetches: 1 },
+    ],
+    [
+      'fetch returns a Response, not a promise',
+      { fetch: successNow(kind) },
+      { ok: true, fetches: 1 },
+    ],
+    [
+      'fetch resolves a plain object shaped like a Response',
+      {
+        fetch: async () => ({
+          status: 200,
+          ok: true,
+          headers: new Headers(),
+          text: async () => '{}',
+        }),
+      },
+      { code: 'general', network: 'other', fetches: 1 },
+    ],
+    [
+      'fetch resolves undefined',
+      { fetch: async () => undefined },
+      { code: 'general', network: 'other', fetches: 1 },
+    ],
+    [
+      'fetch rejects: connection refused',
+      { fetch: rejecting(() => failing(coded('connect ECONNREFUSED', 'ECONNREFUSED'))) },
+      { code: 'general', network: 'refused', fetches: 3 },
+    ],
+    [
+      'fetch rejects: no such host',
+      { fetch: rejecting(() => failing(coded('getaddrinfo ENOTFOUND', 'ENOTFOUND'))) },
+      { code: 'general', network: 'dns', fetches: 3 },
+    ],
+    [
+      'fetch rejects: every address refused (AggregateError)',
+      {
+        fetch: rejecting(() =>
+          failing(new AggregateError([coded('a', 'ECONNREFUSED'), coded('b', 'ECONNREFUSED')])),
+        ),
+      },
+      { code: 'general', network: 'refused', fetches: 3 },
+    ],
+    [
+      'fetch rejects: reset',
+      { fetch: rejecting(() => failing(coded('other side closed', 'UND_ERR_SOCKET'))) },
+      { code: 'general', network: 'reset', fetches: 1 },
+    ],
+    [
+      'fetch rejects: a redirect',
+      { fetch: rejecting(() => failing(new Error('unexpected redirect'))) },
+      { code: 'general', network: 'other', fetches: 1 },
+    ],
+    [
+      'fetch rejects: aborted',
+      { fetch: rejecting(() => new DOMException('This operation was aborted', 'AbortError')) },
+      { code: 'general', network: 'timeout', fetches: 1 },
+    ],
+    [
+      'fetch rejects with a null-prototype object',
+      { fetch: rejecting(() => nullPrototype) },
+      { code: 'general', network: 'other', fetches: 1 },
+    ],
+    [
+      'fetch rejects with a Proxy whose every trap throws',
+      { fetch: rejecting(() => everyTrapThrows) },
+      { code: 'general', network: 'other', fetches: 1 },
+    ],
+    [
+      'fetch rejects with undefined',
+      { fetch: rejecting(() => undefined) },
+      { code: 'general', network: 'other', fetches: 1 },
+    ],
+    [
+      'fetch rejects with a BigInt',
+      { fetch: rejecting(() => 10n) },
+      { code: 'general', network: 'other', fetches: 1 },
+    ],
+    [
+      'fetch rejects with an error that is its own cause',
+      {
+        fetch: rejecting(() => {
+          const e = new Error('cyclic');
+          e.cause = e;
+          return e;
+        }),
+      },
+      { code: 'general', network: 'other', fetches: 1 },
+    ],
+    [
+      'fetch never settles (honours its signal)',
+      { fetch: honouringSignal },
+      { code: 'general', network: 'timeout', fetches: 1 },
+    ],
+    [
+      'an answer whose body errors midway',
+      {
+        fetch: madeUp(
+          () =>
+            new ReadableStream({
+              start: (c) => {
+                c.enqueue(new TextEncoder().encode('{"Env'));
+                c.error(new TypeError('terminated'));
+              },
+            }),
+        ),
+      },
+      { code: 'general', network: 'other', fetches: 1 },
+    ],
+    [
+      'an endless answer in chunks',
+      {
+        fetch: madeUp(
+          () => new ReadableStream({ pull: (c) => c.enqueue(new Uint8Array(8192).fill(0x61)) }),
+        ),
+      },
+      { code: 'invalid_response', fetches: 1 },
+    ],
+    [
+      'an answer that declares 5 bytes and carries 70 KB',
+      {
+        fetch: async () =>
+          new Response('y'.repeat(70 * 1024), { headers: { 'content-length': '5' } }),
+      },
+      { code: 'invalid_response', fetches: 1 },
+    ],
+    [
+      'an answer of chunks that are not bytes',
+      {
+        fetch: madeUp(
+          () =>
+            new ReadableStream({
+              start: (c) => {
+                c.enqueue('text');
+                c.enqueue(7);
+                c.close();
+              },
+            }),
+        ),
+      },
+      { code: 'invalid_response', fetches: 1 },
+    ],
     ['no transport', { whole: undefined }, { code: 'general', fetches: 0 }],
-    ['a transport whose every property throws', { whole: new Proxy({}, { get: thrower(new Error('get')) }) }, { code: 'general', fetches: 0 }],
-    ['fetch resolves an object made from Response.prototype', { fetch: async () => Object.create(Response.prototype) }, { coreFailed: TypeError, fetches: 1 }],
-    ['fetch resolves a Response whose status getter throws', { fetch: async () => Object.defineProperty(new Response('{}'), 'status', { get: thrower(statusThrows) }) }, { coreFailed: statusThrows, fetches: 1 }],
-    ['fetch rejects with errors whose length throws', { fetch: rejecting(() => ({ errors: new Proxy([], { get: thrower(new EvalError('length')) }) })) }, { code: 'general', network: 'other', fetches: 1 }],
-    ['sleep returns a promise whose then throws', { sleep: (ms) => Object.defineProperty(fastSleep(SPEEDUP)(ms), 'then', { value: thrower(thenThrows) }), fetch: ok }, { coreFailed: thenThrows, fetches: 0 }],
+    [
+      'a transport whose every property throws',
+      { whole: new Proxy({}, { get: thrower(new Error('get')) }) },
+      { code: 'general', fetches: 0 },
+    ],
+    [
+      'fetch resolves an object made from Response.prototype',
+      { fetch: async () => Object.create(Response.prototype) },
+      { coreFailed: TypeError, fetches: 1 },
+    ],
+    [
+      'fetch resolves a Response whose status getter throws',
+      {
+        fetch: async () =>
+          Object.defineProperty(new Response('{}'), 'status', { get: thrower(statusThrows) }),
+      },
+      { coreFailed: statusThrows, fetches: 1 },
+    ],
+    [
+      'fetch rejects with errors whose length throws',
+      {
+        fetch: rejecting(() => ({
+          errors: new Proxy([], { get: thrower(new EvalError('length')) }),
+        })),
+      },
+      { code: 'general', network: 'other', fetches: 1 },
+    ],
+    [
+      'sleep returns a promise whose then throws',
+      {
+        sleep: (ms) =>
+          Object.defineProperty(fastSleep(SPEEDUP)(ms), 'then', { value: thrower(thenThrows) }),
+        fetch: ok,
+      },
+      { coreFailed: thenThrows, fetches: 0 },
+    ],
   ];
 };
 
 test('the transport, one hostile member at a time: the send settles as the contract says, through the export and through core.js', async () => {
   const problems = [];
   let count = 0;
-  for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+  for (const kind of kindNames) {
     const core = coreFor(kind);
     for (const [name, members, expected] of memberCases(kind)) {
       for (const via of ['export', 'core.js']) {
         const label = `${kind} ${name} (${via})`;
         let fetches = 0;
         const base = { ...honestTransport(), ...members };
-        const counted = { ...base, fetch: (...args) => { fetches += 1; return base.fetch(...args); } };
+        const counted = {
+          ...base,
+          fetch: (...args) => {
+            fetches += 1;
+            return base.fetch(...args);
+          },
+        };
         const transport = 'whole' in members ? members.whole : counted;
-        const input = { config: baseConfig(kind, provider.url), to: kind === 'aliyun-dm' ? 'member@example.com' : '13912345678', type: 'SignIn', payload: { code: '1' }, template: null };
+        const input = {
+          config: baseConfig(kind, provider.url),
+          to: recipient(kind, 'member'),
+          type: 'SignIn',
+          payload: { code: '1' },
+          template: null,
+        };
         const instance = core.__testing.exports();
         const outcome = await settleWithin(
-          via === 'export' ? (async () => instance.sendMessage(kind, input, transport))() : core.sendMessage(kind, input, transport),
+          via === 'export'
+            ? (async () => instance.sendMessage(kind, input, transport))()
+            : core.sendMessage(kind, input, transport),
           SETTLE_MS,
         );
         count += 1;
-        const got = outcome.status === 'resolved' ? textOf(outcome.value).slice(0, 300) : outcome.status === 'rejected' ? describeRejection(outcome.error) : 'unsettled';
-        if (fetches !== expected.fetches) problems.push(`${label}: fetch called ${fetches} times, expected ${expected.fetches}`);
+        const got =
+          outcome.status === 'resolved'
+            ? textOf(outcome.value).slice(0, 300)
+            : outcome.status === 'rejected'
+              ? describeRejection(outcome.error)
+              : 'unsettled';
+        if (fetches !== expected.fetches)
+          problems.push(`${label}: fetch called ${fetches} times, expected ${expected.fetches}`);
         if (expected.coreFailed) {
           if (via === 'export') {
-            const same = typeof expected.coreFailed === 'function' ? outcome.error instanceof expected.coreFailed : outcome.error === expected.coreFailed;
-            if (outcome.status !== 'rejected' || !same || isRuntimeError(outcome.error)) problems.push(`${label}: expected a rejection with the host's own thrown value, got ${got}`);
+            const same =
+              typeof expected.coreFailed === 'function'
+                ? outcome.error instanceof expected.coreFailed
+                : outcome.error === expected.coreFailed;
+            if (outcome.status !== 'rejected' || !same || isRuntimeError(outcome.error))
+              problems.push(
+                `${label}: expected a rejection with the host's own thrown value, got ${got}`,
+              );
             reloadIfCurrent(core, instance);
           } else {
             const envelope = outcome.value;
-            if (outcome.status !== 'resolved' || envelope?.ok !== false || envelope.error.code !== 'general' || !CORE_FAILED_DESCRIPTION.test(envelope.error.data.errorDescription)) {
+            if (
+              outcome.status !== 'resolved' ||
+              envelope?.ok !== false ||
+              envelope.error.code !== 'general' ||
+              !CORE_FAILED_DESCRIPTION.test(envelope.error.data.errorDescription)
+            ) {
               problems.push(`${label}: expected core.js's general answer, got ${got}`);
             }
-            if (core.__testing.exports() === instance) problems.push(`${label}: the instance was kept`);
+            if (core.__testing.exports() === instance)
+              problems.push(`${label}: the instance was kept`);
           }
           continue;
         }
@@ -1283,9 +2191,16 @@ test('the transport, one hostile member at a time: the send settles as the contr
         }
         const envelope = outcome.value;
         if (expected.ok) {
-          if (!envelope.ok || !successIds.has(envelope.value.RequestId)) problems.push(`${label}: expected the success, got ${got}`);
-        } else if (envelope.ok || envelope.error.code !== expected.code || (expected.network && envelope.error.data.network !== expected.network)) {
-          problems.push(`${label}: expected ${expected.code}${expected.network ? ` (network ${expected.network})` : ''}, got ${got}`);
+          if (!envelope.ok || !successIds.has(envelope.value.RequestId))
+            problems.push(`${label}: expected the success, got ${got}`);
+        } else if (
+          envelope.ok ||
+          envelope.error.code !== expected.code ||
+          (expected.network && envelope.error.data.network !== expected.network)
+        ) {
+          problems.push(
+            `${label}: expected ${expected.code}${expected.network ? ` (network ${expected.network})` : ''}, got ${got}`,
+          );
         } else if (CORE_FAILED_DESCRIPTION.test(envelope.error.data.errorDescription)) {
           problems.push(`${label}: the core failed: ${got}`);
         }
@@ -1302,24 +2217,44 @@ test('the transport, one hostile member at a time: the send settles as the contr
 test(`a provider answer of ${Math.round(wideBody.length / 1024)} KB holding ${WIDE_KEYS.toLocaleString('en')} keys is refused unread as invalid_response; the widest answers within the 64 KB cap are parsed`, async () => {
   assert.ok(wideBody.length > ANSWER_CAP, 'the wide answer is over the cap');
   for (const name of ['wide-keys', 'wide-array', 'wide-bare']) {
-    assert.ok(wideAnswers[name]('SendSms').length <= ANSWER_CAP, `${name} fits under the cap`);
+    for (const action of kindNames.map(actionOf)) {
+      assert.ok(wideAnswers[name](action).length <= ANSWER_CAP, `${name} fits under the cap`);
+    }
   }
   const problems = [];
-  for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+  for (const kind of kindNames) {
     for (const [path, expected] of [
       ['wide', 'over'],
       ['wide-keys', 'resolve'],
       ['wide-array', 'resolve'],
       ['wide-bare', ConnectorErrorCodes.InvalidResponse],
     ]) {
-      const connector = await host.connect(kind, { config: { ...baseConfig(kind, `${provider.url}${path}/`), timeoutMs: 10_000 } });
-      const outcome = await settleWithin(connector.sendMessage({ to: kind === 'aliyun-dm' ? 'wide@example.com' : '13912345678', type: 'SignIn', payload: { code: '1' } }), SETTLE_MS);
-      const got = outcome.status === 'rejected' ? `${describeRejection(outcome.error)} ${outcome.error?.data?.errorDescription}` : outcome.status;
+      const connector = await host.connect(kind, {
+        config: { ...baseConfig(kind, `${provider.url}${path}/`), timeoutMs: 10_000 },
+      });
+      const outcome = await settleWithin(
+        connector.sendMessage({
+          to: recipient(kind, 'wide'),
+          type: 'SignIn',
+          payload: { code: '1' },
+        }),
+        SETTLE_MS,
+      );
+      const got =
+        outcome.status === 'rejected'
+          ? `${describeRejection(outcome.error)} ${outcome.error?.data?.errorDescription}`
+          : outcome.status;
       console.log(`[boundary-fuzz] ${kind} ${path}: ${got}`);
       if (expected === 'resolve') {
-        if (outcome.status !== 'resolved' || !outcome.value.RequestId.startsWith(`${path}-`)) problems.push(`${kind} ${path}: ${got}`);
+        if (outcome.status !== 'resolved' || !outcome.value.RequestId.startsWith(`${path}-`))
+          problems.push(`${kind} ${path}: ${got}`);
       } else if (expected === 'over') {
-        if (outcome.status !== 'rejected' || outcome.error?.code !== ConnectorErrorCodes.InvalidResponse || !/over 64 KB/.test(outcome.error.data.errorDescription)) problems.push(`${kind} ${path}: ${got}`);
+        if (
+          outcome.status !== 'rejected' ||
+          outcome.error?.code !== ConnectorErrorCodes.InvalidResponse ||
+          !/over 64 KB/.test(outcome.error.data.errorDescription)
+        )
+          problems.push(`${kind} ${path}: ${got}`);
       } else if (outcome.status !== 'rejected' || outcome.error?.code !== expected) {
         problems.push(`${kind} ${path}: ${got}`);
       }
@@ -1350,7 +2285,17 @@ const silentServer = async () => {
 
 const sendWith = (core, kind, endpoint, transport) =>
   settleWithin(
-    core.sendMessage(kind, { config: baseConfig(kind, endpoint), to: kind === 'aliyun-dm' ? 'deadline@example.com' : '13912345678', type: 'SignIn', payload: { code: '1' }, template: null }, transport),
+    core.sendMessage(
+      kind,
+      {
+        config: baseConfig(kind, endpoint),
+        to: recipient(kind, 'deadline'),
+        type: 'SignIn',
+        payload: { code: '1' },
+        template: null,
+      },
+      transport,
+    ),
     SETTLE_MS,
   );
 
@@ -1371,16 +2316,25 @@ test('a deadline is a timeout whatever the sleep resolves to (the contract types
       'resolves to an Error': later((resolve) => resolve(new Error('a value, not a failure'))),
       'rejects (a broken timer)': later((resolve, reject) => reject(new Error('broken timer'))),
     };
-    for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+    for (const kind of kindNames) {
       for (const [name, sleep] of Object.entries(sleeps)) {
         // The real fetch, past the test's guard, to a server that never answers.
         const hostFetch = (url, init) => realFetch(url, init);
-        for (const [fetchName, fetch] of [['the host fetch', hostFetch], ['a fetch honouring its signal', honouringSignal]]) {
+        for (const [fetchName, fetch] of [
+          ['the host fetch', hostFetch],
+          ['a fetch honouring its signal', honouringSignal],
+        ]) {
           const endpoint = fetch === hostFetch ? silent.url : provider.url;
-          const outcome = await sendWith(coreFor(kind), kind, endpoint, { ...honestTransport(), fetch, sleep });
+          const outcome = await sendWith(coreFor(kind), kind, endpoint, {
+            ...honestTransport(),
+            fetch,
+            sleep,
+          });
           const data = outcome.value?.error?.data;
           if (outcome.status !== 'resolved' || data?.network !== 'timeout') {
-            problems.push(`${kind}, sleep ${name}, ${fetchName}: expected network timeout, got ${outcome.status === 'resolved' ? textOf(outcome.value) : outcome.status}`);
+            problems.push(
+              `${kind}, sleep ${name}, ${fetchName}: expected network timeout, got ${outcome.status === 'resolved' ? textOf(outcome.value) : outcome.status}`,
+            );
           }
         }
       }
@@ -1395,19 +2349,48 @@ test('a deadline is a timeout whatever the sleep resolves to (the contract types
 test('an error never says a message may have been sent and was not retried when it was never sent, or was retried', async () => {
   const problems = [];
   const cases = [
-    ['sleep throws (no deadline, nothing sent)', { sleep: thrower(new Error('timer')), fetch: answering('aliyun-dm') }, 0],
-    ['fetch refuses a port ("bad port")', { fetch: rejecting(() => failing(new Error('bad port'))) }, 3],
-    ['fetch refuses the URL (ERR_INVALID_URL)', { fetch: rejecting(() => Object.assign(new TypeError('Invalid URL'), { code: 'ERR_INVALID_URL' })) }, 3],
+    [
+      'sleep throws (no deadline, nothing sent)',
+      { sleep: thrower(new Error('timer')), fetch: answering('aliyun-dm') },
+      0,
+    ],
+    [
+      'fetch refuses a port ("bad port")',
+      { fetch: rejecting(() => failing(new Error('bad port'))) },
+      3,
+    ],
+    [
+      'fetch refuses the URL (ERR_INVALID_URL)',
+      {
+        fetch: rejecting(() =>
+          Object.assign(new TypeError('Invalid URL'), { code: 'ERR_INVALID_URL' }),
+        ),
+      },
+      3,
+    ],
   ];
-  for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+  for (const kind of kindNames) {
     for (const [name, members, attempts] of cases) {
       let fetches = 0;
       const base = { ...honestTransport(), ...members };
-      const outcome = await sendWith(coreFor(kind), kind, provider.url, { ...base, fetch: (...args) => { fetches += 1; return base.fetch(...args); } });
+      const outcome = await sendWith(coreFor(kind), kind, provider.url, {
+        ...base,
+        fetch: (...args) => {
+          fetches += 1;
+          return base.fetch(...args);
+        },
+      });
       const description = outcome.value?.error?.data?.errorDescription ?? '';
-      if (fetches !== attempts) problems.push(`${kind} ${name}: ${fetches} fetches, expected ${attempts}`);
-      if (outcome.status !== 'resolved' || outcome.value.ok || /may have been sent|not retried/.test(description)) {
-        problems.push(`${kind} ${name}: ${outcome.status === 'resolved' ? description : outcome.status}`);
+      if (fetches !== attempts)
+        problems.push(`${kind} ${name}: ${fetches} fetches, expected ${attempts}`);
+      if (
+        outcome.status !== 'resolved' ||
+        outcome.value.ok ||
+        /may have been sent|not retried/.test(description)
+      ) {
+        problems.push(
+          `${kind} ${name}: ${outcome.status === 'resolved' ? description : outcome.status}`,
+        );
       }
     }
   }
@@ -1418,9 +2401,18 @@ test('an error never says a message may have been sent and was not retried when 
 test('a send settles at its deadline even when the fetch ignores its signal or its answer stalls', async () => {
   const LIVENESS_MS = 10_000;
   const problems = [];
-  const stalling = async () => new Response(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode('{"EnvId":')), pull: () => new Promise(() => {}) }));
-  const unchunked = async () => new Response(new ReadableStream({ pull: () => new Promise(() => {}) }), { headers: { 'content-length': '10' } });
-  const cases = ['aliyun-dm', 'aliyun-sms'].flatMap((kind) =>
+  const stalling = async () =>
+    new Response(
+      new ReadableStream({
+        start: (c) => c.enqueue(new TextEncoder().encode('{"EnvId":')),
+        pull: () => new Promise(() => {}),
+      }),
+    );
+  const unchunked = async () =>
+    new Response(new ReadableStream({ pull: () => new Promise(() => {}) }), {
+      headers: { 'content-length': '10' },
+    });
+  const cases = kindNames.flatMap((kind) =>
     [
       ['a fetch that never settles and ignores its signal', neverSettles],
       ['an answer whose body stalls (read in chunks)', stalling],
@@ -1430,10 +2422,21 @@ test('a send settles at its deadline even when the fetch ignores its signal or i
   // All at once: each may take the whole liveness bound.
   await Promise.all(
     cases.map(async ({ kind, name, fetch }) => {
-      const input = { config: baseConfig(kind, provider.url), to: kind === 'aliyun-dm' ? 'stall@example.com' : '13912345678', type: 'SignIn', payload: { code: '1' }, template: null };
-      const outcome = await settleWithin(coreFor(kind).sendMessage(kind, input, { ...honestTransport(), fetch }), LIVENESS_MS);
+      const input = {
+        config: baseConfig(kind, provider.url),
+        to: recipient(kind, 'stall'),
+        type: 'SignIn',
+        payload: { code: '1' },
+        template: null,
+      };
+      const outcome = await settleWithin(
+        coreFor(kind).sendMessage(kind, input, { ...honestTransport(), fetch }),
+        LIVENESS_MS,
+      );
       if (outcome.status !== 'resolved' || outcome.value?.error?.data?.network !== 'timeout') {
-        problems.push(`${kind} ${name}: ${outcome.status === 'unsettled' ? `unsettled after ${LIVENESS_MS} ms (the deadline passed after ${baseConfig(kind, '').timeoutMs / SPEEDUP} ms)` : textOf(outcome.value ?? outcome.error)}`);
+        problems.push(
+          `${kind} ${name}: ${outcome.status === 'unsettled' ? `unsettled after ${LIVENESS_MS} ms (the deadline passed after ${baseConfig(kind, '').timeoutMs / SPEEDUP} ms)` : textOf(outcome.value ?? outcome.error)}`,
+        );
       }
     }),
   );
@@ -1443,7 +2446,7 @@ test('a send settles at its deadline even when the fetch ignores its signal or i
 
 test('an answer reads the same whether its length is declared or it comes in chunks: a UTF-8 BOM before a success', async () => {
   const problems = [];
-  for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+  for (const kind of kindNames) {
     for (const how of ['declared', 'chunked']) {
       const RequestId = `bom-${how}-${randomUUID()}`;
       const body = `\uFEFF${JSON.stringify(successFields(actionOf(kind), RequestId))}`;
@@ -1452,10 +2455,26 @@ test('an answer reads the same whether its length is declared or it comes in chu
       const fetch = async () =>
         how === 'declared'
           ? new Response(bytes, { headers: { 'content-length': String(bytes.length) } })
-          : new Response(new ReadableStream({ start: (c) => { c.enqueue(bytes); c.close(); } }));
-      const outcome = await sendWith(coreFor(kind), kind, provider.url, { ...honestTransport(), fetch });
-      if (outcome.status !== 'resolved' || outcome.value.ok !== true || outcome.value.value.RequestId !== RequestId) {
-        problems.push(`${kind} ${how}: ${outcome.status === 'resolved' ? textOf(outcome.value) : outcome.status}`);
+          : new Response(
+              new ReadableStream({
+                start: (c) => {
+                  c.enqueue(bytes);
+                  c.close();
+                },
+              }),
+            );
+      const outcome = await sendWith(coreFor(kind), kind, provider.url, {
+        ...honestTransport(),
+        fetch,
+      });
+      if (
+        outcome.status !== 'resolved' ||
+        outcome.value.ok !== true ||
+        outcome.value.value.RequestId !== RequestId
+      ) {
+        problems.push(
+          `${kind} ${how}: ${outcome.status === 'resolved' ? textOf(outcome.value) : outcome.status}`,
+        );
       }
     }
   }

@@ -8,9 +8,16 @@ import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { after, before, test } from 'node:test';
 
-import { dmConfig, sandbox, smsConfig } from '../js/fixtures.mjs';
+import { dmConfig, sandbox, smsAuthConfig, smsConfig } from '../js/fixtures.mjs';
 import { kinds, logtoHost } from '../js/host.mjs';
-import { ConnectorError, describeRejection, probeWasmMemory, settle, tally, watchTraps } from './support.mjs';
+import {
+  ConnectorError,
+  describeRejection,
+  probeWasmMemory,
+  settle,
+  tally,
+  watchTraps,
+} from './support.mjs';
 
 const N = 1000;
 
@@ -44,7 +51,15 @@ const report = (line) => console.log(`[concurrency] ${line}`);
 const sendAll = async (connector, jobs) => {
   const started = Date.now();
   const outcomes = await Promise.all(
-    jobs.map((job) => settle(connector.sendMessage({ to: job.to, type: 'SignIn', payload: { code: job.code, locale: 'zh-CN' } }))),
+    jobs.map((job) =>
+      settle(
+        connector.sendMessage({
+          to: job.to,
+          type: 'SignIn',
+          payload: { code: job.code, locale: 'zh-CN' },
+        }),
+      ),
+    ),
   );
   return { outcomes, elapsed: Date.now() - started };
 };
@@ -53,7 +68,8 @@ const sendAll = async (connector, jobs) => {
 const afterClean = {};
 
 /** Bytes of linear memory of each kind's newest core instance. */
-const wasmMemory = () => Object.fromEntries(Object.keys(kinds).map((kind) => [kind, memory.memoryOf(host.dirOf(kind))]));
+const wasmMemory = () =>
+  Object.fromEntries(Object.keys(kinds).map((kind) => [kind, memory.memoryOf(host.dirOf(kind))]));
 
 const summarize = (outcomes) => {
   const counts = tally();
@@ -68,14 +84,24 @@ const summarize = (outcomes) => {
  * resolves, each message is delivered once, carries only its own code (`carriesItsCode`), and
  * each answer went back to the send that made the request (`answeredItsSend`).
  */
-const concurrentSends = async ({ label, kind, config, recipient, deliveryKind, carriesItsCode, answeredItsSend }) => {
+const concurrentSends = async ({
+  label,
+  kind,
+  config,
+  recipient,
+  deliveryKind,
+  carriesItsCode,
+  answeredItsSend,
+}) => {
   sb.reset();
   const connector = await host.connect(kind, { config });
   const codes = distinctCodes(N);
   const jobs = codes.map((code, i) => ({ to: recipient(i, code), code }));
   const { outcomes, elapsed } = await sendAll(connector, jobs);
   const counts = summarize(outcomes);
-  report(`${label}: ${N} sends in ${elapsed} ms: ${counts}; wasm memory ${JSON.stringify(wasmMemory())}`);
+  report(
+    `${label}: ${N} sends in ${elapsed} ms: ${counts}; wasm memory ${JSON.stringify(wasmMemory())}`,
+  );
 
   assert.equal(counts.get('resolved'), N, `every send resolves (${counts})`);
   const deliveries = sb.deliveries().filter((d) => d.kind === deliveryKind);
@@ -90,7 +116,9 @@ const concurrentSends = async ({ label, kind, config, recipient, deliveryKind, c
     if (!answeredItsSend(outcomes[i].value, delivery)) crossTalk += 1;
   });
   afterClean[kind] = wasmMemory()[kind];
-  report(`${label}: delivered ${deliveries.length}, distinct recipients ${byRecipient.size}, cross-talk ${crossTalk}, traps ${traps.count()}`);
+  report(
+    `${label}: delivered ${deliveries.length}, distinct recipients ${byRecipient.size}, cross-talk ${crossTalk}, traps ${traps.count()}`,
+  );
   assert.equal(crossTalk, 0, 'cross-talk between concurrent sends');
   assert.equal(traps.count(), 0, 'the Wasm core trapped');
 };
@@ -104,8 +132,10 @@ test(`DM: ${N} concurrent sends through one connector instance, each delivered o
     deliveryKind: 'email',
     // Its own code, and no other code anywhere in the message.
     carriesItsCode: (delivery, code) =>
-      delivery.subject === `[SignIn] 验证码 ${code}` && delivery.htmlBody === `<p>[SignIn] 您的验证码是 <b>${code}</b>。</p>`,
-    answeredItsSend: (value, delivery) => value?.RequestId === delivery.requestId && value?.EnvId === delivery.envId,
+      delivery.subject === `[SignIn] 验证码 ${code}` &&
+      delivery.htmlBody === `<p>[SignIn] 您的验证码是 <b>${code}</b>。</p>`,
+    answeredItsSend: (value, delivery) =>
+      value?.RequestId === delivery.requestId && value?.EnvId === delivery.envId,
   }));
 
 test(`SMS: ${N} concurrent sends through one connector instance, each delivered once with its own code`, () =>
@@ -117,9 +147,30 @@ test(`SMS: ${N} concurrent sends through one connector instance, each delivered 
     deliveryKind: 'sms',
     // locale and uiLocales never reach TemplateParam; the code is the only field.
     carriesItsCode: (delivery, code) =>
-      delivery.templateParam === JSON.stringify({ code }) && delivery.templateCode === 'SMS_CN_SignIn',
+      delivery.templateParam === JSON.stringify({ code }) &&
+      delivery.templateCode === 'SMS_CN_SignIn',
     answeredItsSend: (value, delivery) =>
-      value?.RequestId === delivery.requestId && value?.BizId === delivery.bizId && value?.Code === 'OK',
+      value?.RequestId === delivery.requestId &&
+      value?.BizId === delivery.bizId &&
+      value?.Code === 'OK',
+  }));
+
+test(`SMS authentication: ${N} concurrent sends through one connector instance, each delivered once with its own code`, () =>
+  concurrentSends({
+    label: 'SMS authentication',
+    kind: 'aliyun-sms-auth',
+    config: smsAuthConfig(sb.url, { timeoutMs: 60_000 }),
+    // As the sandbox records it: "+86" and the national number the connector sends.
+    recipient: (i) => `+86139${String(i).padStart(8, '0')}`,
+    deliveryKind: 'sms-auth',
+    // The code and its minutes, nothing else: locale never reaches TemplateParam.
+    carriesItsCode: (delivery, code) =>
+      delivery.templateParam === JSON.stringify({ code, min: '10' }) &&
+      delivery.templateCode === '100001',
+    answeredItsSend: (value, delivery) =>
+      value?.RequestId === delivery.requestId &&
+      value?.BizId === delivery.bizId &&
+      value?.Code === 'OK',
   }));
 
 // Faults mixed into the same load: the sandbox answers a share of the recipients with errors,
@@ -152,11 +203,33 @@ const mixedFaults = {
     { mode: 'empty500' },
     { mode: 'reset' },
   ],
+  SendSmsVerifyCode: [
+    { mode: 'error', code: 'FREQUENCY_FAIL' },
+    { mode: 'error', code: 'biz.FREQUENCY' },
+    { mode: 'error', code: 'BUSINESS_LIMIT_CONTROL' },
+    { mode: 'error', code: 'MOBILE_NUMBER_ILLEGAL' },
+    { mode: 'error', code: 'FUNCTION_NOT_OPENED' },
+    { mode: 'error', code: 'isv.AMOUNT_NOT_ENOUGH' },
+    { mode: 'error', code: 'InternalError' },
+    { mode: 'error', code: 'Throttling.Api', times: 1 }, // retried, then accepted
+    { mode: 'error', code: 'ServiceUnavailable' }, // retried 3 times, never accepted
+    { mode: 'html502' },
+    { mode: 'truncated' },
+    { mode: 'nonjson' },
+    { mode: 'empty500' },
+    { mode: 'reset' },
+  ],
 };
 
 for (const [kind, action, recipient, config] of [
   ['aliyun-dm', 'SingleSendMail', (i) => `mixed-${i}@example.com`, dmConfig],
   ['aliyun-sms', 'SendSms', (i) => `138${String(i).padStart(8, '0')}`, smsConfig],
+  [
+    'aliyun-sms-auth',
+    'SendSmsVerifyCode',
+    (i) => `+86137${String(i).padStart(8, '0')}`,
+    smsAuthConfig,
+  ],
 ]) {
   test(`${kind}: ${N} concurrent sends with faults mixed in: resolved ⇔ delivered once, every rejection a ConnectorError, Wasm memory flat`, async (t) => {
     sb.reset();
@@ -174,7 +247,9 @@ for (const [kind, action, recipient, config] of [
     });
     const { outcomes, elapsed } = await sendAll(connector, jobs);
     const counts = summarize(outcomes);
-    report(`${kind} mixed: ${N} sends in ${elapsed} ms: ${counts}; wasm memory ${JSON.stringify(wasmMemory())}`);
+    report(
+      `${kind} mixed: ${N} sends in ${elapsed} ms: ${counts}; wasm memory ${JSON.stringify(wasmMemory())}`,
+    );
 
     const deliveriesTo = new Map();
     for (const delivery of sb.deliveries()) {
@@ -186,9 +261,11 @@ for (const [kind, action, recipient, config] of [
       const delivered = deliveriesTo.get(job.to) ?? 0;
       const problems = [];
       if (delivered > 1) problems.push(`delivered ${delivered} times`);
-      if (outcome.status === 'resolved' && delivered !== 1) problems.push('resolved but not delivered');
+      if (outcome.status === 'resolved' && delivered !== 1)
+        problems.push('resolved but not delivered');
       if (outcome.status === 'rejected' && delivered !== 0) problems.push('rejected but delivered');
-      if (outcome.status === 'rejected' && !(outcome.error instanceof ConnectorError)) problems.push(describeRejection(outcome.error));
+      if (outcome.status === 'rejected' && !(outcome.error instanceof ConnectorError))
+        problems.push(describeRejection(outcome.error));
       const recovers = job.fault?.times === 1;
       if (!job.fault || recovers ? outcome.status !== 'resolved' : outcome.status !== 'rejected') {
         problems.push(`${outcome.status} for fault ${JSON.stringify(job.fault ?? null)}`);
@@ -198,8 +275,12 @@ for (const [kind, action, recipient, config] of [
         if (violations <= 10) console.log(`[concurrency] ${job.to}: ${problems.join(', ')}`);
       }
     });
-    const nonConnector = outcomes.filter((o) => o.status === 'rejected' && !(o.error instanceof ConnectorError)).length;
-    report(`${kind} mixed: violations ${violations}, non-ConnectorError rejections ${nonConnector}, traps ${traps.count()}`);
+    const nonConnector = outcomes.filter(
+      (o) => o.status === 'rejected' && !(o.error instanceof ConnectorError),
+    ).length;
+    report(
+      `${kind} mixed: violations ${violations}, non-ConnectorError rejections ${nonConnector}, traps ${traps.count()}`,
+    );
     assert.equal(violations, 0);
     assert.equal(nonConnector, 0);
     assert.equal(traps.count(), 0, 'the Wasm core trapped');
@@ -211,7 +292,10 @@ for (const [kind, action, recipient, config] of [
       t.diagnostic('the clean sends did not run first: Wasm memory not compared');
     } else {
       const now = wasmMemory()[kind];
-      assert.ok(now <= afterClean[kind] * 1.25, `Wasm memory grew from ${afterClean[kind]} to ${now} bytes`);
+      assert.ok(
+        now <= afterClean[kind] * 1.25,
+        `Wasm memory grew from ${afterClean[kind]} to ${now} bytes`,
+      );
     }
   });
 }

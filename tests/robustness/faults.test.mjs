@@ -11,9 +11,16 @@ import { after, before, test } from 'node:test';
 import { ConnectorErrorCodes } from '@logto/connector-kit';
 
 import { allCodes, codeFitsProduct } from '../../sandbox/errors.mjs';
-import { dmConfig, sandbox, smsConfig } from '../js/fixtures.mjs';
+import { dmConfig, sandbox, smsAuthConfig, smsConfig } from '../js/fixtures.mjs';
 import { logtoHost } from '../js/host.mjs';
-import { closedPort, ConnectorError, describeRejection, settle, settleWithin, watchTraps } from './support.mjs';
+import {
+  closedPort,
+  ConnectorError,
+  describeRejection,
+  settle,
+  settleWithin,
+  watchTraps,
+} from './support.mjs';
 
 const TIMEOUT_MS = 1000; // the smallest timeoutMs the config accepts
 // A liveness bound, not a timing: every fault must settle, and the most any may take is one
@@ -93,6 +100,14 @@ const expectedCode = {
   'isv.ACCOUNT_ABNORMAL': InvalidConfig,
   'isp.RAM_PERMISSION_DENY': InvalidConfig,
   'isp.SYSTEM_ERROR': General,
+  // SMS authentication (SendSmsVerifyCode): the API reference's five at HTTP 400, and the
+  // frequency code public integrations see at 200.
+  MOBILE_NUMBER_ILLEGAL: InvalidRequestParameters,
+  BUSINESS_LIMIT_CONTROL: RateLimitExceeded,
+  FREQUENCY_FAIL: RateLimitExceeded,
+  'biz.FREQUENCY': RateLimitExceeded,
+  INVALID_PARAMETERS: InvalidConfig,
+  FUNCTION_NOT_OPENED: InvalidConfig,
 };
 
 /** Codes answered by every attempt: the core must try exactly three times, then give up. */
@@ -112,17 +127,47 @@ after(async () => {
 });
 
 const products = [
-  { kind: 'aliyun-dm', action: 'SingleSendMail', product: 'dm', config: dmConfig, to: (i) => `fault-case-${i}@example.com` },
-  { kind: 'aliyun-sms', action: 'SendSms', product: 'sms', config: smsConfig, to: (i) => `1370000${String(i).padStart(4, '0')}` },
+  {
+    kind: 'aliyun-dm',
+    action: 'SingleSendMail',
+    product: 'dm',
+    config: dmConfig,
+    to: (i) => `fault-case-${i}@example.com`,
+  },
+  {
+    kind: 'aliyun-sms',
+    action: 'SendSms',
+    product: 'sms',
+    config: smsConfig,
+    to: (i) => `1370000${String(i).padStart(4, '0')}`,
+  },
+  {
+    kind: 'aliyun-sms-auth',
+    action: 'SendSmsVerifyCode',
+    product: 'pnvs',
+    config: smsAuthConfig,
+    // Sent as the national number; the sandbox records and matches "+86" and it.
+    to: (i) => `+861360000${String(i).padStart(4, '0')}`,
+  },
 ];
+
+/** The recipient a request names, in the form the cases use. */
+const recipientOf = ({ params }) =>
+  params.ToAddress ??
+  params.PhoneNumbers ??
+  (params.PhoneNumber === undefined ? undefined : `+86${params.PhoneNumber}`);
 
 const rows = [];
 after(() => {
   // One table for the report: product, case, expected, got, elapsed, requests, deliveries.
   const pad = (text, width) => String(text).padEnd(width);
-  console.log(`[faults] ${pad('connector', 11)}${pad('case', 54)}${pad('expected', 44)}${pad('got', 44)}${pad('ms', 7)}${pad('req', 5)}delivered`);
+  console.log(
+    `[faults] ${pad('connector', 16)}${pad('case', 54)}${pad('expected', 44)}${pad('got', 44)}${pad('ms', 7)}${pad('req', 5)}delivered`,
+  );
   for (const row of rows) {
-    console.log(`[faults] ${pad(row.kind, 11)}${pad(row.name, 54)}${pad(row.expected, 44)}${pad(row.got, 44)}${pad(row.elapsed, 7)}${pad(row.requests, 5)}${row.delivered}`);
+    console.log(
+      `[faults] ${pad(row.kind, 16)}${pad(row.name, 54)}${pad(row.expected, 44)}${pad(row.got, 44)}${pad(row.elapsed, 7)}${pad(row.requests, 5)}${row.delivered}`,
+    );
   }
   const slowest = rows.reduce((max, row) => Math.max(max, row.elapsed), 0);
   console.log(`[faults] ${rows.length} cases, slowest ${slowest} ms (bound ${BOUND_MS} ms)`);
@@ -131,13 +176,19 @@ after(() => {
 for (const { kind, action, product, config, to } of products) {
   test(`${kind}: every fault mode and Aliyun code → the right ConnectorError settles, never a resolve, never delivered twice`, async () => {
     sb.reset();
-    const connector = await host.connect(kind, { config: config(sb.url, { timeoutMs: TIMEOUT_MS }) });
+    const connector = await host.connect(kind, {
+      config: config(sb.url, { timeoutMs: TIMEOUT_MS }),
+    });
     const cases = [];
-    const add = (name, fault, expected, extra = {}) => cases.push({ name, fault, expected, to: to(cases.length), ...extra });
+    const add = (name, fault, expected, extra = {}) =>
+      cases.push({ name, fault, expected, to: to(cases.length), ...extra });
 
     const codes = allCodes().filter(({ code }) => codeFitsProduct(code, product));
     for (const { code } of codes) {
-      assert.ok(code in expectedCode, `no expected Logto code for Aliyun ${code}: add it to expectedCode`);
+      assert.ok(
+        code in expectedCode,
+        `no expected Logto code for Aliyun ${code}: add it to expectedCode`,
+      );
       add(`error ${code}`, { mode: 'error', code }, expectedCode[code], {
         aliyunCode: code,
         requests: notTaken.has(code) ? 3 : 1,
@@ -148,28 +199,61 @@ for (const { kind, action, product, config, to } of products) {
     add('nonjson 200', { mode: 'nonjson' }, InvalidResponse);
     add('empty500', { mode: 'empty500' }, InvalidResponse);
     add('reset', { mode: 'reset' }, General, { network: 'reset' });
-    add(`hang (timeoutMs ${TIMEOUT_MS})`, { mode: 'hang' }, General, { network: 'timeout', atLeast: TIMEOUT_MS - 50 });
-    add('slow 2500 ms > timeoutMs: delivered once, rejected', { mode: 'slow', delayMs: 2500 }, General, { network: 'timeout', delivered: 1 });
+    add(`hang (timeoutMs ${TIMEOUT_MS})`, { mode: 'hang' }, General, {
+      network: 'timeout',
+      atLeast: TIMEOUT_MS - 50,
+    });
+    add(
+      'slow 2500 ms > timeoutMs: delivered once, rejected',
+      { mode: 'slow', delayMs: 2500 },
+      General,
+      { network: 'timeout', delivered: 1 },
+    );
     add('reset after 300 ms', { mode: 'reset', delayMs: 300 }, General, { network: 'reset' });
     // Controls: what must resolve.
-    add('slow 300 ms < timeoutMs (control)', { mode: 'slow', delayMs: 300 }, 'resolve', { delivered: 1 });
-    add('Throttling.Api once, then accepted', { mode: 'error', code: 'Throttling.Api', times: 1 }, 'resolve', { delivered: 1, requests: 2 });
-    add('ServiceUnavailable twice, then accepted', { mode: 'error', code: 'ServiceUnavailable', times: 2 }, 'resolve', { delivered: 1, requests: 3 });
+    add('slow 300 ms < timeoutMs (control)', { mode: 'slow', delayMs: 300 }, 'resolve', {
+      delivered: 1,
+    });
+    add(
+      'Throttling.Api once, then accepted',
+      { mode: 'error', code: 'Throttling.Api', times: 1 },
+      'resolve',
+      { delivered: 1, requests: 2 },
+    );
+    add(
+      'ServiceUnavailable twice, then accepted',
+      { mode: 'error', code: 'ServiceUnavailable', times: 2 },
+      'resolve',
+      { delivered: 1, requests: 3 },
+    );
 
     for (const c of cases) {
       sb.addFault({ match: { action, to: c.to }, ...c.fault });
     }
-    const refusedConnector = await host.connect(kind, { config: config(`http://127.0.0.1:${await closedPort()}/`, { timeoutMs: TIMEOUT_MS }) });
+    const refusedConnector = await host.connect(kind, {
+      config: config(`http://127.0.0.1:${await closedPort()}/`, { timeoutMs: TIMEOUT_MS }),
+    });
 
     const send = (target, c) => {
       const started = performance.now();
-      return settle(target.sendMessage({ to: c.to, type: 'SignIn', payload: { code: '246810' } })).then((outcome) => ({
+      return settle(
+        target.sendMessage({ to: c.to, type: 'SignIn', payload: { code: '246810' } }),
+      ).then((outcome) => ({
         ...outcome,
         elapsed: Math.round(performance.now() - started),
       }));
     };
-    const refusedCase = { name: 'connection refused (3 attempts)', expected: General, network: 'refused', to: to(cases.length), requests: 0 };
-    const outcomes = await Promise.all([...cases.map((c) => send(connector, c)), send(refusedConnector, refusedCase)]);
+    const refusedCase = {
+      name: 'connection refused (3 attempts)',
+      expected: General,
+      network: 'refused',
+      to: to(cases.length),
+      requests: 0,
+    };
+    const outcomes = await Promise.all([
+      ...cases.map((c) => send(connector, c)),
+      send(refusedConnector, refusedCase),
+    ]);
     cases.push(refusedCase);
 
     const requests = sb.requests();
@@ -177,10 +261,18 @@ for (const { kind, action, product, config, to } of products) {
     const problems = [];
     cases.forEach((c, i) => {
       const outcome = outcomes[i];
-      const own = requests.filter((r) => r.params.PhoneNumbers === c.to || r.params.ToAddress === c.to);
+      const own = requests.filter((r) => recipientOf(r) === c.to);
       const delivered = deliveries.filter((d) => d.to === c.to).length;
       const got = outcome.status === 'resolved' ? 'resolve' : describeRejection(outcome.error);
-      rows.push({ kind, name: c.name, expected: c.expected === 'resolve' ? 'resolve' : `ConnectorError(${c.expected})`, got, elapsed: outcome.elapsed, requests: own.length, delivered });
+      rows.push({
+        kind,
+        name: c.name,
+        expected: c.expected === 'resolve' ? 'resolve' : `ConnectorError(${c.expected})`,
+        got,
+        elapsed: outcome.elapsed,
+        requests: own.length,
+        delivered,
+      });
       const fail = (message) => problems.push(`${kind} ${c.name}: ${message}`);
 
       if (c.expected === 'resolve') {
@@ -191,16 +283,25 @@ for (const { kind, action, product, config, to } of products) {
         fail(`rejected with ${got}, not the host's ConnectorError`);
       } else {
         const { code, data } = outcome.error;
-        if (code !== c.expected) fail(`code ${code}, expected ${c.expected} (${data?.errorDescription})`);
-        if (typeof data?.errorDescription !== 'string' || data.errorDescription.length === 0) fail('no errorDescription');
-        if (c.aliyunCode && data?.Code !== c.aliyunCode) fail(`data.Code ${data?.Code}, expected ${c.aliyunCode}`);
-        if (c.aliyunCode && data?.RequestId !== own.at(-1)?.requestId) fail(`data.RequestId ${data?.RequestId} is not the sandbox's ${own.at(-1)?.requestId}`);
-        if (c.network && data?.network !== c.network) fail(`data.network ${data?.network}, expected ${c.network}`);
+        if (code !== c.expected)
+          fail(`code ${code}, expected ${c.expected} (${data?.errorDescription})`);
+        if (typeof data?.errorDescription !== 'string' || data.errorDescription.length === 0)
+          fail('no errorDescription');
+        if (c.aliyunCode && data?.Code !== c.aliyunCode)
+          fail(`data.Code ${data?.Code}, expected ${c.aliyunCode}`);
+        if (c.aliyunCode && data?.RequestId !== own.at(-1)?.requestId)
+          fail(`data.RequestId ${data?.RequestId} is not the sandbox's ${own.at(-1)?.requestId}`);
+        if (c.network && data?.network !== c.network)
+          fail(`data.network ${data?.network}, expected ${c.network}`);
       }
-      if (outcome.elapsed > BOUND_MS) fail(`settled after ${outcome.elapsed} ms, more than the ${BOUND_MS} ms liveness bound`);
-      if (c.atLeast && outcome.elapsed < c.atLeast) fail(`gave up after ${outcome.elapsed} ms, before timeoutMs`);
-      if (delivered !== (c.delivered ?? 0)) fail(`delivered ${delivered} times, expected ${c.delivered ?? 0}`);
-      if (own.length !== (c.requests ?? 1)) fail(`${own.length} requests reached the sandbox, expected ${c.requests ?? 1}`);
+      if (outcome.elapsed > BOUND_MS)
+        fail(`settled after ${outcome.elapsed} ms, more than the ${BOUND_MS} ms liveness bound`);
+      if (c.atLeast && outcome.elapsed < c.atLeast)
+        fail(`gave up after ${outcome.elapsed} ms, before timeoutMs`);
+      if (delivered !== (c.delivered ?? 0))
+        fail(`delivered ${delivered} times, expected ${c.delivered ?? 0}`);
+      if (own.length !== (c.requests ?? 1))
+        fail(`${own.length} requests reached the sandbox, expected ${c.requests ?? 1}`);
       const nonces = new Set(own.map((r) => r.params.SignatureNonce));
       if (nonces.size !== own.length) fail('a retry reused a nonce');
     });
@@ -268,51 +369,133 @@ for (const { kind, config, to } of products) {
         });
       }
       cases.push(
-        { name: 'an endless chunked answer', answer: (req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); endless(res); }, expected: InvalidResponse, description: /over 64 KB/, freed: true },
-        { name: 'an endless answer declaring 1 TB', answer: (req, res) => { res.writeHead(200, { 'content-length': String(2 ** 40) }); endless(res); }, expected: InvalidResponse, description: /over 64 KB/, freed: true },
-        { name: 'headers, then the body stalls', answer: (req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.write('{"EnvId":'); }, expected: General, network: 'timeout' },
-        { name: 'a reset in the middle of the body', answer: (req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.write('{"EnvId":"1",'); setTimeout(() => req.socket.destroy(), 20); }, expected: General, network: 'reset' },
+        {
+          name: 'an endless chunked answer',
+          answer: (req, res) => {
+            res.writeHead(200, { 'content-type': 'application/json' });
+            endless(res);
+          },
+          expected: InvalidResponse,
+          description: /over 64 KB/,
+          freed: true,
+        },
+        {
+          name: 'an endless answer declaring 1 TB',
+          answer: (req, res) => {
+            res.writeHead(200, { 'content-length': String(2 ** 40) });
+            endless(res);
+          },
+          expected: InvalidResponse,
+          description: /over 64 KB/,
+          freed: true,
+        },
+        {
+          name: 'headers, then the body stalls',
+          answer: (req, res) => {
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.write('{"EnvId":');
+          },
+          expected: General,
+          network: 'timeout',
+        },
+        {
+          name: 'a reset in the middle of the body',
+          answer: (req, res) => {
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.write('{"EnvId":"1",');
+            setTimeout(() => req.socket.destroy(), 20);
+          },
+          expected: General,
+          network: 'reset',
+        },
       );
       for (const c of cases) {
         const server = await localServer(c.answer);
         servers.push(server);
-        const connector = await host.connect(kind, { config: config(server.url, { timeoutMs: TIMEOUT_MS }) });
+        const connector = await host.connect(kind, {
+          config: config(server.url, { timeoutMs: TIMEOUT_MS }),
+        });
         const started = performance.now();
-        const outcome = await settle(connector.sendMessage({ to: to(0), type: 'SignIn', payload: { code: '1' } }));
+        const outcome = await settle(
+          connector.sendMessage({ to: to(0), type: 'SignIn', payload: { code: '1' } }),
+        );
         const elapsed = Math.round(performance.now() - started);
         const got = outcome.status === 'resolved' ? 'resolve' : describeRejection(outcome.error);
-        rows.push({ kind, name: c.name, expected: `ConnectorError(${c.expected})`, got, elapsed, requests: server.requests(), delivered: '-' });
+        rows.push({
+          kind,
+          name: c.name,
+          expected: `ConnectorError(${c.expected})`,
+          got,
+          elapsed,
+          requests: server.requests(),
+          delivered: '-',
+        });
         const fail = (message) => problems.push(`${kind} ${c.name}: ${message}`);
         if (!(outcome.error instanceof ConnectorError)) {
           fail(`expected ConnectorError(${c.expected}), got ${got}`);
         } else {
           const { code, data } = outcome.error;
-          if (code !== c.expected) fail(`code ${code}, expected ${c.expected} (${data?.errorDescription})`);
-          if (c.network && data?.network !== c.network) fail(`data.network ${data?.network}, expected ${c.network}`);
-          if (c.description && !c.description.test(data?.errorDescription)) fail(`errorDescription: ${data?.errorDescription}`);
+          if (code !== c.expected)
+            fail(`code ${code}, expected ${c.expected} (${data?.errorDescription})`);
+          if (c.network && data?.network !== c.network)
+            fail(`data.network ${data?.network}, expected ${c.network}`);
+          if (c.description && !c.description.test(data?.errorDescription))
+            fail(`errorDescription: ${data?.errorDescription}`);
         }
-        if (elapsed > BOUND_MS) fail(`settled after ${elapsed} ms, more than the ${BOUND_MS} ms liveness bound`);
-        if (server.requests() !== 1) fail(`${server.requests()} requests, expected 1 (never resent)`);
+        if (elapsed > BOUND_MS)
+          fail(`settled after ${elapsed} ms, more than the ${BOUND_MS} ms liveness bound`);
+        if (server.requests() !== 1)
+          fail(`${server.requests()} requests, expected 1 (never resent)`);
         if (c.freed) {
           // Reading stopped at the cap: the connection is let go, not drained.
           const freed = await settleWithin(
             new Promise((resolve) => {
-              const poll = setInterval(() => server.closed() > 0 && (clearInterval(poll), resolve()), 20);
+              const poll = setInterval(
+                () => server.closed() > 0 && (clearInterval(poll), resolve()),
+                20,
+              );
             }),
             BOUND_MS,
           );
-          if (freed.status !== 'resolved') fail('the endless answer was still being read after the send settled');
+          if (freed.status !== 'resolved')
+            fail('the endless answer was still being read after the send settled');
         }
       }
-      if (target.requests() !== 0) problems.push(`${kind}: a redirect was followed (${target.requests()} requests at its target)`);
+      if (target.requests() !== 0)
+        problems.push(
+          `${kind}: a redirect was followed (${target.requests()} requests at its target)`,
+        );
 
       const started = performance.now();
-      const unknown = await settle((await host.connect(kind, { config: config('https://faults-robustness.invalid/', { timeoutMs: TIMEOUT_MS }) })).sendMessage({ to: to(1), type: 'SignIn', payload: { code: '1' } }));
+      const unknown = await settle(
+        (
+          await host.connect(kind, {
+            config: config('https://faults-robustness.invalid/', { timeoutMs: TIMEOUT_MS }),
+          })
+        ).sendMessage({ to: to(1), type: 'SignIn', payload: { code: '1' } }),
+      );
       const elapsed = Math.round(performance.now() - started);
-      rows.push({ kind, name: 'a host that does not resolve (3 attempts)', expected: `ConnectorError(${General})`, got: unknown.status === 'resolved' ? 'resolve' : describeRejection(unknown.error), elapsed, requests: '-', delivered: '-' });
-      if (elapsed > BOUND_MS) problems.push(`${kind} unknown host: settled after ${elapsed} ms, more than the ${BOUND_MS} ms liveness bound`);
-      if (!(unknown.error instanceof ConnectorError) || unknown.error.code !== General || unknown.error.data?.network !== 'dns') {
-        problems.push(`${kind} unknown host: ${describeRejection(unknown.error)} ${JSON.stringify(unknown.error?.data)}`);
+      rows.push({
+        kind,
+        name: 'a host that does not resolve (3 attempts)',
+        expected: `ConnectorError(${General})`,
+        got: unknown.status === 'resolved' ? 'resolve' : describeRejection(unknown.error),
+        elapsed,
+        requests: '-',
+        delivered: '-',
+      });
+      if (elapsed > BOUND_MS)
+        problems.push(
+          `${kind} unknown host: settled after ${elapsed} ms, more than the ${BOUND_MS} ms liveness bound`,
+        );
+      if (
+        !(unknown.error instanceof ConnectorError) ||
+        unknown.error.code !== General ||
+        unknown.error.data?.network !== 'dns'
+      ) {
+        problems.push(
+          `${kind} unknown host: ${describeRejection(unknown.error)} ${JSON.stringify(unknown.error?.data)}`,
+        );
       }
     } finally {
       await Promise.all(servers.map((server) => server.close()));

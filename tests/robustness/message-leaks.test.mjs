@@ -14,12 +14,32 @@ import { ConnectorErrorCodes } from '@logto/connector-kit';
 import { allCodes, codeFitsProduct } from '../../sandbox/errors.mjs';
 import { ECHO_FORMS } from '../../sandbox/faults.mjs';
 import { percentEncode, signedForm } from '../../sandbox/index.mjs';
-import { accessKeyId, accessKeySecret, dmConfig, requiredTypes, sandbox, smsConfig } from '../js/fixtures.mjs';
-import { logtoHost } from '../js/host.mjs';
-import { captureShimTransport, closedPort, ConnectorError, coreOf, describeRejection, settle } from './support.mjs';
+import {
+  accessKeyId,
+  accessKeySecret,
+  dmConfig,
+  requiredTypes,
+  sandbox,
+  smsAuthConfig,
+  smsConfig,
+} from '../js/fixtures.mjs';
+import { kinds, logtoHost } from '../js/host.mjs';
+import {
+  captureShimTransport,
+  closedPort,
+  ConnectorError,
+  coreOf,
+  describeRejection,
+  settle,
+} from './support.mjs';
 
 const CODE = 'Q123456X';
-const DM_MARKERS = { body: 'MARKERWORD', subject: 'SUBJECTMARK', context: 'CTXVALUE7', i18n: 'I18NMARK' };
+const DM_MARKERS = {
+  body: 'MARKERWORD',
+  subject: 'SUBJECTMARK',
+  context: 'CTXVALUE7',
+  i18n: 'I18NMARK',
+};
 const SMS_EXTRA = 'EXTRAVAL9';
 
 /** The config's SignIn template carries marker words around the code and a context value. */
@@ -32,9 +52,27 @@ const dmTemplates = requiredTypes.map((usageType) =>
       }
     : { usageType, subject: `${usageType} {{code}}`, content: `<p>${usageType} {{code}}</p>` },
 );
-const dmSend = { to: 'leaks@example.com', type: 'SignIn', payload: { code: CODE, locale: 'zh-CN', application: { name: DM_MARKERS.context } } };
-const smsSend = { to: '13912345670', type: 'SignIn', payload: { code: CODE, extraField: SMS_EXTRA, locale: 'zh-CN' } };
-const i18nTemplate = { subject: `I18N {{code}}`, content: `<div>${DM_MARKERS.i18n} {{code}}</div>`, contentType: 'text/html' };
+const dmSend = {
+  to: 'leaks@example.com',
+  type: 'SignIn',
+  payload: { code: CODE, locale: 'zh-CN', application: { name: DM_MARKERS.context } },
+};
+const smsSend = {
+  to: '13912345670',
+  type: 'SignIn',
+  payload: { code: CODE, extraField: SMS_EXTRA, locale: 'zh-CN' },
+};
+// `+86…`: the form the sandbox's faults match besides the national number it is sent as.
+const smsAuthSend = {
+  to: '+8613912345670',
+  type: 'SignIn',
+  payload: { code: CODE, extraField: SMS_EXTRA, locale: 'zh-CN' },
+};
+const i18nTemplate = {
+  subject: `I18N {{code}}`,
+  content: `<div>${DM_MARKERS.i18n} {{code}}</div>`,
+  contentType: 'text/html',
+};
 
 /** The rendered texts as the request carries them, for the encodings of whole values. */
 const renderedDm = [
@@ -42,7 +80,16 @@ const renderedDm = [
   `<p>${DM_MARKERS.body} «${CODE}» for ${DM_MARKERS.context} — 您的验证码 & "quotes"</p>`,
 ];
 const renderedSms = [JSON.stringify({ code: CODE, extraField: SMS_EXTRA })];
-const needles = [CODE, ...Object.values(DM_MARKERS), SMS_EXTRA, ...renderedDm, ...renderedSms];
+// SMS authentication's TemplateParam: the code and its minutes.
+const renderedSmsAuth = [JSON.stringify({ code: CODE, min: '10' })];
+const needles = [
+  CODE,
+  ...Object.values(DM_MARKERS),
+  SMS_EXTRA,
+  ...renderedDm,
+  ...renderedSms,
+  ...renderedSmsAuth,
+];
 
 /** Every form a value could be quoted in. */
 const forms = (value) => [
@@ -60,11 +107,22 @@ const forms = (value) => [
 /** What Logto lets out of a ConnectorError: its message, data, and the message it maps to. */
 const shown = (error) => {
   const data = error?.data;
-  const description = typeof data?.errorDescription === 'string' ? data.errorDescription : JSON.stringify(data);
+  const description =
+    typeof data?.errorDescription === 'string' ? data.errorDescription : JSON.stringify(data);
   // koaConnectorErrorHandler: `general` (and unknown codes) answer "Error occurred in
   // connector: {{errorDescription}}"; the other codes answer fixed phrases.
-  const mapped = error?.code === ConnectorErrorCodes.General ? `Error occurred in connector: ${description}` : '';
-  return [String(error?.message), JSON.stringify(data ?? null), description, mapped, String(error), JSON.stringify(error)].join('\n');
+  const mapped =
+    error?.code === ConnectorErrorCodes.General
+      ? `Error occurred in connector: ${description}`
+      : '';
+  return [
+    String(error?.message),
+    JSON.stringify(data ?? null),
+    description,
+    mapped,
+    String(error),
+    JSON.stringify(error),
+  ].join('\n');
 };
 
 let host;
@@ -80,9 +138,10 @@ after(async () => {
 const configs = () => ({
   'aliyun-dm': dmConfig(sb.url, { templates: dmTemplates, timeoutMs: 1000 }),
   'aliyun-sms': smsConfig(sb.url, { timeoutMs: 1000 }),
+  'aliyun-sms-auth': smsAuthConfig(sb.url, { timeoutMs: 1000 }),
 });
-const sends = { 'aliyun-dm': dmSend, 'aliyun-sms': smsSend };
-const products = { 'aliyun-dm': 'dm', 'aliyun-sms': 'sms' };
+const sends = { 'aliyun-dm': dmSend, 'aliyun-sms': smsSend, 'aliyun-sms-auth': smsAuthSend };
+const products = { 'aliyun-dm': 'dm', 'aliyun-sms': 'sms', 'aliyun-sms-auth': 'pnvs' };
 
 /** Every error path the sandbox can produce, for one connector. */
 const pathsFor = (kind, port) => {
@@ -95,14 +154,28 @@ const pathsFor = (kind, port) => {
         fault: { mode: 'error', code: row.code, echo: ECHO_FORMS[index % ECHO_FORMS.length] },
       });
     });
-  for (const echo of ECHO_FORMS) add(`an unreadable answer quoting the request as ${echo}`, { fault: { mode: 'echo', echo } });
-  for (const mode of ['html502', 'truncated', 'nonjson', 'empty500', 'reset', 'hang', 'slow']) add(`fault ${mode}`, { fault: { mode } });
-  add('a wrong secret: the real SignatureDoesNotMatch, string to sign included', { config: { accessKeySecret: 'not-the-secret-0123456789' }, expected: ConnectorErrorCodes.InvalidConfig });
-  add('an unknown AccessKeyId', { config: { accessKeyId: 'LTAI5tNobodyKnowsMe' }, expected: ConnectorErrorCodes.InvalidConfig });
+  for (const echo of ECHO_FORMS)
+    add(`an unreadable answer quoting the request as ${echo}`, { fault: { mode: 'echo', echo } });
+  for (const mode of ['html502', 'truncated', 'nonjson', 'empty500', 'reset', 'hang', 'slow'])
+    add(`fault ${mode}`, { fault: { mode } });
+  add('a wrong secret: the real SignatureDoesNotMatch, string to sign included', {
+    config: { accessKeySecret: 'not-the-secret-0123456789' },
+    expected: ConnectorErrorCodes.InvalidConfig,
+  });
+  add('an unknown AccessKeyId', {
+    config: { accessKeyId: 'LTAI5tNobodyKnowsMe' },
+    expected: ConnectorErrorCodes.InvalidConfig,
+  });
   add('connection refused', { config: { endpoint: `http://127.0.0.1:${port}/` } });
-  add('a host name that does not resolve', { config: { endpoint: 'https://message-leaks.invalid/' } });
+  add('a host name that does not resolve', {
+    config: { endpoint: 'https://message-leaks.invalid/' },
+  });
   if (kind === 'aliyun-dm') {
-    add('a wrong secret with an i18n email template', { config: { accessKeySecret: 'not-the-secret-0123456789' }, template: i18nTemplate, expected: ConnectorErrorCodes.InvalidConfig });
+    add('a wrong secret with an i18n email template', {
+      config: { accessKeySecret: 'not-the-secret-0123456789' },
+      template: i18nTemplate,
+      expected: ConnectorErrorCodes.InvalidConfig,
+    });
   }
   return paths;
 };
@@ -130,8 +203,14 @@ test('the sandbox answers a wrong signature as Aliyun does, quoting its string t
   });
   const answer = await response.json();
   assert.equal(answer.Code, 'SignatureDoesNotMatch');
-  assert.match(answer.Message, /^Specified signature is not matched with our calculation\. server string to sign is:POST&%2F&/);
-  assert.ok(answer.Message.includes(percentEncode(percentEncode(params.TemplateParam))), answer.Message);
+  assert.match(
+    answer.Message,
+    /^Specified signature is not matched with our calculation\. server string to sign is:POST&%2F&/,
+  );
+  assert.ok(
+    answer.Message.includes(percentEncode(percentEncode(params.TemplateParam))),
+    answer.Message,
+  );
 });
 
 test('no error a send produces carries the code, a payload value or the rendered message, in any encoding', async () => {
@@ -139,13 +218,16 @@ test('no error a send produces carries the code, a payload value or the rendered
   const problems = [];
   const leaks = [];
   let count = 0;
-  for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+  for (const kind of Object.keys(kinds)) {
     for (const p of pathsFor(kind, port)) {
       sb.reset();
       const data = sends[kind];
       if (p.fault) sb.addFault({ match: { to: data.to }, ...p.fault });
       const config = { ...configs()[kind], ...p.config };
-      const connector = await host.connect(kind, { config, getI18nEmailTemplate: async () => p.template ?? null });
+      const connector = await host.connect(kind, {
+        config,
+        getI18nEmailTemplate: async () => p.template ?? null,
+      });
       const outcome = await settle(connector.sendMessage(data));
       count += 1;
       if (outcome.status === 'resolved') {
@@ -157,15 +239,20 @@ test('no error a send produces carries the code, a payload value or the rendered
         problems.push(`${p.name}: ${describeRejection(error)}`);
         continue;
       }
-      if (p.expected && error.code !== p.expected) problems.push(`${p.name}: ${error.code}, expected ${p.expected}`);
+      if (p.expected && error.code !== p.expected)
+        problems.push(`${p.name}: ${error.code}, expected ${p.expected}`);
       const text = shown(error);
       for (const needle of needles) {
         for (const form of forms(needle)) {
-          if (text.includes(form)) leaks.push(`${p.name}: ${form.slice(0, 40)} in ${text.slice(0, 300)}`);
+          if (text.includes(form))
+            leaks.push(`${p.name}: ${form.slice(0, 40)} in ${text.slice(0, 300)}`);
         }
       }
       // What an operator needs is still there: Aliyun's Code and RequestId, and a hint.
-      if (p.fault?.mode === 'error' && (error.data.Code !== p.fault.code || typeof error.data.RequestId !== 'string')) {
+      if (
+        p.fault?.mode === 'error' &&
+        (error.data.Code !== p.fault.code || typeof error.data.RequestId !== 'string')
+      ) {
         problems.push(`${p.name}: Code ${error.data.Code}, RequestId ${error.data.RequestId}`);
       }
     }
@@ -173,19 +260,37 @@ test('no error a send produces carries the code, a payload value or the rendered
   // An injected fetch (a host's instrumented one, say) quoting the signed request, decoded or
   // not, in its rejection or its answer: the rendered message rides in that request.
   const echoes = {
-    'a rejection whose cause quotes the body': (init) => Promise.reject(new TypeError('fetch failed', { cause: new Error(init.body) })),
-    'a rejection quoting the decoded body': (init) => Promise.reject(new Error(decodeURIComponent(init.body.replaceAll('+', ' ')))),
-    'every refused address quoting the decoded body': (init) => Promise.reject(new TypeError('fetch failed', { cause: new AggregateError([Object.assign(new Error(decodeURIComponent(init.body)), { code: 'ECONNREFUSED' })]) })),
-    'an Aliyun error quoting the decoded body': async (init) => Response.json({ Code: 'InvalidParameter', Message: decodeURIComponent(init.body), RequestId: 'r' }, { status: 400 }),
-    'an HTML page quoting the decoded body': async (init) => new Response(`<html>${decodeURIComponent(init.body)}</html>`, { status: 502 }),
+    'a rejection whose cause quotes the body': (init) =>
+      Promise.reject(new TypeError('fetch failed', { cause: new Error(init.body) })),
+    'a rejection quoting the decoded body': (init) =>
+      Promise.reject(new Error(decodeURIComponent(init.body.replaceAll('+', ' ')))),
+    'every refused address quoting the decoded body': (init) =>
+      Promise.reject(
+        new TypeError('fetch failed', {
+          cause: new AggregateError([
+            Object.assign(new Error(decodeURIComponent(init.body)), { code: 'ECONNREFUSED' }),
+          ]),
+        }),
+      ),
+    'an Aliyun error quoting the decoded body': async (init) =>
+      Response.json(
+        { Code: 'InvalidParameter', Message: decodeURIComponent(init.body), RequestId: 'r' },
+        { status: 400 },
+      ),
+    'an HTML page quoting the decoded body': async (init) =>
+      new Response(`<html>${decodeURIComponent(init.body)}</html>`, { status: 502 }),
     'a 200 answer of the body itself': async (init) => new Response(init.body, { status: 200 }),
   };
-  for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+  for (const kind of Object.keys(kinds)) {
     const core = await coreOf(host, kind);
     const shimTransport = await captureShimTransport(host, kind, configs()[kind]);
     for (const [name, echo] of Object.entries(echoes)) {
       const label = `${kind} an injected fetch: ${name}`;
-      const envelope = await core.sendMessage(kind, { config: configs()[kind], ...sends[kind], template: null }, { ...shimTransport, fetch: (url, init) => echo(init) });
+      const envelope = await core.sendMessage(
+        kind,
+        { config: configs()[kind], ...sends[kind], template: null },
+        { ...shimTransport, fetch: (url, init) => echo(init) },
+      );
       count += 1;
       if (envelope.ok !== false) {
         problems.push(`${label}: ${JSON.stringify(envelope)}`);
@@ -200,19 +305,24 @@ test('no error a send produces carries the code, a payload value or the rendered
       const text = `${shown(error)}\n${JSON.stringify(envelope)}`;
       for (const needle of needles) {
         for (const form of forms(needle)) {
-          if (text.includes(form)) leaks.push(`${label}: ${form.slice(0, 40)} in ${text.slice(0, 300)}`);
+          if (text.includes(form))
+            leaks.push(`${label}: ${form.slice(0, 40)} in ${text.slice(0, 300)}`);
         }
       }
     }
   }
-  console.log(`[leaks] ${count} error paths; ${needles.length} values in up to 7 encodings each; leaks: ${leaks.length}, wrong outcomes: ${problems.length}`);
+  console.log(
+    `[leaks] ${count} error paths; ${needles.length} values in up to 7 encodings each; leaks: ${leaks.length}, wrong outcomes: ${problems.length}`,
+  );
   for (const line of [...leaks, ...problems].slice(0, 30)) console.log(`[leaks]   ${line}`);
   assert.deepEqual(leaks, []);
   assert.deepEqual(problems, []);
 });
 
 test("a wrong signature keeps Aliyun's own message up to the string to sign", async () => {
-  const connector = await host.connect('aliyun-sms', { config: { ...configs()['aliyun-sms'], accessKeySecret: 'not-the-secret-0123456789' } });
+  const connector = await host.connect('aliyun-sms', {
+    config: { ...configs()['aliyun-sms'], accessKeySecret: 'not-the-secret-0123456789' },
+  });
   const { error } = await settle(connector.sendMessage(smsSend));
   assert.ok(error instanceof ConnectorError);
   assert.equal(error.data.Code, 'SignatureDoesNotMatch');

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { dmConfig, smsConfig } from '../js/fixtures.mjs';
+import { dmConfig, smsAuthConfig, smsConfig } from '../js/fixtures.mjs';
 import { logtoHost } from '../js/host.mjs';
 import { captureShimTransport, coreOf } from './support.mjs';
 
@@ -35,15 +35,18 @@ test(`${COUNT.toLocaleString('en')} nonces drawn from the transport the shim han
   }
   const elapsed = Math.round(performance.now() - started);
   const repeats = COUNT - seen.size;
-  console.log(`[nonces] ${COUNT} drawn in ${elapsed} ms: ${seen.size} distinct, ${repeats} repeats, ${malformed} not a v4 UUID`);
+  console.log(
+    `[nonces] ${COUNT} drawn in ${elapsed} ms: ${seen.size} distinct, ${repeats} repeats, ${malformed} not a v4 UUID`,
+  );
   assert.equal(malformed, 0, 'every nonce is a v4 UUID (printable ASCII, 36 characters)');
   assert.equal(repeats, 0, 'a nonce repeated');
   seen.clear();
 });
 
-for (const [kind, config] of [
-  ['aliyun-dm', dmConfig],
-  ['aliyun-sms', smsConfig],
+for (const [kind, config, to] of [
+  ['aliyun-dm', dmConfig, 'nonce@example.com'],
+  ['aliyun-sms', smsConfig, '13912345678'],
+  ['aliyun-sms-auth', smsAuthConfig, '8613912345678'],
 ]) {
   test(`${kind}: each attempt is signed with the nonce the transport gave for it, never one of its own`, async () => {
     const core = await coreOf(host, kind);
@@ -60,25 +63,42 @@ for (const [kind, config] of [
       },
       fetch: async (url, init) => {
         onWire.push(new URLSearchParams(init.body).get('SignatureNonce'));
-        throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+        throw new TypeError('fetch failed', {
+          cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+        });
       },
     };
-    const to = kind === 'aliyun-dm' ? 'nonce@example.com' : '13912345678';
     const sends = 50;
     // At once: each waits out the shim's real backoffs between its attempts.
     const envelopes = await Promise.all(
       Array.from({ length: sends }, () =>
-        core.sendMessage(kind, { config: config('http://127.0.0.1:1/'), to, type: 'SignIn', payload: { code: '1' }, template: null }, watched),
+        core.sendMessage(
+          kind,
+          {
+            config: config('http://127.0.0.1:1/'),
+            to,
+            type: 'SignIn',
+            payload: { code: '1' },
+            template: null,
+          },
+          watched,
+        ),
       ),
     );
     for (const envelope of envelopes) {
       assert.equal(envelope.ok, false);
       assert.equal(envelope.error.data.network, 'refused');
     }
-    console.log(`[nonces] ${kind}: ${sends} refused sends, ${onWire.length} attempts, ${new Set(onWire).size} distinct nonces on the wire`);
+    console.log(
+      `[nonces] ${kind}: ${sends} refused sends, ${onWire.length} attempts, ${new Set(onWire).size} distinct nonces on the wire`,
+    );
     assert.equal(onWire.length, sends * 3, 'three attempts per refused send');
     assert.equal(drawn.length, onWire.length, 'one draw per attempt');
-    assert.deepEqual([...onWire].sort(), [...drawn].sort(), 'every nonce on the wire is one the transport gave');
+    assert.deepEqual(
+      [...onWire].sort(),
+      [...drawn].sort(),
+      'every nonce on the wire is one the transport gave',
+    );
     assert.equal(new Set(onWire).size, onWire.length, 'no attempt reused a nonce');
   });
 }

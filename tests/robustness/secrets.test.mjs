@@ -14,9 +14,18 @@ import { pathToFileURL } from 'node:url';
 import { ConnectorErrorCodes } from '@logto/connector-kit';
 
 import { percentEncode, startSandbox } from '../../sandbox/index.mjs';
-import { dmConfig, smsConfig } from '../js/fixtures.mjs';
-import { logtoHost } from '../js/host.mjs';
-import { captureOutput, captureShimTransport, closedPort, ConnectorError, describeRejection, recognisable, settle, tally } from './support.mjs';
+import { dmConfig, smsAuthConfig, smsConfig } from '../js/fixtures.mjs';
+import { kinds, logtoHost } from '../js/host.mjs';
+import {
+  captureOutput,
+  captureShimTransport,
+  closedPort,
+  ConnectorError,
+  describeRejection,
+  recognisable,
+  settle,
+  tally,
+} from './support.mjs';
 
 const SECRET = recognisable('SECRET');
 const TOKEN = recognisable('TOKEN');
@@ -31,7 +40,13 @@ const SANDBOX_SECRET = recognisable('SANDBOX');
 const needles = [SECRET, TOKEN, STS_TOKEN, OTHER_TOKEN];
 /** Every form a value could leak in: raw, URL-encoded, Aliyun-encoded once and twice, base64. */
 const forms = (value) => [
-  ...new Set([value, encodeURIComponent(value), percentEncode(value), percentEncode(percentEncode(value)), Buffer.from(value).toString('base64')]),
+  ...new Set([
+    value,
+    encodeURIComponent(value),
+    percentEncode(value),
+    percentEncode(percentEncode(value)),
+    Buffer.from(value).toString('base64'),
+  ]),
 ];
 
 let host;
@@ -56,76 +71,279 @@ after(async () => {
   await host?.close();
 });
 
-const dm = (overrides = {}) => dmConfig(sb.url, { accessKeyId: KEY, accessKeySecret: SECRET, securityToken: TOKEN, timeoutMs: 1000, ...overrides });
-const sms = (overrides = {}) => smsConfig(sb.url, { accessKeyId: KEY, accessKeySecret: SECRET, securityToken: TOKEN, timeoutMs: 1000, ...overrides });
+const dm = (overrides = {}) =>
+  dmConfig(sb.url, {
+    accessKeyId: KEY,
+    accessKeySecret: SECRET,
+    securityToken: TOKEN,
+    timeoutMs: 1000,
+    ...overrides,
+  });
+const sms = (overrides = {}) =>
+  smsConfig(sb.url, {
+    accessKeyId: KEY,
+    accessKeySecret: SECRET,
+    securityToken: TOKEN,
+    timeoutMs: 1000,
+    ...overrides,
+  });
+const smsAuth = (overrides = {}) =>
+  smsAuthConfig(sb.url, {
+    accessKeyId: KEY,
+    accessKeySecret: SECRET,
+    securityToken: TOKEN,
+    timeoutMs: 1000,
+    ...overrides,
+  });
 const email = { to: 'secret-paths@example.com', type: 'SignIn', payload: { code: '135790' } };
 const phone = { to: '13912345670', type: 'SignIn', payload: { code: '135790' } };
+// `+86…`: SMS authentication sends the national number; the sandbox's faults match either.
+const mainland = { to: '+8613912345670', type: 'SignIn', payload: { code: '135790' } };
+
+/** Each kind's config builder, the message it sends, and the label its paths carry. */
+const kindsUsed = {
+  'aliyun-dm': { config: dm, data: email, label: 'DM', short: 'dm' },
+  'aliyun-sms': { config: sms, data: phone, label: 'SMS', short: 'sms' },
+  'aliyun-sms-auth': { config: smsAuth, data: mainland, label: 'SMS auth', short: 'smsAuth' },
+};
 
 /** One error path: how to configure, what to send, which sandbox fault, what code to expect. */
 const paths = [];
-const path_ = (name, kind, config, expected, { data, fault, endpoint } = {}) => paths.push({ name, kind, config, expected, data, fault, endpoint });
-const both = (name, overrides, expected, options) => {
-  path_(`DM ${name}`, 'aliyun-dm', typeof overrides === 'function' ? overrides('dm') : dm(overrides), expected, options);
-  path_(`SMS ${name}`, 'aliyun-sms', typeof overrides === 'function' ? overrides('sms') : sms(overrides), expected, options);
+const path_ = (name, kind, config, expected, { data, fault, endpoint, send } = {}) =>
+  paths.push({ name, kind, config, expected, data, fault, endpoint, send });
+/** The same path for every kind; `overrides(short, config)` makes a kind's own config. */
+const everyKind = (name, overrides, expected, options) => {
+  for (const [kind, { config, label, short }] of Object.entries(kindsUsed)) {
+    path_(
+      `${label} ${name}`,
+      kind,
+      typeof overrides === 'function' ? overrides(short, config) : config(overrides),
+      expected,
+      options,
+    );
+  }
 };
-const { InvalidConfig, InvalidRequestParameters, InvalidResponse, RateLimitExceeded, UsageLimitExceeded, General } = ConnectorErrorCodes;
+const {
+  InvalidConfig,
+  InvalidRequestParameters,
+  InvalidResponse,
+  RateLimitExceeded,
+  UsageLimitExceeded,
+  General,
+} = ConnectorErrorCodes;
 
 /** Defined once the sandbox is up (the configs point at it). */
 const definePaths = () => {
   // Invalid configs of each kind, the secrets sitting in their own fields and in wrong ones.
-  both('config: a required key missing', (k) => (k === 'dm' ? dm({ accountName: undefined }) : sms({ signName: undefined })), InvalidConfig);
-  both('config: the secret as regionId', { regionId: SECRET }, InvalidConfig);
-  both('config: the secret in a plain-http non-loopback endpoint host', { endpoint: `http://${SECRET}.example.com/` }, InvalidConfig);
-  both('config: the token as endpoint credentials', { endpoint: `https://${TOKEN}@dm.aliyuncs.com/` }, InvalidConfig);
-  both('config: the secret as endpoint scheme and host', { endpoint: `ftp://${SECRET}/` }, InvalidConfig);
-  both('config: the secret as timeoutMs', { timeoutMs: SECRET }, InvalidConfig);
-  both('config: timeoutMs out of range', { timeoutMs: 5 }, InvalidConfig);
-  both('config: no templates', { templates: [] }, InvalidConfig);
-  both('config: the token as a usageType', (k) => (k === 'dm' ? dm({ templates: [{ usageType: TOKEN, subject: 's', content: 'c' }] }) : sms({ templates: [{ usageType: TOKEN, templateCode: 'X' }] })), InvalidConfig);
-  both('config: the secret as a template locale', (k) =>
-    k === 'dm'
-      ? dm({ templates: ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({ usageType, subject: 's', content: 'c', locale: SECRET })) })
-      : sms({ templates: ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({ usageType, templateCode: 'X', locale: SECRET })) }),
-  InvalidConfig);
-  path_('DM config: the secret as contentType', 'aliyun-dm', dm({ templates: [{ usageType: 'Generic', subject: 's', content: 'c', contentType: SECRET }] }), InvalidConfig);
+  everyKind(
+    'config: a required key missing',
+    (k, config) => config({ [k === 'dm' ? 'accountName' : 'signName']: undefined }),
+    InvalidConfig,
+  );
+  // SMS authentication has one endpoint and no regionId: its own added key instead.
+  everyKind(
+    'config: the secret as regionId (codeValidityMinutes for SMS authentication)',
+    (k, config) => config(k === 'smsAuth' ? { codeValidityMinutes: SECRET } : { regionId: SECRET }),
+    InvalidConfig,
+  );
+  everyKind(
+    'config: the secret in a plain-http non-loopback endpoint host',
+    { endpoint: `http://${SECRET}.example.com/` },
+    InvalidConfig,
+  );
+  everyKind(
+    'config: the token as endpoint credentials',
+    { endpoint: `https://${TOKEN}@dm.aliyuncs.com/` },
+    InvalidConfig,
+  );
+  everyKind(
+    'config: the secret as endpoint scheme and host',
+    { endpoint: `ftp://${SECRET}/` },
+    InvalidConfig,
+  );
+  everyKind('config: the secret as timeoutMs', { timeoutMs: SECRET }, InvalidConfig);
+  everyKind('config: timeoutMs out of range', { timeoutMs: 5 }, InvalidConfig);
+  everyKind('config: no templates', { templates: [] }, InvalidConfig);
+  everyKind(
+    'config: the token as a usageType',
+    (k, config) =>
+      k === 'dm'
+        ? dm({ templates: [{ usageType: TOKEN, subject: 's', content: 'c' }] })
+        : config({ templates: [{ usageType: TOKEN, templateCode: 'X' }] }),
+    InvalidConfig,
+  );
+  everyKind(
+    'config: the secret as a template locale',
+    (k, config) =>
+      k === 'dm'
+        ? dm({
+            templates: ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({
+              usageType,
+              subject: 's',
+              content: 'c',
+              locale: SECRET,
+            })),
+          })
+        : config({
+            templates: config().templates.map((template) => ({ ...template, locale: SECRET })),
+          }),
+    InvalidConfig,
+  );
+  path_(
+    'DM config: the secret as contentType',
+    'aliyun-dm',
+    dm({ templates: [{ usageType: 'Generic', subject: 's', content: 'c', contentType: SECRET }] }),
+    InvalidConfig,
+  );
   path_('DM config: fromAlias not a string', 'aliyun-dm', dm({ fromAlias: 12 }), InvalidConfig);
-  path_('SMS config: the secret as strictPhoneRegionNumberCheck', 'aliyun-sms', sms({ strictPhoneRegionNumberCheck: SECRET }), InvalidConfig);
-  path_('SMS config: the token as a templateCode shape', 'aliyun-sms', sms({ templates: [{ usageType: 'Generic', templateCode: { china: TOKEN } }] }), InvalidConfig);
-  both('config: the secret as accessKeyId', { accessKeyId: { secret: SECRET } }, InvalidConfig);
-  path_('DM config: an array holding the secrets', 'aliyun-dm', [SECRET, TOKEN, { accessKeySecret: SECRET }], InvalidConfig);
+  path_(
+    'SMS config: the secret as strictPhoneRegionNumberCheck',
+    'aliyun-sms',
+    sms({ strictPhoneRegionNumberCheck: SECRET }),
+    InvalidConfig,
+  );
+  path_(
+    'SMS config: the token as a templateCode shape',
+    'aliyun-sms',
+    sms({ templates: [{ usageType: 'Generic', templateCode: { china: TOKEN } }] }),
+    InvalidConfig,
+  );
+  everyKind(
+    'config: the secret as accessKeyId',
+    { accessKeyId: { secret: SECRET } },
+    InvalidConfig,
+  );
+  path_(
+    'DM config: an array holding the secrets',
+    'aliyun-dm',
+    [SECRET, TOKEN, { accessKeySecret: SECRET }],
+    InvalidConfig,
+  );
   path_('SMS config: the secret as the whole config', 'aliyun-sms', SECRET, InvalidConfig);
+  path_(
+    'SMS auth config: the token as a templateCode shape',
+    'aliyun-sms-auth',
+    smsAuth({ templates: [{ usageType: 'Generic', templateCode: { china: TOKEN } }] }),
+    InvalidConfig,
+  );
+  path_(
+    'SMS auth config: codeValidityMinutes out of range',
+    'aliyun-sms-auth',
+    smsAuth({ codeValidityMinutes: 61 }),
+    InvalidConfig,
+  );
+  path_('SMS auth config: the token as the whole config', 'aliyun-sms-auth', TOKEN, InvalidConfig);
+  path_(
+    'SMS auth: a number outside mainland China',
+    'aliyun-sms-auth',
+    smsAuth(),
+    InvalidRequestParameters,
+    {
+      send: { ...mainland, to: '+85291234567' },
+    },
+  );
   // template_not_found: no template for the type and no Generic. A config without Generic is
   // refused first (Generic is a required usage type), so this path ends in invalid_config.
-  both('template_not_found (unreachable: no Generic is an invalid config)', (k) =>
-    k === 'dm' ? dm({ templates: [{ usageType: 'SignIn', subject: 's', content: 'c' }] }) : sms({ templates: [{ usageType: 'SignIn', templateCode: 'X' }] }),
-  InvalidConfig);
+  everyKind(
+    'template_not_found (unreachable: no Generic is an invalid config)',
+    (k, config) =>
+      k === 'dm'
+        ? dm({ templates: [{ usageType: 'SignIn', subject: 's', content: 'c' }] })
+        : config({ templates: [{ usageType: 'SignIn', templateCode: 'X' }] }),
+    InvalidConfig,
+  );
   // Limits checked before sending.
-  path_('DM: rendered subject over 100 characters', 'aliyun-dm', dm({ templates: ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({ usageType, subject: '长'.repeat(101), content: 'c' })) }), InvalidConfig);
-  path_('DM: fromAlias over 15 characters', 'aliyun-dm', dm({ fromAlias: '别名'.repeat(8) }), InvalidConfig);
+  path_(
+    'DM: rendered subject over 100 characters',
+    'aliyun-dm',
+    dm({
+      templates: ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({
+        usageType,
+        subject: '长'.repeat(101),
+        content: 'c',
+      })),
+    }),
+    InvalidConfig,
+  );
+  path_(
+    'DM: fromAlias over 15 characters',
+    'aliyun-dm',
+    dm({ fromAlias: '别名'.repeat(8) }),
+    InvalidConfig,
+  );
   // Aliyun's answers, one per class.
-  path_('DM Aliyun Throttling.User', 'aliyun-dm', dm(), RateLimitExceeded, { fault: { mode: 'error', code: 'Throttling.User' } });
-  path_('SMS Aliyun isv.BUSINESS_LIMIT_CONTROL', 'aliyun-sms', sms(), RateLimitExceeded, { fault: { mode: 'error', code: 'isv.BUSINESS_LIMIT_CONTROL' } });
-  path_('DM Aliyun InvalidSendMail.Spam', 'aliyun-dm', dm(), UsageLimitExceeded, { fault: { mode: 'error', code: 'InvalidSendMail.Spam' } });
-  path_('SMS Aliyun isv.AMOUNT_NOT_ENOUGH', 'aliyun-sms', sms(), UsageLimitExceeded, { fault: { mode: 'error', code: 'isv.AMOUNT_NOT_ENOUGH' } });
-  path_('DM Aliyun InvalidToAddress', 'aliyun-dm', dm(), InvalidRequestParameters, { fault: { mode: 'error', code: 'InvalidToAddress' } });
-  path_('SMS Aliyun isv.MOBILE_NUMBER_ILLEGAL', 'aliyun-sms', sms(), InvalidRequestParameters, { fault: { mode: 'error', code: 'isv.MOBILE_NUMBER_ILLEGAL' } });
-  both('Aliyun Forbidden.RAM', {}, InvalidConfig, { fault: { mode: 'error', code: 'Forbidden.RAM' } });
-  both('Aliyun InternalError', {}, General, { fault: { mode: 'error', code: 'InternalError' } });
-  both('Aliyun ServiceUnavailable (3 attempts)', {}, General, { fault: { mode: 'error', code: 'ServiceUnavailable' } });
-  both('Aliyun InvalidParameter', {}, General, { fault: { mode: 'error', code: 'InvalidParameter' } });
+  path_('DM Aliyun Throttling.User', 'aliyun-dm', dm(), RateLimitExceeded, {
+    fault: { mode: 'error', code: 'Throttling.User' },
+  });
+  path_('SMS Aliyun isv.BUSINESS_LIMIT_CONTROL', 'aliyun-sms', sms(), RateLimitExceeded, {
+    fault: { mode: 'error', code: 'isv.BUSINESS_LIMIT_CONTROL' },
+  });
+  path_('DM Aliyun InvalidSendMail.Spam', 'aliyun-dm', dm(), UsageLimitExceeded, {
+    fault: { mode: 'error', code: 'InvalidSendMail.Spam' },
+  });
+  path_('SMS Aliyun isv.AMOUNT_NOT_ENOUGH', 'aliyun-sms', sms(), UsageLimitExceeded, {
+    fault: { mode: 'error', code: 'isv.AMOUNT_NOT_ENOUGH' },
+  });
+  path_('DM Aliyun InvalidToAddress', 'aliyun-dm', dm(), InvalidRequestParameters, {
+    fault: { mode: 'error', code: 'InvalidToAddress' },
+  });
+  path_('SMS Aliyun isv.MOBILE_NUMBER_ILLEGAL', 'aliyun-sms', sms(), InvalidRequestParameters, {
+    fault: { mode: 'error', code: 'isv.MOBILE_NUMBER_ILLEGAL' },
+  });
+  for (const [code, expected] of [
+    ['FREQUENCY_FAIL', RateLimitExceeded],
+    ['BUSINESS_LIMIT_CONTROL', RateLimitExceeded],
+    ['biz.FREQUENCY', RateLimitExceeded],
+    ['isv.AMOUNT_NOT_ENOUGH', UsageLimitExceeded],
+    ['MOBILE_NUMBER_ILLEGAL', InvalidRequestParameters],
+    ['FUNCTION_NOT_OPENED', InvalidConfig],
+    ['INVALID_PARAMETERS', InvalidConfig],
+  ]) {
+    path_(`SMS auth Aliyun ${code}`, 'aliyun-sms-auth', smsAuth(), expected, {
+      fault: { mode: 'error', code },
+    });
+  }
+  everyKind('Aliyun Forbidden.RAM', {}, InvalidConfig, {
+    fault: { mode: 'error', code: 'Forbidden.RAM' },
+  });
+  everyKind('Aliyun InternalError', {}, General, {
+    fault: { mode: 'error', code: 'InternalError' },
+  });
+  everyKind('Aliyun ServiceUnavailable (3 attempts)', {}, General, {
+    fault: { mode: 'error', code: 'ServiceUnavailable' },
+  });
+  everyKind('Aliyun InvalidParameter', {}, General, {
+    fault: { mode: 'error', code: 'InvalidParameter' },
+  });
   // Real authentication failures, decided by the sandbox.
-  both('wrong secret: SignatureDoesNotMatch echoes the string to sign (with the token)', { accessKeyId: STS_KEY, securityToken: STS_TOKEN }, InvalidConfig, { data: { Code: 'SignatureDoesNotMatch' } });
-  both('token of another key: InvalidSecurityToken.MismatchWithAccessKey', { securityToken: OTHER_TOKEN }, InvalidConfig, { data: { Code: 'InvalidSecurityToken.MismatchWithAccessKey' } });
-  both('token for a permanent key', { accessKeyId: PLAIN_KEY }, InvalidConfig, { data: { Code: 'InvalidSecurityToken.MismatchWithAccessKey' } });
-  both('STS key without its token: MissingSecurityToken', { securityToken: undefined }, null, { data: { Code: 'MissingSecurityToken' } });
-  both('unknown AccessKeyId', { accessKeyId: 'LTAI5tNobodyKnowsMe' }, InvalidConfig, { data: { Code: 'InvalidAccessKeyId.NotFound' } });
+  everyKind(
+    'wrong secret: SignatureDoesNotMatch echoes the string to sign (with the token)',
+    { accessKeyId: STS_KEY, securityToken: STS_TOKEN },
+    InvalidConfig,
+    { data: { Code: 'SignatureDoesNotMatch' } },
+  );
+  everyKind(
+    'token of another key: InvalidSecurityToken.MismatchWithAccessKey',
+    { securityToken: OTHER_TOKEN },
+    InvalidConfig,
+    { data: { Code: 'InvalidSecurityToken.MismatchWithAccessKey' } },
+  );
+  everyKind('token for a permanent key', { accessKeyId: PLAIN_KEY }, InvalidConfig, {
+    data: { Code: 'InvalidSecurityToken.MismatchWithAccessKey' },
+  });
+  everyKind('STS key without its token: MissingSecurityToken', { securityToken: undefined }, null, {
+    data: { Code: 'MissingSecurityToken' },
+  });
+  everyKind('unknown AccessKeyId', { accessKeyId: 'LTAI5tNobodyKnowsMe' }, InvalidConfig, {
+    data: { Code: 'InvalidAccessKeyId.NotFound' },
+  });
   // Unreadable answers and broken connections.
   for (const mode of ['html502', 'truncated', 'nonjson', 'empty500']) {
-    both(`invalid_response: ${mode}`, {}, InvalidResponse, { fault: { mode } });
+    everyKind(`invalid_response: ${mode}`, {}, InvalidResponse, { fault: { mode } });
   }
-  both('network: reset', {}, General, { fault: { mode: 'reset' } });
-  both('network: timeout (hang, timeoutMs 1000)', {}, General, { fault: { mode: 'hang' } });
-  both('network: connection refused', {}, General, { endpoint: 'closed' });
+  everyKind('network: reset', {}, General, { fault: { mode: 'reset' } });
+  everyKind('network: timeout (hang, timeoutMs 1000)', {}, General, { fault: { mode: 'hang' } });
+  everyKind('network: connection refused', {}, General, { endpoint: 'closed' });
 };
 
 const everything = [];
@@ -152,33 +370,43 @@ const keepError = (label, error) => {
   }
 };
 
+test('every kind the build makes has its paths here', () => {
+  assert.deepEqual(Object.keys(kindsUsed).sort(), Object.keys(kinds).sort());
+});
+
 test('every error path, with recognisable secrets: nothing that comes out contains them', async () => {
   const codes = tally();
   const problems = [];
   definePaths();
   const { text: printed } = await captureOutput(async () => {
     const port = await closedPort();
-    for (const kind of ['aliyun-dm', 'aliyun-sms']) {
+    for (const kind of Object.keys(kinds)) {
       keep(`${kind} metadata`, host.factoryOf(kind).metadata);
     }
     // The success path too: its value and log lines.
-    for (const [kind, config, data] of [['aliyun-dm', dm(), email], ['aliyun-sms', sms(), phone]]) {
-      const connector = await host.connect(kind, { config });
+    for (const [kind, { config, data }] of Object.entries(kindsUsed)) {
+      const connector = await host.connect(kind, { config: config() });
       const outcome = await settle(connector.sendMessage(data));
-      if (outcome.status !== 'resolved') problems.push(`${kind} success path: ${describeRejection(outcome.error)} ${outcome.error?.data?.errorDescription}`);
+      if (outcome.status !== 'resolved')
+        problems.push(
+          `${kind} success path: ${describeRejection(outcome.error)} ${outcome.error?.data?.errorDescription}`,
+        );
       keep(`${kind} resolved value`, outcome.value);
       keep(`${kind} connector metadata`, connector.metadata);
     }
     for (const p of paths) {
       sb.reset();
-      const data = p.kind === 'aliyun-dm' ? email : phone;
+      const data = p.send ?? kindsUsed[p.kind].data;
       if (p.fault) sb.addFault({ match: { to: data.to }, ...p.fault });
       let config = p.config;
       if (p.endpoint === 'closed') config = { ...config, endpoint: `http://127.0.0.1:${port}/` };
       // The console's Test button passes the config; Logto's requests read it with getConfig.
       const viaInput = await settle((await host.connect(p.kind, {})).sendMessage(data, config));
       const viaGetConfig = await settle((await host.connect(p.kind, { config })).sendMessage(data));
-      for (const [how, outcome] of [['inputConfig', viaInput], ['getConfig', viaGetConfig]]) {
+      for (const [how, outcome] of [
+        ['inputConfig', viaInput],
+        ['getConfig', viaGetConfig],
+      ]) {
         const label = `${p.name} (${how})`;
         if (outcome.status === 'resolved') {
           problems.push(`${label}: resolved`);
@@ -188,38 +416,69 @@ test('every error path, with recognisable secrets: nothing that comes out contai
         const { error } = outcome;
         keepError(label, error);
         codes.add(error instanceof ConnectorError ? error.code : describeRejection(error));
-        if (!(error instanceof ConnectorError)) problems.push(`${label}: ${describeRejection(error)}`);
-        else if (p.expected && error.code !== p.expected) problems.push(`${label}: ${error.code}, expected ${p.expected}: ${error.data?.errorDescription}`);
+        if (!(error instanceof ConnectorError))
+          problems.push(`${label}: ${describeRejection(error)}`);
+        else if (p.expected && error.code !== p.expected)
+          problems.push(
+            `${label}: ${error.code}, expected ${p.expected}: ${error.data?.errorDescription}`,
+          );
         for (const [key, value] of Object.entries(p.data ?? {})) {
-          if (error?.data?.[key] !== value) problems.push(`${label}: data.${key} is ${error?.data?.[key]}, expected ${value}`);
+          if (error?.data?.[key] !== value)
+            problems.push(`${label}: data.${key} is ${error?.data?.[key]}, expected ${value}`);
         }
       }
       // What the admin console shows for the same config.
       // (A config that passes comes back as data, secrets and all: that is what Logto stores.)
       const guard = host.factoryOf(p.kind).configGuard.safeParse(config);
       keep(`${p.name} safeParse`, guard.success ? { success: true } : guard);
-      if (!guard.success) keepError(`${p.name} save`, new ConnectorError(InvalidConfig, guard.error));
+      if (!guard.success)
+        keepError(`${p.name} save`, new ConnectorError(InvalidConfig, guard.error));
     }
     // An injected fetch (a host's instrumented one, say) that quotes the signed request back,
     // decoded or not, in its rejection or its answer: the STS token rides in that request.
     const echoes = {
-      'a rejection whose cause quotes the body': (init) => Promise.reject(new TypeError('fetch failed', { cause: new Error(init.body) })),
-      'a rejection quoting the decoded body': (init) => Promise.reject(new Error(decodeURIComponent(init.body.replaceAll('+', ' ')))),
+      'a rejection whose cause quotes the body': (init) =>
+        Promise.reject(new TypeError('fetch failed', { cause: new Error(init.body) })),
+      'a rejection quoting the decoded body': (init) =>
+        Promise.reject(new Error(decodeURIComponent(init.body.replaceAll('+', ' ')))),
       'a synchronous throw quoting the body': (init) => {
         throw new Error(`sync ${init.body}`);
       },
-      'every refused address quoting the body': (init) => Promise.reject(new TypeError('fetch failed', { cause: new AggregateError([Object.assign(new Error(init.body), { code: 'ECONNREFUSED' })]) })),
-      'SignatureDoesNotMatch quoting the body': async (init) => Response.json({ Code: 'SignatureDoesNotMatch', Message: `server string to sign is:${init.body}`, RequestId: 'r' }, { status: 400 }),
-      'an HTML page quoting the decoded body': async (init) => new Response(`<html>${decodeURIComponent(init.body)}</html>`, { status: 502 }),
+      'every refused address quoting the body': (init) =>
+        Promise.reject(
+          new TypeError('fetch failed', {
+            cause: new AggregateError([
+              Object.assign(new Error(init.body), { code: 'ECONNREFUSED' }),
+            ]),
+          }),
+        ),
+      'SignatureDoesNotMatch quoting the body': async (init) =>
+        Response.json(
+          {
+            Code: 'SignatureDoesNotMatch',
+            Message: `server string to sign is:${init.body}`,
+            RequestId: 'r',
+          },
+          { status: 400 },
+        ),
+      'an HTML page quoting the decoded body': async (init) =>
+        new Response(`<html>${decodeURIComponent(init.body)}</html>`, { status: 502 }),
       'a 200 answer of the body itself': async (init) => new Response(init.body, { status: 200 }),
     };
-    for (const [kind, config, data] of [['aliyun-dm', dm, email], ['aliyun-sms', sms, phone]]) {
+    for (const [kind, { config, data }] of Object.entries(kindsUsed)) {
       const core = await import(pathToFileURL(path.join(host.dirOf(kind), 'lib', 'core.js')).href);
       const shimTransport = await captureShimTransport(host, kind, config());
       for (const [name, echo] of Object.entries(echoes)) {
-        for (const [tokenName, overrides] of [['token', {}], ['STS token', { accessKeyId: STS_KEY, securityToken: STS_TOKEN }]]) {
+        for (const [tokenName, overrides] of [
+          ['token', {}],
+          ['STS token', { accessKeyId: STS_KEY, securityToken: STS_TOKEN }],
+        ]) {
           const label = `${kind} ${name} (${tokenName})`;
-          const envelope = await core.sendMessage(kind, { config: config(overrides), ...data, template: null }, { ...shimTransport, fetch: (url, init) => echo(init) });
+          const envelope = await core.sendMessage(
+            kind,
+            { config: config(overrides), ...data, template: null },
+            { ...shimTransport, fetch: (url, init) => echo(init) },
+          );
           keep(`${label} envelope`, envelope);
           if (envelope.ok !== false) {
             problems.push(`${label}: ${JSON.stringify(envelope)}`);
@@ -235,7 +494,9 @@ test('every error path, with recognisable secrets: nothing that comes out contai
       }
     }
     // A trap on this config: one log line and a general error, neither with a secret.
-    const core = await import(pathToFileURL(path.join(host.dirOf('aliyun-dm'), 'lib', 'core.js')).href);
+    const core = await import(
+      pathToFileURL(path.join(host.dirOf('aliyun-dm'), 'lib', 'core.js')).href
+    );
     const real = core.__testing.exports();
     core.__testing.replaceExports(
       new Proxy(real, {
@@ -248,9 +509,12 @@ test('every error path, with recognisable secrets: nothing that comes out contai
       }),
     );
     try {
-      const trapped = await settle((await host.connect('aliyun-dm', { config: dm() })).sendMessage(email));
+      const trapped = await settle(
+        (await host.connect('aliyun-dm', { config: dm() })).sendMessage(email),
+      );
       keepError('trap', trapped.error);
-      if (!(trapped.error instanceof ConnectorError) || trapped.error.code !== General) problems.push(`trap: ${describeRejection(trapped.error)}`);
+      if (!(trapped.error instanceof ConnectorError) || trapped.error.code !== General)
+        problems.push(`trap: ${describeRejection(trapped.error)}`);
     } finally {
       core.__testing.reload();
     }
@@ -262,11 +526,16 @@ test('every error path, with recognisable secrets: nothing that comes out contai
   for (const needle of needles) {
     for (const form of forms(needle)) {
       for (const { label, text } of everything) {
-        if (text.includes(form)) leaks.push(`${label} contains ${form === needle ? 'the value' : `an encoded form (${form.slice(0, 24)}…)`} of ${needle.slice(0, 12)}…`);
+        if (text.includes(form))
+          leaks.push(
+            `${label} contains ${form === needle ? 'the value' : `an encoded form (${form.slice(0, 24)}…)`} of ${needle.slice(0, 12)}…`,
+          );
       }
     }
   }
-  console.log(`[secrets] ${paths.length} error paths × 2 (inputConfig, getConfig) + safeParse + success + echoing fetches + trap; ${everything.length} texts searched (${Math.round(everything.reduce((n, { text }) => n + text.length, 0) / 1024)} KB) for ${needles.length} secrets in ${forms(STS_TOKEN).length} forms each`);
+  console.log(
+    `[secrets] ${paths.length} error paths × 2 (inputConfig, getConfig) + safeParse + success + echoing fetches + trap; ${everything.length} texts searched (${Math.round(everything.reduce((n, { text }) => n + text.length, 0) / 1024)} KB) for ${needles.length} secrets in ${forms(STS_TOKEN).length} forms each`,
+  );
   console.log(`[secrets] outcomes: ${codes}`);
   console.log(`[secrets] leaks: ${leaks.length}, wrong outcomes: ${problems.length}`);
   for (const line of [...leaks, ...problems].slice(0, 40)) console.log(`[secrets]   ${line}`);
@@ -275,31 +544,63 @@ test('every error path, with recognisable secrets: nothing that comes out contai
 });
 
 test('plain http:// to a host that is not loopback is refused with invalid_config, saying http is only for loopback', async () => {
-  const refused = ['http://example.com/', 'http://10.0.0.1:8787/', 'http://127.0.0.1.example.com/', 'http://localhost.example.com/', 'http://[::2]/', 'http://0.0.0.0/', 'HTTP://dm.aliyuncs.com', 'http://sandbox.localhost:8787/'];
-  const accepted = [sb.url, sb.url.replace('127.0.0.1', 'localhost'), 'http://[::1]:8787/', 'https://dm-vpc.cn-hangzhou.aliyuncs.com', 'http://127.0.0.2:1234/x'];
+  const refused = [
+    'http://example.com/',
+    'http://10.0.0.1:8787/',
+    'http://127.0.0.1.example.com/',
+    'http://localhost.example.com/',
+    'http://[::2]/',
+    'http://0.0.0.0/',
+    'HTTP://dm.aliyuncs.com',
+    'http://sandbox.localhost:8787/',
+  ];
+  const accepted = [
+    sb.url,
+    sb.url.replace('127.0.0.1', 'localhost'),
+    'http://[::1]:8787/',
+    'https://dm-vpc.cn-hangzhou.aliyuncs.com',
+    'http://127.0.0.2:1234/x',
+  ];
   const problems = [];
-  for (const kind of ['aliyun-dm', 'aliyun-sms']) {
-    const config = kind === 'aliyun-dm' ? dm : sms;
+  for (const [kind, { config, data }] of Object.entries(kindsUsed)) {
     const { configGuard } = host.factoryOf(kind);
     for (const endpoint of refused) {
       sb.reset();
       const guard = configGuard.safeParse(config({ endpoint }));
       const issue = guard.error?.issues?.find((i) => i.path.join('.') === 'endpoint');
-      if (guard.success !== false || !/http/i.test(issue?.message ?? '') || !/loopback/.test(issue?.message ?? '')) {
-        problems.push(`${kind} safeParse ${endpoint}: ${JSON.stringify(guard.error ?? guard.success)}`);
+      if (
+        guard.success !== false ||
+        !/http/i.test(issue?.message ?? '') ||
+        !/loopback/.test(issue?.message ?? '')
+      ) {
+        problems.push(
+          `${kind} safeParse ${endpoint}: ${JSON.stringify(guard.error ?? guard.success)}`,
+        );
       }
-      const outcome = await settle((await host.connect(kind, { config: config({ endpoint }) })).sendMessage(kind === 'aliyun-dm' ? email : phone));
+      const outcome = await settle(
+        (await host.connect(kind, { config: config({ endpoint }) })).sendMessage(data),
+      );
       const description = outcome.error?.data?.errorDescription ?? '';
-      if (!(outcome.error instanceof ConnectorError) || outcome.error.code !== InvalidConfig || !/http:\/\//.test(description) || !/loopback/.test(description)) {
-        problems.push(`${kind} send ${endpoint}: ${outcome.status} ${describeRejection(outcome.error)} ${description}`);
+      if (
+        !(outcome.error instanceof ConnectorError) ||
+        outcome.error.code !== InvalidConfig ||
+        !/http:\/\//.test(description) ||
+        !/loopback/.test(description)
+      ) {
+        problems.push(
+          `${kind} send ${endpoint}: ${outcome.status} ${describeRejection(outcome.error)} ${description}`,
+        );
       }
       if (sb.requests().length !== 0) problems.push(`${kind} ${endpoint}: something was sent`);
     }
     for (const endpoint of accepted) {
       const guard = configGuard.safeParse(config({ endpoint }));
-      if (guard.success !== true) problems.push(`${kind} safeParse ${endpoint} refused: ${JSON.stringify(guard.error)}`);
+      if (guard.success !== true)
+        problems.push(`${kind} safeParse ${endpoint} refused: ${JSON.stringify(guard.error)}`);
     }
   }
-  console.log(`[secrets] http endpoints: ${refused.length * 2} refused as expected, ${accepted.length * 2} loopback/https accepted; problems: ${problems.length}`);
+  console.log(
+    `[secrets] http endpoints: ${refused.length * 3} refused as expected, ${accepted.length * 3} loopback/https accepted; problems: ${problems.length}`,
+  );
   assert.deepEqual(problems, []);
 });

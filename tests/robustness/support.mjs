@@ -62,10 +62,12 @@ export const describeRejection = (error) => {
 };
 
 /** The installed package's core.js, the module its connector.js uses (one instance per URL). */
-export const coreOf = (host, kind) => import(pathToFileURL(path.join(host.dirOf(kind), 'lib', 'core.js')).href);
+export const coreOf = (host, kind) =>
+  import(pathToFileURL(path.join(host.dirOf(kind), 'lib', 'core.js')).href);
 
 /** What core.js writes when a Wasm export threw or rejected (docs/contracts.md, Traps). */
-export const CORE_FAILED_LINE = /the WebAssembly core failed \((.*)\); (reloading the module|the module was reloaded already)\./;
+export const CORE_FAILED_LINE =
+  /the WebAssembly core failed \((.*)\); (reloading the module|the module was reloaded already)\./;
 /** The errorDescription of the `general` envelope core.js answers such a call with. */
 export const CORE_FAILED_DESCRIPTION = /the WebAssembly core failed/;
 
@@ -82,14 +84,19 @@ export const watchTraps = async (host) => {
   const lines = [];
   const original = console.error;
   console.error = (...args) => {
-    lines.push(args.map((arg) => (typeof arg === 'string' ? arg : Object.prototype.toString.call(arg))).join(' '));
+    lines.push(
+      args
+        .map((arg) => (typeof arg === 'string' ? arg : Object.prototype.toString.call(arg)))
+        .join(' '),
+    );
     original.apply(console, args);
   };
   const failureLines = () => lines.filter((line) => CORE_FAILED_LINE.test(line));
   return {
     cores,
     lines,
-    reloads: () => cores.filter((core, index) => core.__testing.exports() !== initial[index]).length,
+    reloads: () =>
+      cores.filter((core, index) => core.__testing.exports() !== initial[index]).length,
     failureLines,
     trapLines: () => failureLines().filter((line) => /WebAssembly\.RuntimeError/.test(line)),
     count() {
@@ -112,9 +119,17 @@ export const probeWasmMemory = () => {
   const Original = WebAssembly.Instance;
   WebAssembly.Instance = new Proxy(Original, {
     construct(target, args, newTarget) {
-      const instance = Reflect.construct(target, args, newTarget === WebAssembly.Instance ? target : newTarget);
-      if (instance.exports?.memory instanceof WebAssembly.Memory && typeof instance.exports.sendMessage === 'function') {
-        const origin = /\((\/[^)]*aliyun_connectors\.js)/.exec(new Error().stack ?? '')?.[1] ?? 'unknown';
+      const instance = Reflect.construct(
+        target,
+        args,
+        newTarget === WebAssembly.Instance ? target : newTarget,
+      );
+      if (
+        instance.exports?.memory instanceof WebAssembly.Memory &&
+        typeof instance.exports.sendMessage === 'function'
+      ) {
+        const origin =
+          /\((\/[^)]*aliyun_connectors\.js)/.exec(new Error().stack ?? '')?.[1] ?? 'unknown';
         instances.push({ origin, instance });
       }
       return instance;
@@ -122,7 +137,9 @@ export const probeWasmMemory = () => {
   });
   return {
     memoryOf: (packageDir) => {
-      const found = instances.filter(({ origin }) => origin.startsWith(`${packageDir}${path.sep}`)).at(-1);
+      const found = instances
+        .filter(({ origin }) => origin.startsWith(`${packageDir}${path.sep}`))
+        .at(-1);
       return found ? found.instance.exports.memory.buffer.byteLength : null;
     },
     stop: () => {
@@ -145,12 +162,17 @@ export const captureShimTransport = async (host, kind, connectorConfig) => {
     validateConfig: (...args) => real.validateConfig(...args),
     sendMessage: async (_kind, _input, transport) => {
       captured = transport;
-      return { ok: false, error: { code: 'general', data: { errorDescription: 'the transport was captured' } } };
+      return {
+        ok: false,
+        error: { code: 'general', data: { errorDescription: 'the transport was captured' } },
+      };
     },
   });
   try {
     const connector = await host.connect(kind, { config: connectorConfig });
-    await connector.sendMessage({ to: 'capture@example.com', type: 'SignIn', payload: { code: '1' } }).catch(() => {});
+    await connector
+      .sendMessage({ to: 'capture@example.com', type: 'SignIn', payload: { code: '1' } })
+      .catch(() => {});
   } finally {
     core.__testing.replaceExports(real);
   }
@@ -182,8 +204,15 @@ export const closedPort = async () => {
 
 /** Asserts a rejection is the host's ConnectorError with a string errorDescription. */
 export const assertConnectorError = (error, context = '') => {
-  assert.ok(error instanceof ConnectorError, `${context}: expected the host's ConnectorError, got ${describeRejection(error)}`);
-  assert.equal(typeof error.data?.errorDescription, 'string', `${context}: data.errorDescription is a string`);
+  assert.ok(
+    error instanceof ConnectorError,
+    `${context}: expected the host's ConnectorError, got ${describeRejection(error)}`,
+  );
+  assert.equal(
+    typeof error.data?.errorDescription,
+    'string',
+    `${context}: data.errorDescription is a string`,
+  );
 };
 
 /**
@@ -195,7 +224,13 @@ export const captureOutput = async (action) => {
   const record = (args) => {
     for (const arg of args) {
       try {
-        chunks.push(typeof arg === 'string' ? arg : Buffer.isBuffer(arg) ? arg.toString('utf8') : JSON.stringify(arg) ?? String(arg));
+        chunks.push(
+          typeof arg === 'string'
+            ? arg
+            : Buffer.isBuffer(arg)
+              ? arg.toString('utf8')
+              : (JSON.stringify(arg) ?? String(arg)),
+        );
       } catch {
         chunks.push(String(arg));
       }
