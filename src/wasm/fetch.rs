@@ -62,22 +62,122 @@ pub(crate) fn promise_of(result: Result<JsValue, JsValue>) -> Promise {
 /// A continuation: what a settled promise's value (or rejection) leads to.
 type Continuation = Box<dyn FnOnce(JsValue) -> JsValue>;
 
-/// `promise.then(on_ok, on_err)` with Rust continuations; the one that never runs is freed when
-/// the JS function holding it is collected. Boxed, so every call site shares one closure type.
+/// A pair of continuations waiting for one promise.
+type Pair = (Continuation, Continuation);
+
+/// The continuations of the exchanges in flight, in reusable slots. A ticket names a slot and
+/// the generation it was issued in, so a ticket whose slot was reused meanwhile finds nothing.
+#[derive(Default)]
+struct Waiting {
+    slots: Vec<(u32, Option<Pair>)>,
+    free: Vec<usize>,
+}
+
+/// Tickets are slot + generation × 2³², exact in the f64 a JS number is.
+const GENERATION: f64 = 4_294_967_296.0;
+
+impl Waiting {
+    fn insert(&mut self, pair: Pair) -> f64 {
+        let index = self.free.pop().unwrap_or(self.slots.len());
+        if index == self.slots.len() {
+            self.slots.push((0, None));
+        }
+        match self.slots.get_mut(index) {
+            Some(slot) => {
+                slot.0 = slot.0.wrapping_add(1);
+                slot.1 = Some(pair);
+                index as f64 + f64::from(slot.0) * GENERATION
+            }
+            // Unreachable: the slot was just found or pushed. A ticket that names nothing.
+            None => -1.0,
+        }
+    }
+
+    fn take(&mut self, ticket: f64) -> Option<Pair> {
+        // Saturating conversions: a ticket that names no slot of its generation finds nothing.
+        let index = (ticket % GENERATION) as usize;
+        let generation = (ticket / GENERATION) as u32;
+        let slot = self.slots.get_mut(index)?;
+        if slot.0 != generation {
+            return None;
+        }
+        let pair = slot.1.take();
+        if pair.is_some() {
+            self.free.push(index);
+        }
+        pair
+    }
+}
+
+thread_local! {
+    /// A send's hot path chains through these slots and one JS function made once, bound to a
+    /// ticket per use, instead of a new closure per step: every closure costs a JS function and
+    /// a finalizer registration.
+    static WAITING: RefCell<Waiting> = RefCell::new(Waiting::default());
+    /// `resume(ticket, value)`, the one JS function every ticket is bound to: the ticket for a
+    /// fulfilment, its negation minus one for a rejection.
+    static RESUME: std::cell::OnceCell<js_sys::Function> = const { std::cell::OnceCell::new() };
+}
+
+/// Runs the continuation a ticket's promise settled to; a ticket cancelled meanwhile (its
+/// exchange ended another way) leads nowhere.
+fn resume(signed: f64, value: JsValue) -> JsValue {
+    let ok = signed >= 0.0;
+    let ticket = if ok { signed } else { -signed - 1.0 };
+    let pair = WAITING.with(|waiting| waiting.borrow_mut().take(ticket));
+    match pair {
+        Some((on_ok, on_err)) => {
+            if ok {
+                on_ok(value)
+            } else {
+                on_err(value)
+            }
+        }
+        None => pending(),
+    }
+}
+
+/// `promise.then(on_ok, on_err)` with Rust continuations, for a promise that settles.
 pub(crate) fn then2(
     promise: &Promise,
     on_ok: impl FnOnce(JsValue) -> JsValue + 'static,
     on_err: impl FnOnce(JsValue) -> JsValue + 'static,
 ) -> Promise {
-    then_boxed(promise, Box::new(on_ok), Box::new(on_err))
+    then_ticket(promise, on_ok, on_err).0
 }
 
-fn then_boxed(promise: &Promise, on_ok: Continuation, on_err: Continuation) -> Promise {
-    let on_ok = Closure::<dyn FnMut(JsValue) -> JsValue>::once(on_ok).into_js_value();
-    let on_err = Closure::<dyn FnMut(JsValue) -> JsValue>::once(on_err).into_js_value();
-    promise
+/// `promise.then(on_ok, on_err)` through a ticket, which [`cancel`] drops: for the steps of an
+/// exchange, whose abandoned continuations are dropped when it ends.
+fn then_ticket(
+    promise: &Promise,
+    on_ok: impl FnOnce(JsValue) -> JsValue + 'static,
+    on_err: impl FnOnce(JsValue) -> JsValue + 'static,
+) -> (Promise, f64) {
+    let pair: Pair = (Box::new(on_ok), Box::new(on_err));
+    let ticket = WAITING.with(|waiting| waiting.borrow_mut().insert(pair));
+    let resume = RESUME.with(|cell| {
+        cell.get_or_init(|| {
+            Closure::<dyn Fn(f64, JsValue) -> JsValue>::new(resume)
+                .into_js_value()
+                .unchecked_into()
+        })
+        .clone()
+    });
+    let on_ok = resume.bind1(&JsValue::NULL, &JsValue::from(ticket));
+    let on_err = resume.bind1(&JsValue::NULL, &JsValue::from(-ticket - 1.0));
+    let chained = promise
         .unchecked_ref::<Thenable>()
-        .then_with(&on_ok, &on_err)
+        .then_with(&on_ok, &on_err);
+    (chained, ticket)
+}
+
+/// Drops a ticket's continuations, if they have not run.
+fn cancel(ticket: Option<f64>) {
+    if let Some(ticket) = ticket {
+        // Dropped after the borrow ends: what a continuation captured may end an exchange too.
+        let pair = WAITING.with(|waiting| waiting.borrow_mut().take(ticket));
+        drop(pair);
+    }
 }
 
 thread_local! {
@@ -105,6 +205,10 @@ struct Exchange {
     abort: AbortController,
     /// The deadline's sleep, cancelled once the answer is in.
     deadline: RefCell<JsValue>,
+    /// The tickets of the deadline's continuations and of the answer's next step, dropped when
+    /// the exchange ends (a cancelled sleep never settles; an abandoned fetch may never).
+    deadline_ticket: Cell<Option<f64>>,
+    step_ticket: Cell<Option<f64>>,
     timeout_ms: u32,
     max_bytes: usize,
     status: Cell<u16>,
@@ -117,7 +221,10 @@ impl Exchange {
         // exchange) can be collected. A sleep without cancel() fires later and finds nothing.
         let deadline = self.deadline.replace(JsValue::UNDEFINED);
         let _ = deadline.unchecked_ref::<Sleeping>().cancel();
-        match self.done.borrow_mut().take() {
+        cancel(self.deadline_ticket.take());
+        cancel(self.step_ticket.take());
+        let done = self.done.borrow_mut().take();
+        match done {
             Some(done) => done(result),
             None => pending(),
         }
@@ -163,6 +270,8 @@ pub(crate) fn exchange(
         done: RefCell::new(Some(Box::new(done))),
         abort: abort.clone(),
         deadline: RefCell::new(JsValue::UNDEFINED),
+        deadline_ticket: Cell::new(None),
+        step_ticket: Cell::new(None),
         timeout_ms: request.timeout_ms,
         max_bytes: request.max_response_bytes,
         status: Cell::new(0),
@@ -187,11 +296,12 @@ pub(crate) fn exchange(
     // abort signal; a sleep that rejects loses the deadline, which ends the send the same way.
     let expired = Rc::clone(&exchange);
     let lost = Rc::clone(&exchange);
-    let deadline = then2(
+    let (deadline, ticket) = then_ticket(
         &Promise::resolve(&timer),
         move |_| expired.expire("no answer within the deadline"),
         move |_| lost.expire("the transport's sleep() rejected, so the deadline was lost"),
     );
+    exchange.deadline_ticket.set(Some(ticket));
     exchange.deadline.replace(timer);
 
     let init = RequestInit::new();
@@ -203,11 +313,12 @@ pub(crate) fn exchange(
 
     let answered = Rc::clone(&exchange);
     let refused = Rc::clone(&exchange);
-    let answer = then2(
+    let (answer, ticket) = then_ticket(
         &promise_of(transport.fetch(&request.url, &init)),
         move |response| read_answer(&answered, response),
         move |thrown| refused.failed(&thrown),
     );
+    exchange.step_ticket.set(Some(ticket));
     // Whichever ends the exchange settles the send; the other chain is left pending. A trap in
     // either rejects the race, which the shim sees.
     Promise::race(&js_sys::Array::of2(&answer, &deadline))
@@ -215,7 +326,8 @@ pub(crate) fn exchange(
 
 /// A promise that never settles: what the chain that did not end an exchange resolves to.
 fn pending() -> JsValue {
-    Promise::new(&mut |_, _| {}).into()
+    // `Promise.race([])` never settles, and needs no executor.
+    Promise::race(&js_sys::Array::new()).into()
 }
 
 fn unsent(message: &str) -> TransportResult {
@@ -256,15 +368,16 @@ fn read_answer(exchange: &Rc<Exchange>, response: JsValue) -> JsValue {
         };
         let read = Rc::clone(exchange);
         let broken = Rc::clone(exchange);
-        return then2(
+        let (body, ticket) = then_ticket(
             &text,
             move |text| {
                 let body = Body::read(text.as_string().unwrap_or_default(), read.max_bytes);
                 read.finish(TransportResult::Response { status, body })
             },
             move |thrown| broken.failed(&thrown),
-        )
-        .into();
+        );
+        exchange.step_ticket.set(Some(ticket));
+        return body.into();
     }
     let reader = stream
         .get_reader()
@@ -274,7 +387,8 @@ fn read_answer(exchange: &Rc<Exchange>, response: JsValue) -> JsValue {
 
 fn read_chunk(exchange: Rc<Exchange>, reader: ReadableStreamDefaultReader) -> JsValue {
     let broken = Rc::clone(&exchange);
-    then2(
+    let this = Rc::clone(&exchange);
+    let (chunk, ticket) = then_ticket(
         &reader.read(),
         move |chunk| {
             let done = Reflect::get(&chunk, &JsValue::from_str("done"))
@@ -310,8 +424,9 @@ fn read_chunk(exchange: Rc<Exchange>, reader: ReadableStreamDefaultReader) -> Js
             read_chunk(exchange, reader)
         },
         move |thrown| broken.failed(&thrown),
-    )
-    .into()
+    );
+    this.step_ticket.set(Some(ticket));
+    chunk.into()
 }
 
 /// What a rejection says, read defensively: anything may be thrown, a Proxy included.

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -123,6 +124,35 @@ for (const [kind, { packageName }] of Object.entries(kinds)) {
       }
       assert.deepEqual(zodImports, [path.join('lib', 'config-error.js')]);
       assert.equal(fs.existsSync(path.join(dir, 'node_modules')), false, 'no node_modules shipped');
+    });
+
+    test("lib/metadata.json is what the package's own core answers to getMetadata", () => {
+      const dir = host.dirOf(kind);
+      const shipped = JSON.parse(fs.readFileSync(path.join(dir, 'lib', 'metadata.json'), 'utf8'));
+      const glue = createRequire(import.meta.url)(path.join(dir, 'pkg', 'aliyun_connectors.js'));
+      const envelope = glue.getMetadata(kind);
+      assert.equal(envelope.ok, true);
+      assert.deepEqual(shipped, envelope.value);
+    });
+
+    test('createConnector loads no Wasm: the module is compiled on the first call that needs it', () => {
+      const dir = host.dirOf(kind);
+      const script = [
+        `const { default: create } = await import(${JSON.stringify(pathToFileURL(path.join(dir, 'lib', 'index.js')).href)});`,
+        `const compiled = [];`,
+        `const Module = WebAssembly.Module;`,
+        `WebAssembly.Module = function (...args) { compiled.push(1); return new Module(...args); };`,
+        `const connector = await create({ getConfig: async () => ({}) });`,
+        `const before = compiled.length;`,
+        `connector.configGuard.safeParse({});`,
+        `console.log(JSON.stringify({ before, after: compiled.length, id: connector.metadata.id }));`,
+      ].join('\n');
+      const out = JSON.parse(
+        execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+          cwd: dir,
+        }).toString(),
+      );
+      assert.deepEqual(out, { before: 0, after: 1, id: `${kind}-wasm` });
     });
 
     test('the glue stays CommonJS inside the "type": "module" package', () => {
