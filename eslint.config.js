@@ -6,7 +6,15 @@ import globals from 'globals';
 
 export default [
   {
-    ignores: ['node_modules/', 'target/', 'pkg/', 'dist/', '.tools/', 'bench/results/', '**/*.d.ts'],
+    ignores: [
+      'node_modules/',
+      'target/',
+      'pkg/',
+      'dist/',
+      '.tools/',
+      'bench/results/',
+      '**/*.d.ts',
+    ],
   },
   js.configs.recommended,
   {
@@ -17,7 +25,16 @@ export default [
       globals: { ...globals.node },
     },
     rules: {
-      'no-unused-vars': ['error', { argsIgnorePattern: '^_', caughtErrors: 'none' }],
+      'no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrors: 'none',
+          // `const { Signature, ...rest } = params` leaves a key out on purpose.
+          ignoreRestSiblings: true,
+        },
+      ],
     },
   },
   {

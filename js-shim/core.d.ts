@@ -5,7 +5,10 @@ export declare function isEnvelope(value: unknown): value is Envelope<unknown>;
 /** The value of an ok envelope; otherwise throws `ConnectorError(error.code, error.data)`. */
 export declare function unwrap<T>(envelope: Envelope<T>): T;
 export declare function getMetadata(kind: Kind): Envelope<ConnectorMetadata>;
-export declare function validateConfig(kind: Kind, config: unknown): Envelope<Record<string, unknown>>;
+export declare function validateConfig(
+  kind: Kind,
+  config: unknown,
+): Envelope<Record<string, unknown>>;
 export declare function sendMessage(
   kind: Kind,
   input: SendInput,

@@ -63,7 +63,10 @@ export const unwrap = (envelope) => {
     return envelope.value;
   }
   const { code, data } = envelope.error;
-  throw new ConnectorError(code, code === ConnectorErrorCodes.InvalidConfig ? toHostConfigError(data) : data);
+  throw new ConnectorError(
+    code,
+    code === ConnectorErrorCodes.InvalidConfig ? toHostConfigError(data) : data,
+  );
 };
 
 // Only names reach the log: a thrown value's message could echo input, and input holds the
@@ -88,7 +91,9 @@ const describeThrown = (thrown) => {
  */
 const failed = (exportName, kind, thrown, broken) => {
   const reason = broken === wasm ? 'reloading the module' : 'the module was reloaded already';
-  console.error(`[connector-${kind}] ${exportName}: the WebAssembly core failed (${describeThrown(thrown)}); ${reason}.`);
+  console.error(
+    `[connector-${kind}] ${exportName}: the WebAssembly core failed (${describeThrown(thrown)}); ${reason}.`,
+  );
   if (broken === wasm) {
     wasm = instantiate();
   }
@@ -96,13 +101,18 @@ const failed = (exportName, kind, thrown, broken) => {
     ok: false,
     error: {
       code: ConnectorErrorCodes.General,
-      data: { errorDescription: 'Internal connector error (the WebAssembly core failed); the module has been reloaded.' },
+      data: {
+        errorDescription:
+          'Internal connector error (the WebAssembly core failed); the module has been reloaded.',
+      },
     },
   };
 };
 
 const checked = (exportName, kind, result, instance) =>
-  isEnvelope(result) ? result : failed(exportName, kind, new TypeError('not an envelope'), instance);
+  isEnvelope(result)
+    ? result
+    : failed(exportName, kind, new TypeError('not an envelope'), instance);
 
 /** Calls a synchronous export and returns its envelope. */
 const callSync = (exportName, kind, ...args) => {
@@ -124,7 +134,12 @@ export const validateConfig = (kind, config) => callSync('validateConfig', kind,
 export const sendMessage = async (kind, input, transport) => {
   const instance = current();
   try {
-    return checked('sendMessage', kind, await instance.sendMessage(kind, input, transport), instance);
+    return checked(
+      'sendMessage',
+      kind,
+      await instance.sendMessage(kind, input, transport),
+      instance,
+    );
   } catch (thrown) {
     return failed('sendMessage', kind, thrown, instance);
   }

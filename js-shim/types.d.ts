@@ -8,7 +8,14 @@ import type {
   GetI18nEmailTemplate,
   SendMessageData,
 } from '@logto/connector-kit';
-import type { Delivered, Envelope, ErrorData, Kind, SendInput, Transport } from '../pkg/aliyun_connectors.js';
+import type {
+  Delivered,
+  Envelope,
+  ErrorData,
+  Kind,
+  SendInput,
+  Transport,
+} from '../pkg/aliyun_connectors.js';
 
 export type { Delivered, Envelope, ErrorData, Kind, SendInput, Transport };
 
@@ -40,7 +47,8 @@ export type AliyunConnector<Type extends ConnectorType.Email | ConnectorType.Sms
   sendMessage(data: SendMessageData, inputConfig?: unknown): Promise<Delivered>;
 };
 
-export type CreateAliyunConnector<Type extends ConnectorType.Email | ConnectorType.Sms> = (options: {
-  getConfig: GetConnectorConfig;
-  getI18nEmailTemplate?: GetI18nEmailTemplate;
-}) => Promise<AliyunConnector<Type>>;
+export type CreateAliyunConnector<Type extends ConnectorType.Email | ConnectorType.Sms> =
+  (options: {
+    getConfig: GetConnectorConfig;
+    getI18nEmailTemplate?: GetI18nEmailTemplate;
+  }) => Promise<AliyunConnector<Type>>;

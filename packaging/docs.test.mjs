@@ -269,7 +269,9 @@ const CODEPAGES = {
 
 /** Decodes `text` (UTF-8 bytes) as if it were Mac Roman: the damage seen in the French seed. */
 export function asMacRoman(text) {
-  return [...Buffer.from(text, 'utf8')].map((b) => (b < 0x80 ? String.fromCharCode(b) : MAC_ROMAN_HIGH[b - 0x80])).join('');
+  return [...Buffer.from(text, 'utf8')]
+    .map((b) => (b < 0x80 ? String.fromCharCode(b) : MAC_ROMAN_HIGH[b - 0x80]))
+    .join('');
 }
 
 // Explicit sequences named in the brief, plus U+FFFD and UTF-8 BOM read as Latin text.
@@ -289,10 +291,18 @@ export function findMojibake(text) {
     for (let i = 0; i < chars.length; i++) {
       const lead = map.get(chars[i]);
       if (lead === undefined) continue;
-      const len = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+      const len =
+        lead >= 0xc2 && lead <= 0xdf
+          ? 2
+          : lead >= 0xe0 && lead <= 0xef
+            ? 3
+            : lead >= 0xf0 && lead <= 0xf4
+              ? 4
+              : 0;
       if (len === 0) continue;
       const tail = chars.slice(i + 1, i + len).map((c) => map.get(c));
-      if (tail.length !== len - 1 || tail.some((b) => b === undefined || b < 0x80 || b > 0xbf)) continue;
+      if (tail.length !== len - 1 || tail.some((b) => b === undefined || b < 0x80 || b > 0xbf))
+        continue;
       if (name === 'Mac Roman' && len === 2 && chars[i] !== '√') continue;
       const decoded = Buffer.from([lead, ...tail]).toString('utf8');
       if (decoded.includes('\uFFFD')) continue;
@@ -308,7 +318,11 @@ test('mojibake detector catches both kinds of damage and spares clean text', () 
   const samples = ['vérification', '验证码', '인증 코드', 'l’été « À »', '发信地址'];
   for (const s of samples) {
     assert.deepEqual(findMojibake(s), [], `clean text flagged: ${s}`);
-    assert.notDeepEqual(findMojibake(Buffer.from(s, 'utf8').toString('latin1')), [], `latin-1 damage of ${s}`);
+    assert.notDeepEqual(
+      findMojibake(Buffer.from(s, 'utf8').toString('latin1')),
+      [],
+      `latin-1 damage of ${s}`,
+    );
     assert.notDeepEqual(findMojibake(asMacRoman(s)), [], `Mac Roman damage of ${s}`);
   }
 });
@@ -325,7 +339,8 @@ for (const connector of Object.keys(CONNECTORS)) {
   const { top, template, factoryId } = CONNECTORS[connector];
 
   test(`${connector}: a README in each of the four languages`, () => {
-    for (const file of LANGUAGES) assert.ok(existsSync(join(here, connector, file)), `${connector}/${file} is missing`);
+    for (const file of LANGUAGES)
+      assert.ok(existsSync(join(here, connector, file)), `${connector}/${file} is missing`);
   });
 
   for (const file of LANGUAGES) {
@@ -335,7 +350,10 @@ for (const connector of Object.keys(CONNECTORS)) {
     const text = bytes.toString('utf8');
 
     test(`${connector}/${file}: valid UTF-8 without BOM`, () => {
-      assert.ok(!(bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf), 'starts with a BOM');
+      assert.ok(
+        !(bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf),
+        'starts with a BOM',
+      );
       assert.doesNotThrow(() => new TextDecoder('utf-8', { fatal: true }).decode(bytes));
     });
 
@@ -349,13 +367,20 @@ for (const connector of Object.keys(CONNECTORS)) {
       test(`${connector}/${file}: names its three translations as files near the top`, () => {
         const head = text.split('\n').slice(0, 6).join('\n');
         for (const sibling of LANGUAGES.filter((f) => f !== file)) {
-          assert.ok(head.includes(`\`${sibling}\``), `\`${sibling}\` is not named in the first lines`);
+          assert.ok(
+            head.includes(`\`${sibling}\``),
+            `\`${sibling}\` is not named in the first lines`,
+          );
         }
       });
 
       test(`${connector}/${file}: reads well inside the console (absolute links, no images)`, () => {
         for (const target of links(text)) {
-          assert.match(target, /^https:\/\//, `link ${target}: the console resolves it against its page`);
+          assert.match(
+            target,
+            /^https:\/\//,
+            `link ${target}: the console resolves it against its page`,
+          );
         }
         const prose = proseLines(text).map((line) => line.replace(/`[^`]*`/g, ''));
         for (const line of prose) {
@@ -412,7 +437,11 @@ for (const connector of Object.keys(CONNECTORS)) {
       assert.ok(text.includes(`\`${id}\``), `\`${id}\` is not named`);
       for (const line of text.split('\n')) {
         if (!line.includes(`\`${target}\``)) continue;
-        assert.match(line, /`target`/, `\`${target}\` named without saying it is the target: ${line}`);
+        assert.match(
+          line,
+          /`target`/,
+          `\`${target}\` named without saying it is the target: ${line}`,
+        );
       }
     });
 
@@ -427,7 +456,9 @@ for (const connector of Object.keys(CONNECTORS)) {
           .replace(/\s*\\\n\s*/g, ' '),
       }));
       const target = /\/etc\/logto\/packages\/core\/connectors\/[\w-]+/;
-      const compose = blocks.find(({ lang, code }) => lang === 'yaml' && /^\s*volumes:/m.test(code));
+      const compose = blocks.find(
+        ({ lang, code }) => lang === 'yaml' && /^\s*volumes:/m.test(code),
+      );
       assert.ok(compose, 'no compose volume');
       assert.match(compose.code, new RegExp(`^\\s*target: ${target.source}$`, 'm'));
       const image = blocks.find(({ lang }) => lang === 'dockerfile');
@@ -449,43 +480,70 @@ for (const connector of Object.keys(CONNECTORS)) {
           const dest = resolve(dirname(path), decodeURIComponent(pathPart));
           assert.ok(existsSync(dest), `broken link ${target}`);
           if (hash === undefined) continue;
-          assert.ok(statSync(dest).isFile() && dest.endsWith('.md'), `anchor into a non-Markdown target ${target}`);
+          assert.ok(
+            statSync(dest).isFile() && dest.endsWith('.md'),
+            `anchor into a non-Markdown target ${target}`,
+          );
           defined = anchors(readFileSync(dest, 'utf8'));
         }
         if (hash !== undefined) {
-          assert.ok(defined.has(decodeURIComponent(hash)), `anchor #${hash} of ${target} does not exist`);
+          assert.ok(
+            defined.has(decodeURIComponent(hash)),
+            `anchor #${hash} of ${target} does not exist`,
+          );
         }
       }
     });
 
     if (connector === 'aliyun-sms-auth') {
       const metadata = metadataOf(connector);
-      const expected = defaultTemplates(metadata).map(({ usageType, templateCode }) => [usageType, templateCode]);
+      const expected = defaultTemplates(metadata).map(({ usageType, templateCode }) => [
+        usageType,
+        templateCode,
+      ]);
 
       test(`${connector}/${file}: the usage type → template table matches the form's default templates`, () => {
-        assert.equal(expected.length, USAGE_TYPES.length, 'the form should start with a template for each usage type');
+        assert.equal(
+          expected.length,
+          USAGE_TYPES.length,
+          'the form should start with a template for each usage type',
+        );
         const rows = usageTemplateRows(text);
-        assert.deepEqual(rows.map(([type]) => type).filter((type, i, all) => all.indexOf(type) !== i), [], 'a usage type listed twice');
+        assert.deepEqual(
+          rows.map(([type]) => type).filter((type, i, all) => all.indexOf(type) !== i),
+          [],
+          'a usage type listed twice',
+        );
         assert.deepEqual(new Map(rows), new Map(expected));
       });
 
       test(`${connector}/${file}: the complete example uses the form's default templates`, () => {
-        const example = codeBlocks(text).find(({ lang, lines }) => lang === 'json' && lines.some((l) => l.includes('"templates"')));
+        const example = codeBlocks(text).find(
+          ({ lang, lines }) => lang === 'json' && lines.some((l) => l.includes('"templates"')),
+        );
         assert.ok(example, 'no JSON example with templates');
         const config = JSON.parse(example.lines.join('\n'));
-        assert.deepEqual(config.templates.map(({ usageType, templateCode }) => [usageType, templateCode]), expected);
+        assert.deepEqual(
+          config.templates.map(({ usageType, templateCode }) => [usageType, templateCode]),
+          expected,
+        );
       });
 
       test(`${connector}/${file}: lists the five system templates`, () => {
         for (const code of SYSTEM_TEMPLATE_CODES) {
-          assert.ok(proseLines(text).some((line) => line.startsWith(`| \`${code}\` |`)), `no row for ${code}`);
+          assert.ok(
+            proseLines(text).some((line) => line.startsWith(`| \`${code}\` |`)),
+            `no row for ${code}`,
+          );
         }
       });
     }
 
     test(`${connector}/${file}: names every config key in backticks`, () => {
-      for (const key of [...top, ...template]) assert.ok(text.includes(`\`${key}\``), `\`${key}\` is not mentioned`);
-      for (const type of USAGE_TYPES) assert.ok(text.includes(`\`${type}\``), `usage type \`${type}\` is not mentioned`);
+      for (const key of [...top, ...template])
+        assert.ok(text.includes(`\`${key}\``), `\`${key}\` is not mentioned`);
+      for (const type of USAGE_TYPES)
+        assert.ok(text.includes(`\`${type}\``), `usage type \`${type}\` is not mentioned`);
       assert.ok(text.includes(`\`${factoryId}\``), `factory id \`${factoryId}\` is not mentioned`);
     });
   }
@@ -494,16 +552,29 @@ for (const connector of Object.keys(CONNECTORS)) {
     const bytes = read(connector, 'docs/config-template.json');
     const config = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
     for (const key of Object.keys(config)) assert.ok(top.includes(key), `unknown key ${key}`);
-    assert.ok(Array.isArray(config.templates) && config.templates.length > 0, 'templates must be a non-empty array');
+    assert.ok(
+      Array.isArray(config.templates) && config.templates.length > 0,
+      'templates must be a non-empty array',
+    );
     for (const [i, item] of config.templates.entries()) {
-      for (const key of Object.keys(item)) assert.ok(template.includes(key), `templates[${i}]: unknown key ${key}`);
-      assert.ok(USAGE_TYPES.includes(item.usageType), `templates[${i}].usageType ${item.usageType}`);
+      for (const key of Object.keys(item))
+        assert.ok(template.includes(key), `templates[${i}]: unknown key ${key}`);
+      assert.ok(
+        USAGE_TYPES.includes(item.usageType),
+        `templates[${i}].usageType ${item.usageType}`,
+      );
     }
     const types = new Set(config.templates.map((t) => t.usageType));
-    for (const type of REQUIRED_USAGE_TYPES) assert.ok(types.has(type), `no template for required usage type ${type}`);
-    for (const type of USAGE_TYPES) assert.ok(types.has(type), `the example should show usage type ${type}`);
-    const required = connector === 'aliyun-dm' ? ['accessKeyId', 'accessKeySecret', 'accountName', 'regionId'] : ['accessKeyId', 'accessKeySecret', 'signName'];
-    for (const key of required) assert.equal(typeof config[key], 'string', `${key} must be a string`);
+    for (const type of REQUIRED_USAGE_TYPES)
+      assert.ok(types.has(type), `no template for required usage type ${type}`);
+    for (const type of USAGE_TYPES)
+      assert.ok(types.has(type), `the example should show usage type ${type}`);
+    const required =
+      connector === 'aliyun-dm'
+        ? ['accessKeyId', 'accessKeySecret', 'accountName', 'regionId']
+        : ['accessKeyId', 'accessKeySecret', 'signName'];
+    for (const key of required)
+      assert.equal(typeof config[key], 'string', `${key} must be a string`);
     if (connector === 'aliyun-sms-auth') {
       assert.deepEqual(
         config.templates.map(({ usageType, templateCode }) => ({ usageType, templateCode })),
@@ -511,22 +582,34 @@ for (const connector of Object.keys(CONNECTORS)) {
         'the README calls it the same configuration as its complete example, the form default',
       );
       for (const t of config.templates) {
-        assert.ok(SYSTEM_TEMPLATE_CODES.includes(t.templateCode), `${t.usageType}: ${t.templateCode} is not a system template code`);
+        assert.ok(
+          SYSTEM_TEMPLATE_CODES.includes(t.templateCode),
+          `${t.usageType}: ${t.templateCode} is not a system template code`,
+        );
       }
       const minutes = config.codeValidityMinutes;
-      if (minutes !== undefined) assert.ok(Number.isInteger(minutes) && minutes >= 1 && minutes <= 60, `codeValidityMinutes ${minutes}`);
+      if (minutes !== undefined)
+        assert.ok(
+          Number.isInteger(minutes) && minutes >= 1 && minutes <= 60,
+          `codeValidityMinutes ${minutes}`,
+        );
     } else if (connector === 'aliyun-dm') {
       for (const t of config.templates) {
         assert.equal(typeof t.subject, 'string');
         assert.equal(typeof t.content, 'string');
-        if (t.contentType !== undefined) assert.ok(['text/html', 'text/plain'].includes(t.contentType));
+        if (t.contentType !== undefined)
+          assert.ok(['text/html', 'text/plain'].includes(t.contentType));
       }
     } else {
       assert.ok(
-        config.templates.some((t) => typeof t.templateCode === 'object' && t.templateCode.china && t.templateCode.overseas),
+        config.templates.some(
+          (t) =>
+            typeof t.templateCode === 'object' && t.templateCode.china && t.templateCode.overseas,
+        ),
         'show one { china, overseas } templateCode',
       );
-      for (const t of config.templates) assert.ok(typeof t.templateCode === 'string' || typeof t.templateCode === 'object');
+      for (const t of config.templates)
+        assert.ok(typeof t.templateCode === 'string' || typeof t.templateCode === 'object');
     }
   });
 
@@ -549,7 +632,10 @@ for (const connector of Object.keys(CONNECTORS)) {
       const at = description.indexOf('Wasm');
       assert.ok(at >= 0, `description.${lang} does not say Wasm`);
       const end = columns(description.slice(0, at + 'Wasm'.length));
-      assert.ok(end <= DESCRIPTION_FIRST_LINE_COLUMNS, `description.${lang}: "Wasm" ends at ${end}`);
+      assert.ok(
+        end <= DESCRIPTION_FIRST_LINE_COLUMNS,
+        `description.${lang}: "Wasm" ends at ${end}`,
+      );
       assert.ok(
         columns(description) <= DESCRIPTION_COLUMNS,
         `description.${lang} is ${columns(description)} columns, over ${DESCRIPTION_COLUMNS}`,
@@ -562,7 +648,10 @@ for (const connector of Object.keys(CONNECTORS)) {
     assert.ok(metadata.formItems.length > 0);
     for (const item of metadata.formItems) {
       const { description } = item;
-      assert.ok(typeof description === 'string' && description.trim() !== '', `${item.key}: no description`);
+      assert.ok(
+        typeof description === 'string' && description.trim() !== '',
+        `${item.key}: no description`,
+      );
       // The console marks required fields itself ("Required"), from `required`.
       assert.doesNotMatch(item.label, /optional/i, `${item.key}: label "${item.label}"`);
       assert.deepEqual(findMojibake(`${item.label} ${item.description}`), []);
@@ -579,7 +668,10 @@ for (const connector of Object.keys(CONNECTORS)) {
       const lines = JSON.stringify(item.defaultValue, null, 2).split('\n');
       const limit = codeColumns(FORM_TEXT, lines.length);
       for (const line of lines) {
-        assert.ok(columns(line) <= limit, `${item.key}: ${columns(line)} columns, over ${limit}: ${line}`);
+        assert.ok(
+          columns(line) <= limit,
+          `${item.key}: ${columns(line)} columns, over ${limit}: ${line}`,
+        );
       }
     }
   });
@@ -649,6 +741,9 @@ test('the console layout gives the limits the comments state', () => {
   assert.equal(columns('阿里云短信 (Wasm)'), 17);
   assert.deepEqual(
     codeBlocks('a\n```json\n{}\n```\n````md\n```\nx\n````\n').map((b) => [b.lang, b.lines.length]),
-    [['json', 1], ['md', 2]],
+    [
+      ['json', 1],
+      ['md', 2],
+    ],
   );
 });

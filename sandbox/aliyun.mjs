@@ -22,10 +22,14 @@ export const API = {
 // (sms-auth-facts.md §2.5). The console's 赠送模板配置 page is the authority.
 export const GIFT_TEMPLATES = {
   100001: '您的验证码为${code}。尊敬的客户，以上验证码${min}分钟内有效，请注意保密，切勿告知他人。',
-  100002: '尊敬的客户，您正在进行修改手机号操作，您的验证码为${code}。以上验证码${min}分钟内有效，请注意保密，切勿告知他人。',
-  100003: '尊敬的客户，您正在进行重置密码操作，您的验证码为${code}。以上验证码${min}分钟内有效，请注意保密，切勿告知他人。',
-  100004: '尊敬的客户，您正在进行绑定手机号操作，您的验证码为${code}。以上验证码${min}分钟内有效，请注意保密，切勿告知他人。',
-  100005: '尊敬的客户，您正在验证绑定手机号操作，您的验证码为${code}。以上验证码${min}分钟内有效，请注意保密，切勿告知他人。',
+  100002:
+    '尊敬的客户，您正在进行修改手机号操作，您的验证码为${code}。以上验证码${min}分钟内有效，请注意保密，切勿告知他人。',
+  100003:
+    '尊敬的客户，您正在进行重置密码操作，您的验证码为${code}。以上验证码${min}分钟内有效，请注意保密，切勿告知他人。',
+  100004:
+    '尊敬的客户，您正在进行绑定手机号操作，您的验证码为${code}。以上验证码${min}分钟内有效，请注意保密，切勿告知他人。',
+  100005:
+    '尊敬的客户，您正在验证绑定手机号操作，您的验证码为${code}。以上验证码${min}分钟内有效，请注意保密，切勿告知他人。',
 };
 
 const TEMPLATE_VARIABLE = /\$\{([A-Za-z0-9_]+)\}/g;
@@ -37,11 +41,19 @@ export function templateVariables(text) {
 
 /** Fill ${name} from values; an unfilled variable stays as it is. */
 export function renderTemplate(text, values) {
-  return text.replace(TEMPLATE_VARIABLE, (whole, name) => (Object.hasOwn(values, name) ? values[name] : whole));
+  return text.replace(TEMPLATE_VARIABLE, (whole, name) =>
+    Object.hasOwn(values, name) ? values[name] : whole,
+  );
 }
 
 // DM regions and their endpoints: https://alibabacloud.com/help/en/direct-mail/api-endpoints
-export const DM_REGIONS = ['cn-hangzhou', 'ap-southeast-1', 'ap-southeast-2', 'eu-central-1', 'us-east-1'];
+export const DM_REGIONS = [
+  'cn-hangzhou',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'eu-central-1',
+  'us-east-1',
+];
 
 // Clock skew and nonce window (aliyun-facts.md §1.5):
 // https://help.aliyun.com/zh/model-studio/user-guide/roa-style-request-body-signature-mechanism (15 min)
@@ -63,8 +75,15 @@ export function parseTimestamp(text) {
   const t = Date.UTC(y, mo - 1, d, h, mi, s, ms);
   const back = new Date(t);
   // Date.UTC rolls 2024-02-30 over to March; a round trip catches it.
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d
-    || back.getUTCHours() !== h || back.getUTCMinutes() !== mi || back.getUTCSeconds() !== s) return null;
+  if (
+    back.getUTCFullYear() !== y ||
+    back.getUTCMonth() !== mo - 1 ||
+    back.getUTCDate() !== d ||
+    back.getUTCHours() !== h ||
+    back.getUTCMinutes() !== mi ||
+    back.getUTCSeconds() !== s
+  )
+    return null;
   return t;
 }
 
@@ -123,7 +142,8 @@ export function charLength(text) {
 // A deliberately plain address check: one @, a local part without spaces or separators, a
 // dotted domain of letters/digits/hyphens (or non-ASCII, for IDN). Aliyun's exact rule is not
 // published; this rejects what would obviously bounce. https://alibabacloud.com/help/doc-detail/29444.htm
-const LABEL = '(?:[A-Za-z0-9\\u0080-\\uFFFF](?:[A-Za-z0-9\\u0080-\\uFFFF-]*[A-Za-z0-9\\u0080-\\uFFFF])?)';
+const LABEL =
+  '(?:[A-Za-z0-9\\u0080-\\uFFFF](?:[A-Za-z0-9\\u0080-\\uFFFF-]*[A-Za-z0-9\\u0080-\\uFFFF])?)';
 const EMAIL_RE = new RegExp(`^[^\\s@,;<>()\\[\\]"\\\\]{1,64}@${LABEL}(?:\\.${LABEL})+$`, 'u');
 export function isEmailAddress(text) {
   return text.length <= 254 && EMAIL_RE.test(text);
@@ -139,7 +159,10 @@ const PHONE_RE = /^\+?\d{1,20}$/;
 const MAINLAND_MOBILE_RE = /^1[3-9]\d{9}$/;
 
 export function splitList(value) {
-  return String(value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return String(value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /**
@@ -161,7 +184,13 @@ const DIGITS = '0123456789';
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const LOWER = 'abcdefghijklmnopqrstuvwxyz';
 const CODE_ALPHABETS = {
-  1: DIGITS, 2: UPPER, 3: LOWER, 4: UPPER + LOWER, 5: DIGITS + UPPER, 6: DIGITS + LOWER, 7: DIGITS + UPPER + LOWER,
+  1: DIGITS,
+  2: UPPER,
+  3: LOWER,
+  4: UPPER + LOWER,
+  5: DIGITS + UPPER,
+  6: DIGITS + LOWER,
+  7: DIGITS + UPPER + LOWER,
 };
 
 function generatedCode(length, type) {
@@ -192,7 +221,14 @@ function intParam(value, min, max, fallback) {
  */
 export function createAliyun(options) {
   const {
-    credentials = {}, now, senders, smsSignNames, smsTemplates, verificationTemplates = [], smsAuthSignNames, smsAuthTemplates,
+    credentials = {},
+    now,
+    senders,
+    smsSignNames,
+    smsTemplates,
+    verificationTemplates = [],
+    smsAuthSignNames,
+    smsAuthTemplates,
   } = options;
   const nonces = new NonceStore(now);
 
@@ -212,33 +248,43 @@ export function createAliyun(options) {
     // An Aliyun host answers as its own product, even for an action it does not have.
     const product = aliyunHost?.product ?? api?.product ?? 'dm';
     const fail = (code, extra = {}) => ({
-      ok: false, action: action ?? null, product, requestId,
+      ok: false,
+      action: action ?? null,
+      product,
+      requestId,
       ...errorResponse(code, { requestId, hostId, productKind: product, ...extra }),
     });
-    const missing = (name) => fail('MissingParameter', {
-      message: `The input parameter "${name}" that is mandatory for processing this request is not supplied.`,
-    });
+    const missing = (name) =>
+      fail('MissingParameter', {
+        message: `The input parameter "${name}" that is mandatory for processing this request is not supplied.`,
+      });
     const has = (name) => typeof params[name] === 'string' && params[name] !== '';
 
     if (method !== 'POST' && method !== 'GET') return fail('InvalidAction.NotFound');
     // Format: JSON or XML, any case (Logto sends "json"). The sandbox always answers JSON.
     if (has('Format') && !/^(json|xml)$/i.test(params.Format)) {
-      return fail('InvalidParameter', { message: 'The specified parameter "Format" is not valid.' });
+      return fail('InvalidParameter', {
+        message: 'The specified parameter "Format" is not valid.',
+      });
     }
     if (!has('Action')) return missing('Action');
     // An action of the other product on a real Aliyun host name does not exist there.
-    if (!api || (aliyunHost && aliyunHost.product !== api.product)) return fail('InvalidAction.NotFound');
+    if (!api || (aliyunHost && aliyunHost.product !== api.product))
+      return fail('InvalidAction.NotFound');
     if (!has('Version')) return missing('Version');
     if (params.Version !== api.version) return fail('InvalidVersion');
 
     if (!has('AccessKeyId')) return missing('AccessKeyId');
-    const cred = Object.hasOwn(credentials, params.AccessKeyId) ? credentials[params.AccessKeyId] : undefined;
+    const cred = Object.hasOwn(credentials, params.AccessKeyId)
+      ? credentials[params.AccessKeyId]
+      : undefined;
     if (!cred) return fail('InvalidAccessKeyId.NotFound');
     if (cred.inactive) return fail('InvalidAccessKeyId.Inactive');
     // STS: SecurityToken is an ordinary, signed parameter (aliyun-facts.md §1.1).
     if (cred.securityToken !== undefined && cred.securityToken !== null) {
       if (!has('SecurityToken')) return fail('MissingSecurityToken');
-      if (params.SecurityToken !== cred.securityToken) return fail('InvalidSecurityToken.MismatchWithAccessKey');
+      if (params.SecurityToken !== cred.securityToken)
+        return fail('InvalidSecurityToken.MismatchWithAccessKey');
     } else if (params.SecurityToken !== undefined) {
       return fail('InvalidSecurityToken.MismatchWithAccessKey');
     }
@@ -246,11 +292,15 @@ export function createAliyun(options) {
     // https://help.aliyun.com/en/document_detail/130769.html
     if (!has('SignatureMethod')) return missing('SignatureMethod');
     if (params.SignatureMethod !== 'HMAC-SHA1') {
-      return fail('IncompleteSignature', { message: `Specified SignatureMethod "${params.SignatureMethod}" is not supported, use HMAC-SHA1.` });
+      return fail('IncompleteSignature', {
+        message: `Specified SignatureMethod "${params.SignatureMethod}" is not supported, use HMAC-SHA1.`,
+      });
     }
     if (!has('SignatureVersion')) return missing('SignatureVersion');
     if (params.SignatureVersion !== '1.0') {
-      return fail('IncompleteSignature', { message: `Specified SignatureVersion "${params.SignatureVersion}" is not supported, use 1.0.` });
+      return fail('IncompleteSignature', {
+        message: `Specified SignatureVersion "${params.SignatureVersion}" is not supported, use 1.0.`,
+      });
     }
     if (!has('SignatureNonce')) return missing('SignatureNonce');
     if (!has('Timestamp')) return missing('Timestamp');
@@ -281,11 +331,18 @@ export function createAliyun(options) {
     const ctx = { requestId: auth.requestId, hostId: auth.hostId, productKind: auth.product };
     const fail = (code, extra = {}) => errorResponse(code, { ...ctx, ...extra });
     // Aliyun names the missing action parameter in the code: MissingPhoneNumbers, ...
-    const missingAction = (name) => fail('MissingParameter', { as: `Missing${name}`, message: `${name} is mandatory for this action.` });
-    const invalid = (name) => fail('InvalidParameter', { message: `The specified parameter "${name}" is not valid.` });
+    const missingAction = (name) =>
+      fail('MissingParameter', {
+        as: `Missing${name}`,
+        message: `${name} is mandatory for this action.`,
+      });
+    const invalid = (name) =>
+      fail('InvalidParameter', { message: `The specified parameter "${name}" is not valid.` });
     const present = (name) => typeof params[name] === 'string' && params[name] !== '';
-    if (auth.action === 'SingleSendMail') return singleSendMail(params, auth, { fail, missingAction, invalid, present });
-    if (auth.action === 'SendSmsVerifyCode') return sendSmsVerifyCode(params, auth, { fail, missingAction, present });
+    if (auth.action === 'SingleSendMail')
+      return singleSendMail(params, auth, { fail, missingAction, invalid, present });
+    if (auth.action === 'SendSmsVerifyCode')
+      return sendSmsVerifyCode(params, auth, { fail, missingAction, present });
     return sendSms(params, auth, { fail, missingAction, present });
   }
 
@@ -307,32 +364,46 @@ export function createAliyun(options) {
     }
     const accountName = params.AccountName;
     const regionSenders = senders ? (senders[region] ?? []).map((s) => s.toLowerCase()) : null;
-    if (!isEmailAddress(accountName) || (regionSenders && !regionSenders.includes(accountName.toLowerCase()))) {
+    if (
+      !isEmailAddress(accountName) ||
+      (regionSenders && !regionSenders.includes(accountName.toLowerCase()))
+    ) {
       return fail('InvalidMailAddress.NotFound');
     }
     if (params.AddressType !== '0' && params.AddressType !== '1') return invalid('AddressType');
-    if (params.ReplyToAddress !== 'true' && params.ReplyToAddress !== 'false') return invalid('ReplyToAddress');
+    if (params.ReplyToAddress !== 'true' && params.ReplyToAddress !== 'false')
+      return invalid('ReplyToAddress');
 
     const recipients = splitList(params.ToAddress);
     if (recipients.length === 0 || recipients.length > 100) {
-      return fail('InvalidToAddress', { message: 'The specified toAddress is invalid, 1 to 100 addresses are allowed.' });
+      return fail('InvalidToAddress', {
+        message: 'The specified toAddress is invalid, 1 to 100 addresses are allowed.',
+      });
     }
     const bad = recipients.find((r) => !isEmailAddress(r));
-    if (bad !== undefined) return fail('InvalidToAddress', { message: `The specified toAddress "${bad}" is invalid.` });
+    if (bad !== undefined)
+      return fail('InvalidToAddress', { message: `The specified toAddress "${bad}" is invalid.` });
 
     if (charLength(params.Subject) > 100) return fail('InvalidSubject.Malformed');
-    if (params.FromAlias !== undefined && charLength(params.FromAlias) > 15) return fail('InvalidFromAlias.Malformed');
+    if (params.FromAlias !== undefined && charLength(params.FromAlias) > 15)
+      return fail('InvalidFromAlias.Malformed');
     if (!present('HtmlBody') && !present('TextBody')) return fail('InvalidBody');
     // About 8 MB as a body parameter (aliyun-facts.md §2.1).
-    if (Buffer.byteLength(params.HtmlBody ?? '') + Buffer.byteLength(params.TextBody ?? '') > 8 * 1024 * 1024) {
+    if (
+      Buffer.byteLength(params.HtmlBody ?? '') + Buffer.byteLength(params.TextBody ?? '') >
+      8 * 1024 * 1024
+    ) {
       return fail('InvalidBody', { message: 'The specified body is too large, at most 8 MB.' });
     }
-    if (present('ReplyAddress') && !isEmailAddress(params.ReplyAddress)) return fail('InvalidReplyAddress.Malformed');
+    if (present('ReplyAddress') && !isEmailAddress(params.ReplyAddress))
+      return fail('InvalidReplyAddress.Malformed');
     if (params.ReplyAddressAlias !== undefined && charLength(params.ReplyAddressAlias) > 15) {
       return fail('InvalidReplyAddressAlias.Malformed');
     }
-    if (params.TagName !== undefined && !/^[A-Za-z0-9_-]{1,128}$/.test(params.TagName)) return invalid('TagName');
-    if (params.ClickTrace !== undefined && params.ClickTrace !== '0' && params.ClickTrace !== '1') return invalid('ClickTrace');
+    if (params.TagName !== undefined && !/^[A-Za-z0-9_-]{1,128}$/.test(params.TagName))
+      return invalid('TagName');
+    if (params.ClickTrace !== undefined && params.ClickTrace !== '0' && params.ClickTrace !== '1')
+      return invalid('ClickTrace');
 
     const envId = randomDigits(13);
     return {
@@ -365,10 +436,14 @@ export function createAliyun(options) {
     if (numbers.length > 1000) return fail('isv.MOBILE_COUNT_OVER_LIMIT');
     const bad = numbers.find((n) => !PHONE_RE.test(n));
     if (bad !== undefined || numbers.length === 0) {
-      return fail('isv.MOBILE_NUMBER_ILLEGAL', { message: `${bad ?? params.PhoneNumbers}invalid mobile number` });
+      return fail('isv.MOBILE_NUMBER_ILLEGAL', {
+        message: `${bad ?? params.PhoneNumbers}invalid mobile number`,
+      });
     }
-    if (smsSignNames && !smsSignNames.includes(params.SignName)) return fail('isv.SMS_SIGNATURE_ILLEGAL');
-    if (smsTemplates && !smsTemplates.includes(params.TemplateCode)) return fail('isv.SMS_TEMPLATE_ILLEGAL');
+    if (smsSignNames && !smsSignNames.includes(params.SignName))
+      return fail('isv.SMS_SIGNATURE_ILLEGAL');
+    if (smsTemplates && !smsTemplates.includes(params.TemplateCode))
+      return fail('isv.SMS_TEMPLATE_ILLEGAL');
 
     if (params.TemplateParam !== undefined) {
       let parsed;
@@ -383,14 +458,19 @@ export function createAliyun(options) {
       }
       // Verification-code templates only take [a-zA-Z0-9] values, extra keys included
       // (Logto issue #7121: an extra locale "zh-CN" broke sends).
-      const isVerification = verificationTemplates === '*' || verificationTemplates.includes(params.TemplateCode);
+      const isVerification =
+        verificationTemplates === '*' || verificationTemplates.includes(params.TemplateCode);
       if (isVerification && !Object.values(parsed).every((v) => /^[a-zA-Z0-9]+$/.test(v))) {
-        return fail('isv.INVALID_PARAMETERS', { message: 'params must be [a-zA-Z0-9] for verification sms' });
+        return fail('isv.INVALID_PARAMETERS', {
+          message: 'params must be [a-zA-Z0-9] for verification sms',
+        });
       }
     }
 
     const bizId = `${randomDigits(18)}^0`;
-    const region = present('RegionId') ? params.RegionId : (auth.aliyunHost?.region ?? 'cn-hangzhou');
+    const region = present('RegionId')
+      ? params.RegionId
+      : (auth.aliyunHost?.region ?? 'cn-hangzhou');
     return {
       status: 200,
       code: 'OK',
@@ -417,11 +497,14 @@ export function createAliyun(options) {
     }
     // Mainland only; the code for another country is not documented, the number one is.
     const countryCode = present('CountryCode') ? params.CountryCode : '86';
-    if (countryCode !== '86' || !MAINLAND_MOBILE_RE.test(params.PhoneNumber)) return fail('MOBILE_NUMBER_ILLEGAL');
+    if (countryCode !== '86' || !MAINLAND_MOBILE_RE.test(params.PhoneNumber))
+      return fail('MOBILE_NUMBER_ILLEGAL');
     // Which code a signature or template other than the account's gift ones gets is not
     // documented (sms-auth-facts.md §2.6); INVALID_PARAMETERS is the reference's 非法参数.
-    if (smsAuthSignNames && !smsAuthSignNames.includes(params.SignName)) return fail('INVALID_PARAMETERS');
-    if (smsAuthTemplates && !smsAuthTemplates.includes(params.TemplateCode)) return fail('INVALID_PARAMETERS');
+    if (smsAuthSignNames && !smsAuthSignNames.includes(params.SignName))
+      return fail('INVALID_PARAMETERS');
+    if (smsAuthTemplates && !smsAuthTemplates.includes(params.TemplateCode))
+      return fail('INVALID_PARAMETERS');
 
     let values;
     try {
@@ -430,18 +513,25 @@ export function createAliyun(options) {
       values = undefined;
     }
     const isObject = values !== null && typeof values === 'object' && !Array.isArray(values);
-    if (!isObject || !Object.values(values).every((v) => typeof v === 'string')) return fail('INVALID_PARAMETERS');
+    if (!isObject || !Object.values(values).every((v) => typeof v === 'string'))
+      return fail('INVALID_PARAMETERS');
     // Only used when TemplateParam asks Aliyun for the code ("##code##"); checked either way.
     const codeLength = intParam(params.CodeLength, 4, 8, 4);
     const codeType = intParam(params.CodeType, 1, 7, 1);
     if (Number.isNaN(codeLength) || Number.isNaN(codeType)) return fail('INVALID_PARAMETERS');
-    if (params.ReturnVerifyCode !== undefined && params.ReturnVerifyCode !== 'true' && params.ReturnVerifyCode !== 'false') {
+    if (
+      params.ReturnVerifyCode !== undefined &&
+      params.ReturnVerifyCode !== 'true' &&
+      params.ReturnVerifyCode !== 'false'
+    ) {
       return fail('INVALID_PARAMETERS');
     }
 
     const filled = { ...values };
     if (filled.code === '##code##') filled.code = generatedCode(codeLength, codeType);
-    const template = Object.hasOwn(GIFT_TEMPLATES, params.TemplateCode) ? GIFT_TEMPLATES[params.TemplateCode] : null;
+    const template = Object.hasOwn(GIFT_TEMPLATES, params.TemplateCode)
+      ? GIFT_TEMPLATES[params.TemplateCode]
+      : null;
     // A gift template with a variable left unfilled (typically `min`) is refused, as public
     // integrations report: isv.INVALID_PARAMETERS "模板内容与模板参数不匹配" (unverified status).
     if (template && templateVariables(template).some((name) => !Object.hasOwn(filled, name))) {
@@ -451,7 +541,9 @@ export function createAliyun(options) {
     const bizId = `${randomDigits(21)}^0`;
     const verifyCode = typeof filled.code === 'string' ? filled.code : null;
     const model = {
-      ...(params.ReturnVerifyCode === 'true' && verifyCode !== null ? { VerifyCode: verifyCode } : {}),
+      ...(params.ReturnVerifyCode === 'true' && verifyCode !== null
+        ? { VerifyCode: verifyCode }
+        : {}),
       RequestId: randomUUID(),
       ...(params.OutId !== undefined ? { OutId: params.OutId } : {}),
       BizId: bizId,

@@ -57,7 +57,11 @@ const sb = await startSandbox({
 });
 console.log(`Aliyun sandbox listening on ${sb.url}`);
 console.log(`inbox: ${sb.url}__sandbox/`);
-console.log(`actions: ${Object.entries(API).map(([action, { version }]) => `${action} (${version})`).join(', ')}`);
+console.log(
+  `actions: ${Object.entries(API)
+    .map(([action, { version }]) => `${action} (${version})`)
+    .join(', ')}`,
+);
 // The secret is never printed, only the key ids.
 console.log(`access key ids: ${Object.keys(credentials).join(', ')}`);
 

@@ -25,27 +25,51 @@ const TABLE = {
   SignatureDoesNotMatch: [400, 'pop', 'Specified signature is not matched with our calculation.'],
   IncompleteSignature: [400, 'pop', 'The request signature does not conform to Aliyun standards.'], // status unverified
   'InvalidTimeStamp.Expired': [400, 'pop', 'Specified time stamp or date value is expired.'],
-  'InvalidTimeStamp.Format': [400, 'pop', 'Specified time stamp or date value is not well formatted.'], // status unverified
+  'InvalidTimeStamp.Format': [
+    400,
+    'pop',
+    'Specified time stamp or date value is not well formatted.',
+  ], // status unverified
   // https://developer.aliyun.com/ask/568545
   SignatureNonceUsed: [400, 'pop', 'Specified signature nonce was used already.'],
   'InvalidAccessKeyId.NotFound': [404, 'pop', 'Specified access key is not found.'],
   'InvalidAccessKeyId.Inactive': [400, 'pop', 'Specified access key is disabled.'], // status unverified
   // STS: https://help.aliyun.com/en/document_detail/130769.html (SecurityToken is a signed common parameter)
   MissingSecurityToken: [400, 'pop', 'SecurityToken is mandatory for this access key.'],
-  'InvalidSecurityToken.MismatchWithAccessKey': [400, 'pop', 'Specified SecurityToken mismatch with the AccessKey.'],
-  'Forbidden.RAM': [403, 'pop', "User not authorized to operate on the specified resource, or this API doesn't support RAM."], // status unverified
+  'InvalidSecurityToken.MismatchWithAccessKey': [
+    400,
+    'pop',
+    'Specified SecurityToken mismatch with the AccessKey.',
+  ],
+  'Forbidden.RAM': [
+    403,
+    'pop',
+    "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
+  ], // status unverified
   NoPermission: [403, 'pop', 'You are not authorized to do this action.'], // status unverified
   MissingParameter: [400, 'pop', 'A mandatory parameter is not supplied.'],
   InvalidParameter: [400, 'pop', 'The specified parameter is not valid.'],
-  'InvalidAction.NotFound': [404, 'pop', 'Specified api is not found, please check your url and method.'],
+  'InvalidAction.NotFound': [
+    404,
+    'pop',
+    'Specified api is not found, please check your url and method.',
+  ],
   InvalidVersion: [400, 'pop', 'Specified parameter Version is not valid.'],
   InvalidRegionId: [400, 'pop', 'The specified region does not exist.'],
-  'Throttling': [400, 'pop', 'Request was denied due to request throttling.'], // status unverified
+  Throttling: [400, 'pop', 'Request was denied due to request throttling.'], // status unverified
   'Throttling.User': [400, 'pop', 'Request was denied due to user flow control.'], // status unverified
   'Throttling.Api': [400, 'pop', 'Request was denied due to api flow control.'], // status unverified
   // https://help.aliyun.com/document_detail/2679047.html
-  ServiceUnavailable: [503, 'pop', 'The request has failed due to a temporary failure of the server.'],
-  InternalError: [500, 'pop', 'The request processing has failed due to some unknown error, exception or failure.'],
+  ServiceUnavailable: [
+    503,
+    'pop',
+    'The request has failed due to a temporary failure of the server.',
+  ],
+  InternalError: [
+    500,
+    'pop',
+    'The request processing has failed due to some unknown error, exception or failure.',
+  ],
   RequestEntityTooLarge: [413, 'pop', 'The request body is too large.'],
 
   // --- Direct Mail SingleSendMail (2015-11-23) ----------------------------------------
@@ -54,13 +78,33 @@ const TABLE = {
   'InvalidMailAddress.NotFound': [404, 'dm', 'The specified mail address is not found.'],
   InvalidToAddress: [400, 'dm', 'The specified toAddress is invalid.'],
   'InvalidToAddress.Spam': [400, 'dm', 'The specified toAddress is in the invalid address store.'],
-  'InvalidSubject.Malformed': [400, 'dm', 'The specified subject is malformed, its length should be at most 100.'],
-  'InvalidFromAlias.Malformed': [400, 'dm', 'The specified fromAlias is malformed, its length should be at most 15.'],
+  'InvalidSubject.Malformed': [
+    400,
+    'dm',
+    'The specified subject is malformed, its length should be at most 100.',
+  ],
+  'InvalidFromAlias.Malformed': [
+    400,
+    'dm',
+    'The specified fromAlias is malformed, its length should be at most 15.',
+  ],
   InvalidBody: [400, 'dm', 'The specified body is invalid, HtmlBody or TextBody is required.'],
-  'InvalidSendMail.Spam': [400, 'dm', 'The mail is rejected as spam, please check the user status, frequency limit and quota.'],
+  'InvalidSendMail.Spam': [
+    400,
+    'dm',
+    'The mail is rejected as spam, please check the user status, frequency limit and quota.',
+  ],
   'InvalidReplyAddress.Malformed': [400, 'dm', 'The specified replyAddress is malformed.'],
-  'InvalidReplyAddressAlias.Malformed': [400, 'dm', 'The specified replyAddressAlias is malformed, its length should be at most 15.'],
-  'InvalidMailAddressStatus.Malformed': [400, 'dm', 'The specified mail address status is not valid.'],
+  'InvalidReplyAddressAlias.Malformed': [
+    400,
+    'dm',
+    'The specified replyAddressAlias is malformed, its length should be at most 15.',
+  ],
+  'InvalidMailAddressStatus.Malformed': [
+    400,
+    'dm',
+    'The specified mail address status is not valid.',
+  ],
   Forbidden: [400, 'dm', 'Forbidden.'],
 
   // --- Dysmsapi SendSms (2017-05-25), answered as HTTP 200 ------------------------------

@@ -7,7 +7,17 @@
 import { codeFitsProduct, findCodeInsensitive, lookupCode } from './errors.mjs';
 import { canonicalQuery, stringToSign } from './signature.mjs';
 
-export const MODES = ['error', 'html502', 'truncated', 'nonjson', 'empty500', 'echo', 'reset', 'hang', 'slow'];
+export const MODES = [
+  'error',
+  'html502',
+  'truncated',
+  'nonjson',
+  'empty500',
+  'echo',
+  'reset',
+  'hang',
+  'slow',
+];
 
 /**
  * How a fault may quote the request back (`echo`), as servers do in their error messages: the
@@ -96,7 +106,9 @@ export function echoOf(echo, { method, params, rawBody }) {
   const { Signature, ...signed } = params;
   switch (echo) {
     case 'decoded':
-      return Object.entries(params).map(([key, value]) => `${key}: ${value}`).join('; ');
+      return Object.entries(params)
+        .map(([key, value]) => `${key}: ${value}`)
+        .join('; ');
     case 'json':
       return JSON.stringify(params);
     case 'canonical':
@@ -129,7 +141,8 @@ export function normalizeFault(spec) {
   let code = null;
   if (mode === 'error') {
     const row = lookupCode(spec.code);
-    if (!row) throw new TypeError(`fault.code ${JSON.stringify(spec.code)} is not a known Aliyun code`);
+    if (!row)
+      throw new TypeError(`fault.code ${JSON.stringify(spec.code)} is not a known Aliyun code`);
     if (action && !codeFitsProduct(row.code, ACTIONS[action])) {
       throw new TypeError(`fault.code ${row.code} cannot be returned by ${action}`);
     }
@@ -138,10 +151,13 @@ export function normalizeFault(spec) {
     throw new TypeError("fault.code is only meaningful with mode 'error'");
   }
   const delayMs = spec.delayMs ?? (mode === 'slow' ? DEFAULT_SLOW_MS : 0);
-  if (!Number.isFinite(delayMs) || delayMs < 0) throw new TypeError('fault.delayMs must be a number ≥ 0');
+  if (!Number.isFinite(delayMs) || delayMs < 0)
+    throw new TypeError('fault.delayMs must be a number ≥ 0');
   const echo = spec.echo ?? (mode === 'echo' ? 'form' : null);
-  if (echo !== null && !ECHO_FORMS.includes(echo)) throw new TypeError(`fault.echo must be one of ${ECHO_FORMS.join(', ')}`);
-  if (echo !== null && mode !== 'error' && mode !== 'echo') throw new TypeError("fault.echo is only meaningful with mode 'error' or 'echo'");
+  if (echo !== null && !ECHO_FORMS.includes(echo))
+    throw new TypeError(`fault.echo must be one of ${ECHO_FORMS.join(', ')}`);
+  if (echo !== null && mode !== 'error' && mode !== 'echo')
+    throw new TypeError("fault.echo is only meaningful with mode 'error' or 'echo'");
   const times = spec.times ?? Infinity;
   if (times !== Infinity && (!Number.isInteger(times) || times < 1)) {
     throw new TypeError('fault.times must be a positive integer');
@@ -151,7 +167,11 @@ export function normalizeFault(spec) {
 
 function toMatches(pattern, recipients) {
   if (pattern === null) return true;
-  if (pattern instanceof RegExp) return recipients.some((r) => { pattern.lastIndex = 0; return pattern.test(r); });
+  if (pattern instanceof RegExp)
+    return recipients.some((r) => {
+      pattern.lastIndex = 0;
+      return pattern.test(r);
+    });
   const want = pattern.toLowerCase();
   return recipients.some((r) => r.toLowerCase() === want);
 }
@@ -179,7 +199,10 @@ export class FaultSet {
   list() {
     return this.#faults.map((f) => ({
       ...f,
-      match: { action: f.match.action, to: f.match.to instanceof RegExp ? String(f.match.to) : f.match.to },
+      match: {
+        action: f.match.action,
+        to: f.match.to instanceof RegExp ? String(f.match.to) : f.match.to,
+      },
       times: f.times === Infinity ? null : f.times,
     }));
   }
@@ -206,7 +229,13 @@ export class FaultSet {
 function faultFromName(name, delay) {
   const lower = name.toLowerCase();
   const mode = MODES.find((m) => m !== 'error' && m === lower);
-  if (mode) return { mode, code: null, echo: mode === 'echo' ? 'form' : null, delayMs: delay ?? (mode === 'slow' ? DEFAULT_SLOW_MS : 0) };
+  if (mode)
+    return {
+      mode,
+      code: null,
+      echo: mode === 'echo' ? 'form' : null,
+      delayMs: delay ?? (mode === 'slow' ? DEFAULT_SLOW_MS : 0),
+    };
   const row = findCodeInsensitive(name);
   if (row) return { mode: 'error', code: row.code, echo: null, delayMs: delay ?? 0 };
   return undefined;
@@ -234,7 +263,10 @@ export function recipientFault(action, recipients) {
       const row = digits && PHONE_TRIGGERS[digits[1]];
       if (row) {
         fault = {
-          ...row, code: row.code ?? null, echo: row.mode === 'echo' ? 'form' : null, delayMs: row.mode === 'slow' ? DEFAULT_SLOW_MS : 0,
+          ...row,
+          code: row.code ?? null,
+          echo: row.mode === 'echo' ? 'form' : null,
+          delayMs: row.mode === 'slow' ? DEFAULT_SLOW_MS : 0,
         };
       }
     }

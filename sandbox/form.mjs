@@ -24,7 +24,12 @@ function decodeComponent(buf, start, end) {
     const b = buf[i];
     if (b === PLUS) {
       out[n++] = 0x20;
-    } else if (b === PERCENT && i + 2 < end && hexValue(buf[i + 1]) >= 0 && hexValue(buf[i + 2]) >= 0) {
+    } else if (
+      b === PERCENT &&
+      i + 2 < end &&
+      hexValue(buf[i + 1]) >= 0 &&
+      hexValue(buf[i + 2]) >= 0
+    ) {
       out[n++] = (hexValue(buf[i + 1]) << 4) | hexValue(buf[i + 2]);
       i += 2;
     } else {

@@ -86,9 +86,14 @@ export const INBOX_HTML = `<!doctype html>
   mainland numbers only, e.g. <code>+8619995200000</code>):</p>
   <table id="phone-triggers"><thead><tr><th>prefix</th><th>fault</th></tr></thead><tbody>
 ${Object.entries(PHONE_TRIGGERS)
-    .sort(([a], [b]) => Number(a) - Number(b))
-    .map(([k, v]) => `  <tr><td>${triggerPrefixes(v).map((p) => `<code>${p}${k}</code>`).join(' ')}</td><td>${v.code ?? v.mode}</td></tr>`)
-    .join('\n')}
+  .sort(([a], [b]) => Number(a) - Number(b))
+  .map(
+    ([k, v]) =>
+      `  <tr><td>${triggerPrefixes(v)
+        .map((p) => `<code>${p}${k}</code>`)
+        .join(' ')}</td><td>${v.code ?? v.mode}</td></tr>`,
+  )
+  .join('\n')}
   </tbody></table>
 </details>
 </body>

@@ -32,7 +32,11 @@ const TRUNCATED_SUCCESS = {
   SingleSendMail: (requestId) => ({ EnvId: '0', RequestId: requestId }),
   SendSms: (requestId) => ({ Code: 'OK', Message: 'OK', BizId: '0^0', RequestId: requestId }),
   SendSmsVerifyCode: (requestId) => ({
-    Message: '成功', RequestId: requestId, Model: { RequestId: requestId.toLowerCase(), BizId: '0^0' }, Code: 'OK', Success: true,
+    Message: '成功',
+    RequestId: requestId,
+    Model: { RequestId: requestId.toLowerCase(), BizId: '0^0' },
+    Code: 'OK',
+    Success: true,
   }),
 };
 
@@ -72,14 +76,25 @@ export async function startSandbox(options = {}) {
     log,
   } = options;
   // The sandbox accepts any sender and prints what it receives: never expose it.
-  if (!LOOPBACK.has(host)) throw new Error(`sandbox: refusing to listen on ${host}, only on loopback (127.0.0.1, ::1, localhost)`);
+  if (!LOOPBACK.has(host))
+    throw new Error(
+      `sandbox: refusing to listen on ${host}, only on loopback (127.0.0.1, ::1, localhost)`,
+    );
   for (const [id, cred] of Object.entries(credentials)) {
-    if (!cred || typeof cred.secret !== 'string') throw new TypeError(`sandbox: credentials[${JSON.stringify(id)}].secret must be a string`);
+    if (!cred || typeof cred.secret !== 'string')
+      throw new TypeError(`sandbox: credentials[${JSON.stringify(id)}].secret must be a string`);
   }
 
   const store = new Store({ journal, maxRecords });
   const aliyun = createAliyun({
-    credentials, now, senders, smsSignNames, smsTemplates, verificationTemplates, smsAuthSignNames, smsAuthTemplates,
+    credentials,
+    now,
+    senders,
+    smsSignNames,
+    smsTemplates,
+    verificationTemplates,
+    smsAuthSignNames,
+    smsAuthTemplates,
   });
   const faults = new FaultSet();
   const pending = new Set(); // timers and hanging responses, released by close()
@@ -98,7 +113,10 @@ export async function startSandbox(options = {}) {
       body = await readBody(req);
     } catch (e) {
       if (e.code === 'TOO_LARGE') {
-        const r = errorResponse('RequestEntityTooLarge', { requestId: newRequestId(), hostId: req.headers.host ?? '' });
+        const r = errorResponse('RequestEntityTooLarge', {
+          requestId: newRequestId(),
+          hostId: req.headers.host ?? '',
+        });
         sendJson(res, r.status, r.body, { connection: 'close' });
       }
       return;
@@ -107,7 +125,12 @@ export async function startSandbox(options = {}) {
     try {
       if (url.pathname === '/__sandbox' || url.pathname.startsWith('/__sandbox/')) {
         await onAdmin(req, res, url, body);
-      } else if (req.method === 'GET' && url.pathname === '/' && url.search === '' && wantsHtml(req)) {
+      } else if (
+        req.method === 'GET' &&
+        url.pathname === '/' &&
+        url.search === '' &&
+        wantsHtml(req)
+      ) {
         sendPage(res);
       } else {
         await onApi(req, res, url, body);
@@ -115,7 +138,11 @@ export async function startSandbox(options = {}) {
     } catch (e) {
       // A sandbox bug must show as Aliyun's InternalError, not as a hang.
       if (!res.headersSent) {
-        const r = errorResponse('InternalError', { requestId: newRequestId(), hostId: req.headers.host ?? '', message: `sandbox error: ${e.message}` });
+        const r = errorResponse('InternalError', {
+          requestId: newRequestId(),
+          hostId: req.headers.host ?? '',
+          message: `sandbox error: ${e.message}`,
+        });
         sendJson(res, r.status, r.body);
       } else {
         res.destroy();
@@ -130,12 +157,23 @@ export async function startSandbox(options = {}) {
     const contentType = String(req.headers['content-type'] ?? '');
     const query = parseForm(url.search.slice(1));
     // Like Aliyun's SDK: query and form body are one parameter set, the body winning.
-    const form = method === 'POST' && (contentType === '' || /application\/x-www-form-urlencoded/i.test(contentType))
-      ? parseForm(body) : {};
+    const form =
+      method === 'POST' &&
+      (contentType === '' || /application\/x-www-form-urlencoded/i.test(contentType))
+        ? parseForm(body)
+        : {};
     const params = { ...query, ...form };
     const rawBody = body.toString('utf8');
     const at = new Date(now()).toISOString();
-    const entry = { at, method, path: url.pathname, host, action: params.Action ?? null, params, requestId: null };
+    const entry = {
+      at,
+      method,
+      path: url.pathname,
+      host,
+      action: params.Action ?? null,
+      params,
+      requestId: null,
+    };
 
     const auth = aliyun.authenticate({ method, host, params });
     entry.requestId = auth.requestId;
@@ -146,7 +184,8 @@ export async function startSandbox(options = {}) {
     }
 
     const recipients = recipientsOf(auth.action, params);
-    const fault = faults.take({ action: auth.action, recipients }) ?? recipientFault(auth.action, recipients);
+    const fault =
+      faults.take({ action: auth.action, recipients }) ?? recipientFault(auth.action, recipients);
     if (fault && fault.mode !== 'slow') {
       // Other modes may also be delayed (e.g. a reset after 2 s).
       if (fault.delayMs > 0 && !(await delay(fault.delayMs))) return; // sandbox closed meanwhile
@@ -188,7 +227,9 @@ export async function startSandbox(options = {}) {
     entry.code = code ?? null;
     entry.fault = fault ? { mode: fault.mode, code: fault.code, source: fault.source } : null;
     store.addRequest(entry);
-    log?.(`${entry.at} ${entry.method} ${entry.action ?? '-'} ${outcome} ${status ?? '-'} ${entry.code ?? ''}`.trimEnd());
+    log?.(
+      `${entry.at} ${entry.method} ${entry.action ?? '-'} ${outcome} ${status ?? '-'} ${entry.code ?? ''}`.trimEnd(),
+    );
   }
 
   function applyFault(fault, { req, res, entry, auth, method, params, rawBody }) {
@@ -196,8 +237,15 @@ export async function startSandbox(options = {}) {
     const quote = () => echoOf(fault.echo, { method, params, rawBody });
     switch (fault.mode) {
       case 'error': {
-        const message = fault.echo ? `${lookupCode(fault.code).message} The request was: ${quote()}` : undefined;
-        const r = errorResponse(fault.code, { requestId: auth.requestId, hostId: auth.hostId, productKind: auth.product, message });
+        const message = fault.echo
+          ? `${lookupCode(fault.code).message} The request was: ${quote()}`
+          : undefined;
+        const r = errorResponse(fault.code, {
+          requestId: auth.requestId,
+          hostId: auth.hostId,
+          productKind: auth.product,
+          message,
+        });
         finish(entry, 'fault', r, fault);
         sendJson(res, r.status, r.body, { 'x-acs-request-id': auth.requestId });
         return;
@@ -205,7 +253,12 @@ export async function startSandbox(options = {}) {
       case 'html502': {
         // What a load balancer in front of the API answers when the backend is gone.
         finish(entry, 'fault', { status: 502, code }, fault);
-        send(res, 502, 'text/html', '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>Tengine</center>\r\n</body>\r\n</html>\r\n');
+        send(
+          res,
+          502,
+          'text/html',
+          '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>Tengine</center>\r\n</body>\r\n</html>\r\n',
+        );
         return;
       }
       case 'truncated': {
@@ -216,7 +269,12 @@ export async function startSandbox(options = {}) {
       }
       case 'nonjson': {
         finish(entry, 'fault', { status: 200, code }, fault);
-        send(res, 200, 'text/plain;charset=utf-8', 'upstream answered with something that is not JSON\n');
+        send(
+          res,
+          200,
+          'text/plain;charset=utf-8',
+          'upstream answered with something that is not JSON\n',
+        );
         return;
       }
       case 'empty500': {
@@ -275,8 +333,10 @@ export async function startSandbox(options = {}) {
       return;
     }
     if (method === 'GET' && path === '/__sandbox') return sendPage(res);
-    if (method === 'GET' && path === '/__sandbox/inbox.js') return send(res, 200, 'text/javascript;charset=utf-8', INBOX_JS);
-    if (method === 'GET' && path === '/__sandbox/inbox.css') return send(res, 200, 'text/css;charset=utf-8', INBOX_CSS);
+    if (method === 'GET' && path === '/__sandbox/inbox.js')
+      return send(res, 200, 'text/javascript;charset=utf-8', INBOX_JS);
+    if (method === 'GET' && path === '/__sandbox/inbox.css')
+      return send(res, 200, 'text/css;charset=utf-8', INBOX_CSS);
     if (method === 'GET' && path === '/__sandbox/health') return sendJson(res, 200, { ok: true });
     if (method === 'GET' && path === '/__sandbox/events') return openEvents(req, res);
 
@@ -289,7 +349,8 @@ export async function startSandbox(options = {}) {
       const rec = store.getDelivery(Number(one[1]));
       return rec ? sendJson(res, 200, rec) : sendJson(res, 404, { error: 'no such message' });
     }
-    if (path === '/__sandbox/api/requests' && method === 'GET') return sendJson(res, 200, store.requests().reverse());
+    if (path === '/__sandbox/api/requests' && method === 'GET')
+      return sendJson(res, 200, store.requests().reverse());
 
     if (path === '/__sandbox/faults') {
       if (method === 'GET') return sendJson(res, 200, faults.list());
@@ -302,7 +363,11 @@ export async function startSandbox(options = {}) {
         try {
           spec = JSON.parse(body.toString('utf8'));
           const f = faults.add(spec);
-          return sendJson(res, 201, faults.list().find((x) => x.id === f.id));
+          return sendJson(
+            res,
+            201,
+            faults.list().find((x) => x.id === f.id),
+          );
         } catch (e) {
           return sendJson(res, 400, { error: e.message });
         }
@@ -333,7 +398,8 @@ export async function startSandbox(options = {}) {
   }
 
   function openEvents(req, res) {
-    if (sseClients.size >= MAX_SSE_CLIENTS) return sendJson(res, 503, { error: 'too many event streams' });
+    if (sseClients.size >= MAX_SSE_CLIENTS)
+      return sendJson(res, 503, { error: 'too many event streams' });
     res.writeHead(200, {
       'content-type': 'text/event-stream;charset=utf-8',
       'cache-control': 'no-store',
@@ -479,11 +545,15 @@ function readBody(req) {
 
 function send(res, status, type, text, headers = {}) {
   const buf = Buffer.from(text, 'utf8');
-  res.writeHead(status, { 'content-type': type, 'content-length': buf.length, 'cache-control': 'no-store', ...headers });
+  res.writeHead(status, {
+    'content-type': type,
+    'content-length': buf.length,
+    'cache-control': 'no-store',
+    ...headers,
+  });
   res.end(buf);
 }
 
 function sendJson(res, status, value, headers = {}) {
   send(res, status, JSON_TYPE, JSON.stringify(value), headers);
 }
-

@@ -48,7 +48,9 @@ export function stringToSign(method, params) {
 
 /** Base64(HMAC-SHA1(secret + "&", StringToSign)). */
 export function computeSignature(method, params, secret) {
-  return createHmac('sha1', `${secret}&`).update(stringToSign(method, params), 'utf8').digest('base64');
+  return createHmac('sha1', `${secret}&`)
+    .update(stringToSign(method, params), 'utf8')
+    .digest('base64');
 }
 
 /**
@@ -58,7 +60,10 @@ export function computeSignature(method, params, secret) {
  */
 export function verifySignature(method, params, secret) {
   const sts = stringToSign(method, params);
-  const expected = Buffer.from(createHmac('sha1', `${secret}&`).update(sts, 'utf8').digest('base64'), 'utf8');
+  const expected = Buffer.from(
+    createHmac('sha1', `${secret}&`).update(sts, 'utf8').digest('base64'),
+    'utf8',
+  );
   const given = Buffer.from(String(params.Signature ?? ''), 'utf8');
   const ok = given.length === expected.length && timingSafeEqual(given, expected);
   return { ok, stringToSign: sts };

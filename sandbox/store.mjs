@@ -15,7 +15,8 @@ export class Store {
    * @param {{ journal?: string, maxRecords?: number }} options
    */
   constructor({ journal, maxRecords = 10000 } = {}) {
-    if (!Number.isInteger(maxRecords) || maxRecords < 1) throw new TypeError('maxRecords must be a positive integer');
+    if (!Number.isInteger(maxRecords) || maxRecords < 1)
+      throw new TypeError('maxRecords must be a positive integer');
     this.journal = journal;
     this.maxRecords = maxRecords;
     this.journalSkipped = 0;

@@ -29,7 +29,15 @@ export const packages = Object.freeze([
     name: 'connector-aliyun-dm',
     description:
       'Logto email connector for Aliyun Direct Mail (SingleSendMail); a Rust core compiled to WebAssembly.',
-    keywords: ['logto', 'logto-connector', 'aliyun', 'alibaba-cloud', 'direct-mail', 'email', 'webassembly'],
+    keywords: [
+      'logto',
+      'logto-connector',
+      'aliyun',
+      'alibaba-cloud',
+      'direct-mail',
+      'email',
+      'webassembly',
+    ],
   },
   {
     kind: 'aliyun-sms',
@@ -91,7 +99,12 @@ export const isPkgFresh = () =>
 
 /** True when both tarballs are newer than pkg/, js-shim/, packaging/ and this script. */
 export const isDistFresh = () => {
-  const inputs = newestMtime([pkgDir, shimDir, path.join(root, 'packaging'), fileURLToPath(import.meta.url)]);
+  const inputs = newestMtime([
+    pkgDir,
+    shimDir,
+    path.join(root, 'packaging'),
+    fileURLToPath(import.meta.url),
+  ]);
   return packages.every(({ name }) => {
     const tarball = path.join(distDir, tarballName(name, packageVersion()));
     return mtimeOf(tarball) > inputs;
@@ -101,15 +114,24 @@ export const isDistFresh = () => {
 /** The environment for tools: node_modules/.bin for binaryen's wasm-opt, ~/.cargo/bin for wasm-pack. */
 export const toolEnv = () => ({
   ...process.env,
-  PATH: [path.join(root, 'node_modules', '.bin'), path.join(os.homedir(), '.cargo', 'bin'), process.env.PATH].join(
-    path.delimiter,
-  ),
+  PATH: [
+    path.join(root, 'node_modules', '.bin'),
+    path.join(os.homedir(), '.cargo', 'bin'),
+    process.env.PATH,
+  ].join(path.delimiter),
 });
 
 const run = (command, args, options = {}) => {
-  const result = spawnSync(command, args, { cwd: root, env: toolEnv(), stdio: 'inherit', ...options });
+  const result = spawnSync(command, args, {
+    cwd: root,
+    env: toolEnv(),
+    stdio: 'inherit',
+    ...options,
+  });
   if (result.error) {
-    throw new Error(`${command} could not start (${result.error.message}); run: bash scripts/ensure-tools.sh`);
+    throw new Error(
+      `${command} could not start (${result.error.message}); run: bash scripts/ensure-tools.sh`,
+    );
   }
   if (result.status !== 0) {
     throw new Error(`${command} ${args.join(' ')} exited with ${result.status ?? result.signal}`);
@@ -119,7 +141,9 @@ const run = (command, args, options = {}) => {
 
 const buildWasm = (force) => {
   if (!force && isPkgFresh()) {
-    step('wasm-pack: skipped, pkg/ is newer than src/, Cargo.toml and Cargo.lock (--force to rebuild)');
+    step(
+      'wasm-pack: skipped, pkg/ is newer than src/, Cargo.toml and Cargo.lock (--force to rebuild)',
+    );
     return;
   }
   step('wasm-pack build --target nodejs --out-dir pkg --release');
@@ -170,7 +194,9 @@ const copyPackagingAssets = (kind, name, target) => {
   }
   const manifest = path.join(source, 'package.json');
   const extra = fs.existsSync(manifest) ? readJson(manifest) : {};
-  const overrides = Object.fromEntries(overridableFields.filter((key) => key in extra).map((key) => [key, extra[key]]));
+  const overrides = Object.fromEntries(
+    overridableFields.filter((key) => key in extra).map((key) => [key, extra[key]]),
+  );
   return { copied: entries, overrides };
 };
 
@@ -194,9 +220,13 @@ const manifestFor = ({ name, description, keywords }, version, files, overrides)
 
 /** The core's metadata for `kind`, from the glue just built. */
 const coreMetadata = (kind) => {
-  const envelope = createRequire(import.meta.url)(path.join(pkgDir, 'aliyun_connectors.js')).getMetadata(kind);
+  const envelope = createRequire(import.meta.url)(
+    path.join(pkgDir, 'aliyun_connectors.js'),
+  ).getMetadata(kind);
   if (!envelope.ok) {
-    throw new Error(`the core refused getMetadata('${kind}'): ${envelope.error.data.errorDescription}`);
+    throw new Error(
+      `the core refused getMetadata('${kind}'): ${envelope.error.data.errorDescription}`,
+    );
   }
   return envelope.value;
 };
@@ -217,7 +247,10 @@ const assemblePackage = (spec, version) => {
   // What the core's getMetadata answers, written once here: Logto calls createConnector for every
   // installed package at start-up, and the shim then needs no Wasm instance until a config is
   // validated or a message sent (docs/contracts.md, "Metadata and start-up").
-  fs.writeFileSync(path.join(target, 'lib', 'metadata.json'), `${JSON.stringify(coreMetadata(spec.kind))}\n`);
+  fs.writeFileSync(
+    path.join(target, 'lib', 'metadata.json'),
+    `${JSON.stringify(coreMetadata(spec.kind))}\n`,
+  );
   const license = path.join(root, 'LICENSE');
   if (fs.existsSync(license)) {
     copyFile(license, path.join(target, 'LICENSE'));
@@ -237,7 +270,9 @@ const assemblePackage = (spec, version) => {
  * silently keeps the bare path when the file is missing).
  */
 const checkLoads = async (spec, target) => {
-  const { default: createConnector } = await import(pathToFileURL(path.join(target, 'lib', 'index.js')).href);
+  const { default: createConnector } = await import(
+    pathToFileURL(path.join(target, 'lib', 'index.js')).href
+  );
   const connector = await createConnector({
     getConfig: () => {
       throw new Error('not_implemented');
@@ -248,7 +283,9 @@ const checkLoads = async (spec, target) => {
     .filter((file) => typeof file === 'string' && !file.startsWith('http'))
     .filter((file) => !fs.existsSync(path.join(target, file)));
   if (missing.length > 0) {
-    console.warn(`[build] WARNING ${spec.name}: metadata points at missing files: ${missing.join(', ')}`);
+    console.warn(
+      `[build] WARNING ${spec.name}: metadata points at missing files: ${missing.join(', ')}`,
+    );
   }
   step(`${spec.name}: loads; metadata id ${connector.metadata.id}, type ${connector.type}`);
 };
@@ -264,7 +301,11 @@ const pack = (spec, target) => {
   const tarball = path.join(distDir, filename);
   // Read the tarball itself, not npm's report of what it meant to pack.
   const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
-  for (const required of [`package/pkg/${wasmFile}`, `package/pkg/${glueFile}`, 'package/lib/index.js']) {
+  for (const required of [
+    `package/pkg/${wasmFile}`,
+    `package/pkg/${glueFile}`,
+    'package/lib/index.js',
+  ]) {
     if (!listing.includes(required)) {
       throw new Error(`${filename} lacks ${required}; npm pack dropped it`);
     }
@@ -289,7 +330,7 @@ export const build = async ({ force = false } = {}) => {
   for (const spec of packages) {
     fs.rmSync(path.join(distDir, tarballName(spec.name, version)), { force: true });
     const target = assemblePackage(spec, version);
-    // eslint-disable-next-line no-await-in-loop -- one package at a time keeps the log readable
+
     await checkLoads(spec, target);
     tarballs[spec.kind] = pack(spec, target);
   }

@@ -43,7 +43,9 @@ const report = (error) => {
     error.details.forEach(out.errorDetail);
     return error.exitCode;
   }
-  process.stderr.write(`${mask(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
+  process.stderr.write(
+    `${mask(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`,
+  );
   out.error('unexpected failure (the stack above is a bug worth reporting)');
   return exitCodes.failed;
 };

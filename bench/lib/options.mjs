@@ -22,7 +22,7 @@ export const parseOptions = ({
   try {
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: positionals });
   } catch (error) {
-    throw new Error(`${error.message}\n\n${help}`);
+    throw new Error(`${error.message}\n\n${help}`, { cause: error });
   }
   if (parsed.values.help) {
     process.stdout.write(help);

@@ -74,6 +74,7 @@ export const makeCertificate = async (dir) => {
     if (error.code === 'ENOENT') {
       throw new Error(
         'the bench needs the openssl CLI to make its throw-away TLS certificate (apt-get install openssl)',
+        { cause: error },
       );
     }
     throw error;

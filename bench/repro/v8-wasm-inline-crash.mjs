@@ -69,9 +69,8 @@ for (let i = 1; i <= sends; i += 1) {
     globalThis.gc();
   } else if (i % 2000 === 0) {
     // Ordinary garbage, enough for a major GC now and then.
-    let junk = [];
+    const junk = [];
     for (let k = 0; k < 40; k += 1) junk.push(new Array(250_000).fill(k));
-    junk = null;
   }
 }
 const gcs = globalThis.gc ? 'forced gc()' : 'allocation churn';

@@ -3,8 +3,23 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startSandbox } from '../index.mjs';
 import {
-  CREDENTIALS, KEY_ID, SECRET, STS_KEY_ID, STS_SECRET, STS_TOKEN, T0,
-  commonParams, dmParams, fakeClock, formBody, isoSeconds, pe, postSigned, request, sign, smsParams,
+  CREDENTIALS,
+  KEY_ID,
+  SECRET,
+  STS_KEY_ID,
+  STS_SECRET,
+  STS_TOKEN,
+  T0,
+  commonParams,
+  dmParams,
+  fakeClock,
+  formBody,
+  isoSeconds,
+  pe,
+  postSigned,
+  request,
+  sign,
+  smsParams,
 } from './helpers.mjs';
 
 const UUID_UPPER = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
@@ -12,7 +27,13 @@ const UUID_UPPER = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12
 function assertGatewayError(res, status, code) {
   assert.equal(res.status, status, res.text);
   assert.match(res.headers['content-type'], /^application\/json/);
-  assert.deepEqual(Object.keys(res.json).sort(), ['Code', 'HostId', 'Message', 'Recommend', 'RequestId']);
+  assert.deepEqual(Object.keys(res.json).sort(), [
+    'Code',
+    'HostId',
+    'Message',
+    'Recommend',
+    'RequestId',
+  ]);
   assert.equal(res.json.Code, code);
   assert.match(res.json.RequestId, UUID_UPPER);
   assert.equal(typeof res.json.Message, 'string');
@@ -39,8 +60,15 @@ describe('Aliyun API', () => {
   describe('SingleSendMail', () => {
     it('accepts a good request: HTTP 200 {EnvId, RequestId}, UTF-8 byte-exact delivery', async () => {
       const subject = '验证码 인증 코드 😀 — "quotes" & <tags> 100%';
-      const html = '<h1>你好，世界</h1><p>안녕하세요 👋🏽 ~!*\'()</p>';
-      const params = dmParams(now(), { Subject: subject, HtmlBody: html, FromAlias: '罗格托', ReplyAddress: 'help@example.com', TagName: 'otp_1', ClickTrace: '0' });
+      const html = "<h1>你好，世界</h1><p>안녕하세요 👋🏽 ~!*'()</p>";
+      const params = dmParams(now(), {
+        Subject: subject,
+        HtmlBody: html,
+        FromAlias: '罗格托',
+        ReplyAddress: 'help@example.com',
+        TagName: 'otp_1',
+        ClickTrace: '0',
+      });
       const res = await postSigned(sb, params);
       assert.equal(res.status, 200, res.text);
       assert.match(res.headers['content-type'], /^application\/json;charset=utf-8$/);
@@ -74,7 +102,13 @@ describe('Aliyun API', () => {
     });
 
     it('accepts TextBody instead of HtmlBody, several recipients, AddressType 0, ReplyToAddress true', async () => {
-      const params = dmParams(now(), { HtmlBody: undefined, TextBody: '纯文本\nplain', ToAddress: 'a@example.com,b@example.org', AddressType: '0', ReplyToAddress: 'true' });
+      const params = dmParams(now(), {
+        HtmlBody: undefined,
+        TextBody: '纯文本\nplain',
+        ToAddress: 'a@example.com,b@example.org',
+        AddressType: '0',
+        ReplyToAddress: 'true',
+      });
       delete params.HtmlBody;
       const res = await postSigned(sb, params);
       assert.equal(res.status, 200, res.text);
@@ -96,19 +130,44 @@ describe('Aliyun API', () => {
     }
 
     const invalid = [
-      ['a malformed recipient', { ToAddress: 'alice@example.com,not-an-address' }, 400, 'InvalidToAddress'],
-      ['101 recipients', { ToAddress: Array.from({ length: 101 }, (_, i) => `u${i}@example.com`).join(',') }, 400, 'InvalidToAddress'],
+      [
+        'a malformed recipient',
+        { ToAddress: 'alice@example.com,not-an-address' },
+        400,
+        'InvalidToAddress',
+      ],
+      [
+        '101 recipients',
+        { ToAddress: Array.from({ length: 101 }, (_, i) => `u${i}@example.com`).join(',') },
+        400,
+        'InvalidToAddress',
+      ],
       ['a 101-character subject', { Subject: '字'.repeat(101) }, 400, 'InvalidSubject.Malformed'],
-      ['a 16-character FromAlias', { FromAlias: 'x'.repeat(16) }, 400, 'InvalidFromAlias.Malformed'],
+      [
+        'a 16-character FromAlias',
+        { FromAlias: 'x'.repeat(16) },
+        400,
+        'InvalidFromAlias.Malformed',
+      ],
       ['neither HtmlBody nor TextBody', { HtmlBody: '' }, 400, 'InvalidBody'],
       ['AddressType 2', { AddressType: '2' }, 400, 'InvalidParameter'],
       ['ReplyToAddress yes', { ReplyToAddress: 'yes' }, 400, 'InvalidParameter'],
       ['a malformed ReplyAddress', { ReplyAddress: 'nope' }, 400, 'InvalidReplyAddress.Malformed'],
-      ['a 16-character ReplyAddressAlias', { ReplyAddressAlias: 'y'.repeat(16) }, 400, 'InvalidReplyAddressAlias.Malformed'],
+      [
+        'a 16-character ReplyAddressAlias',
+        { ReplyAddressAlias: 'y'.repeat(16) },
+        400,
+        'InvalidReplyAddressAlias.Malformed',
+      ],
       ['a TagName with spaces', { TagName: 'a b' }, 400, 'InvalidParameter'],
       ['ClickTrace 2', { ClickTrace: '2' }, 400, 'InvalidParameter'],
       ['an unknown region', { RegionId: 'cn-shanghai' }, 400, 'InvalidRegionId'],
-      ['a sender that is not an address', { AccountName: 'noreply' }, 404, 'InvalidMailAddress.NotFound'],
+      [
+        'a sender that is not an address',
+        { AccountName: 'noreply' },
+        404,
+        'InvalidMailAddress.NotFound',
+      ],
     ];
     for (const [what, overrides, status, code] of invalid) {
       it(`${what} → ${status} ${code}`, async () => {
@@ -119,16 +178,25 @@ describe('Aliyun API', () => {
     }
 
     it('100 recipients, a 100-character subject (counted in code points) and a 15-character alias are fine', async () => {
-      const res = await postSigned(sb, dmParams(now(), {
-        ToAddress: Array.from({ length: 100 }, (_, i) => `u${i}@example.com`).join(','),
-        Subject: '😀'.repeat(100),
-        FromAlias: '一'.repeat(15),
-      }));
+      const res = await postSigned(
+        sb,
+        dmParams(now(), {
+          ToAddress: Array.from({ length: 100 }, (_, i) => `u${i}@example.com`).join(','),
+          Subject: '😀'.repeat(100),
+          FromAlias: '一'.repeat(15),
+        }),
+      );
       assert.equal(res.status, 200, res.text);
     });
 
     it('accepts each DM region', async () => {
-      for (const region of ['cn-hangzhou', 'ap-southeast-1', 'ap-southeast-2', 'eu-central-1', 'us-east-1']) {
+      for (const region of [
+        'cn-hangzhou',
+        'ap-southeast-1',
+        'ap-southeast-2',
+        'eu-central-1',
+        'us-east-1',
+      ]) {
         const res = await postSigned(sb, dmParams(now(), { RegionId: region }));
         assert.equal(res.status, 200, `${region}: ${res.text}`);
         assert.equal(sb.deliveries().at(-1).region, region);
@@ -138,7 +206,10 @@ describe('Aliyun API', () => {
     it('the HTTP error body names the host it was sent to (HostId) and a Recommend link', async () => {
       const res = await postSigned(sb, dmParams(now(), { Subject: 'x'.repeat(101) }));
       assert.equal(res.json.HostId, new URL(sb.url).host);
-      assert.match(res.json.Recommend, /^https:\/\/api\.aliyun\.com\/troubleshoot\?q=InvalidSubject\.Malformed&product=Dm/);
+      assert.match(
+        res.json.Recommend,
+        /^https:\/\/api\.aliyun\.com\/troubleshoot\?q=InvalidSubject\.Malformed&product=Dm/,
+      );
     });
   });
 
@@ -148,13 +219,19 @@ describe('Aliyun API', () => {
       regional = await startSandbox({
         credentials: CREDENTIALS,
         now,
-        senders: { 'cn-hangzhou': ['noreply@mail.example.com'], 'ap-southeast-1': ['sg@mail.example.com'] },
+        senders: {
+          'cn-hangzhou': ['noreply@mail.example.com'],
+          'ap-southeast-1': ['sg@mail.example.com'],
+        },
       });
     });
     after(() => regional.close());
 
     it('a sender configured in its region is accepted', async () => {
-      const res = await postSigned(regional, dmParams(now(), { RegionId: 'ap-southeast-1', AccountName: 'SG@mail.example.com' }));
+      const res = await postSigned(
+        regional,
+        dmParams(now(), { RegionId: 'ap-southeast-1', AccountName: 'SG@mail.example.com' }),
+      );
       assert.equal(res.status, 200, res.text);
     });
 
@@ -165,13 +242,21 @@ describe('Aliyun API', () => {
 
     it('Host dm.ap-southeast-1.aliyuncs.com with RegionId ap-southeast-1 is accepted and recorded', async () => {
       const host = 'dm.ap-southeast-1.aliyuncs.com';
-      const res = await postSigned(regional, dmParams(now(), { RegionId: 'ap-southeast-1', AccountName: 'sg@mail.example.com' }), { headers: { host } });
+      const res = await postSigned(
+        regional,
+        dmParams(now(), { RegionId: 'ap-southeast-1', AccountName: 'sg@mail.example.com' }),
+        { headers: { host } },
+      );
       assert.equal(res.status, 200, res.text);
       assert.equal(regional.deliveries().at(-1).host, host);
     });
 
     it('Host dm.aliyuncs.com (Hangzhou) with RegionId ap-southeast-1 → 400 InvalidRegionId, HostId is that host', async () => {
-      const res = await postSigned(regional, dmParams(now(), { RegionId: 'ap-southeast-1', AccountName: 'sg@mail.example.com' }), { headers: { host: 'dm.aliyuncs.com' } });
+      const res = await postSigned(
+        regional,
+        dmParams(now(), { RegionId: 'ap-southeast-1', AccountName: 'sg@mail.example.com' }),
+        { headers: { host: 'dm.aliyuncs.com' } },
+      );
       assertGatewayError(res, 400, 'InvalidRegionId');
       assert.equal(res.json.HostId, 'dm.aliyuncs.com');
     });
@@ -179,20 +264,27 @@ describe('Aliyun API', () => {
     it('no RegionId: the region of a dm-vpc host is used', async () => {
       const params = dmParams(now(), { AccountName: 'sg@mail.example.com' });
       delete params.RegionId;
-      const res = await postSigned(regional, params, { headers: { host: 'dm-vpc.ap-southeast-1.aliyuncs.com' } });
+      const res = await postSigned(regional, params, {
+        headers: { host: 'dm-vpc.ap-southeast-1.aliyuncs.com' },
+      });
       assert.equal(res.status, 200, res.text);
       assert.equal(regional.deliveries().at(-1).region, 'ap-southeast-1');
     });
 
     it('SingleSendMail sent to a dysmsapi host → 404 InvalidAction.NotFound', async () => {
-      const res = await postSigned(regional, dmParams(now()), { headers: { host: 'dysmsapi.aliyuncs.com' } });
+      const res = await postSigned(regional, dmParams(now()), {
+        headers: { host: 'dysmsapi.aliyuncs.com' },
+      });
       assertGatewayError(res, 404, 'InvalidAction.NotFound');
     });
   });
 
   describe('SendSms', () => {
     it('accepts a good request: HTTP 200 {Code OK, Message OK, BizId, RequestId}', async () => {
-      const params = smsParams(now(), { SignName: '罗格托科技', TemplateParam: '{"code":"123456","name":"김민준 😀"}' });
+      const params = smsParams(now(), {
+        SignName: '罗格托科技',
+        TemplateParam: '{"code":"123456","name":"김민준 😀"}',
+      });
       const res = await postSigned(sb, params, { headers: { host: 'dysmsapi.aliyuncs.com' } });
       assert.equal(res.status, 200, res.text);
       assert.deepEqual(Object.keys(res.json), ['Code', 'Message', 'BizId', 'RequestId']);
@@ -234,11 +326,27 @@ describe('Aliyun API', () => {
     const business = [
       ['a number with letters', { PhoneNumbers: '1380000abcd' }, 'isv.MOBILE_NUMBER_ILLEGAL'],
       ['a number with a dash', { PhoneNumbers: '138-0000-0000' }, 'isv.MOBILE_NUMBER_ILLEGAL'],
-      ['1001 numbers', { PhoneNumbers: Array.from({ length: 1001 }, () => '13800000000').join(',') }, 'isv.MOBILE_COUNT_OVER_LIMIT'],
-      ['TemplateParam that is not JSON', { TemplateParam: '{code:123456}' }, 'isv.INVALID_JSON_PARAM'],
-      ['TemplateParam with a number value', { TemplateParam: '{"code":123456}' }, 'isv.INVALID_JSON_PARAM'],
+      [
+        '1001 numbers',
+        { PhoneNumbers: Array.from({ length: 1001 }, () => '13800000000').join(',') },
+        'isv.MOBILE_COUNT_OVER_LIMIT',
+      ],
+      [
+        'TemplateParam that is not JSON',
+        { TemplateParam: '{code:123456}' },
+        'isv.INVALID_JSON_PARAM',
+      ],
+      [
+        'TemplateParam with a number value',
+        { TemplateParam: '{"code":123456}' },
+        'isv.INVALID_JSON_PARAM',
+      ],
       ['TemplateParam that is an array', { TemplateParam: '["123456"]' }, 'isv.INVALID_JSON_PARAM'],
-      ['TemplateParam with a nested object', { TemplateParam: '{"code":{"v":"1"}}' }, 'isv.INVALID_JSON_PARAM'],
+      [
+        'TemplateParam with a nested object',
+        { TemplateParam: '{"code":{"v":"1"}}' },
+        'isv.INVALID_JSON_PARAM',
+      ],
     ];
     for (const [what, overrides, code] of business) {
       it(`${what} → HTTP 200 ${code}`, async () => {
@@ -258,24 +366,43 @@ describe('Aliyun API', () => {
     let strict;
     before(async () => {
       strict = await startSandbox({
-        credentials: CREDENTIALS, now, smsSignNames: ['Logto'], smsTemplates: ['SMS_123456', 'SMS_NOTICE'], verificationTemplates: ['SMS_123456'],
+        credentials: CREDENTIALS,
+        now,
+        smsSignNames: ['Logto'],
+        smsTemplates: ['SMS_123456', 'SMS_NOTICE'],
+        verificationTemplates: ['SMS_123456'],
       });
     });
     after(() => strict.close());
 
     it('an unknown SignName → isv.SMS_SIGNATURE_ILLEGAL', async () => {
-      assertSmsBusinessError(await postSigned(strict, smsParams(now(), { SignName: 'Other' })), 'isv.SMS_SIGNATURE_ILLEGAL');
+      assertSmsBusinessError(
+        await postSigned(strict, smsParams(now(), { SignName: 'Other' })),
+        'isv.SMS_SIGNATURE_ILLEGAL',
+      );
     });
     it('an unknown TemplateCode → isv.SMS_TEMPLATE_ILLEGAL', async () => {
-      assertSmsBusinessError(await postSigned(strict, smsParams(now(), { TemplateCode: 'SMS_X' })), 'isv.SMS_TEMPLATE_ILLEGAL');
+      assertSmsBusinessError(
+        await postSigned(strict, smsParams(now(), { TemplateCode: 'SMS_X' })),
+        'isv.SMS_TEMPLATE_ILLEGAL',
+      );
     });
     it('a verification template with a locale value → isv.INVALID_PARAMETERS (Logto #7121)', async () => {
-      const res = await postSigned(strict, smsParams(now(), { TemplateParam: '{"code":"123456","locale":"zh-CN"}' }));
+      const res = await postSigned(
+        strict,
+        smsParams(now(), { TemplateParam: '{"code":"123456","locale":"zh-CN"}' }),
+      );
       assertSmsBusinessError(res, 'isv.INVALID_PARAMETERS');
       assert.equal(res.json.Message, 'params must be [a-zA-Z0-9] for verification sms');
     });
     it('the same values are fine for a notification template', async () => {
-      const res = await postSigned(strict, smsParams(now(), { TemplateCode: 'SMS_NOTICE', TemplateParam: '{"code":"123456","locale":"zh-CN"}' }));
+      const res = await postSigned(
+        strict,
+        smsParams(now(), {
+          TemplateCode: 'SMS_NOTICE',
+          TemplateParam: '{"code":"123456","locale":"zh-CN"}',
+        }),
+      );
       assert.equal(res.json.Code, 'OK', res.text);
     });
   });
@@ -286,7 +413,10 @@ describe('Aliyun API', () => {
       const res = await postSigned(sb, params, { secret: 'wrong-secret' });
       assertGatewayError(res, 400, 'SignatureDoesNotMatch');
       const expected = sign('POST', params, SECRET).stringToSign;
-      assert.ok(res.json.Message.endsWith(`server string to sign is:${expected}`), res.json.Message);
+      assert.ok(
+        res.json.Message.endsWith(`server string to sign is:${expected}`),
+        res.json.Message,
+      );
       assert.match(res.json.Message, /^Specified signature is not matched with our calculation\. /);
       assert.equal(sb.deliveries().length, 0);
     });
@@ -294,7 +424,10 @@ describe('Aliyun API', () => {
     it('a value changed after signing → SignatureDoesNotMatch', async () => {
       const params = dmParams(now());
       const body = formBody(params).replace('Subject=Your%20code', 'Subject=Your%20c0de');
-      const res = await request(sb.url, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+      const res = await request(sb.url, {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
       assertGatewayError(res, 400, 'SignatureDoesNotMatch');
     });
 
@@ -316,17 +449,28 @@ describe('Aliyun API', () => {
       const { Action, Version, ...rest } = params;
       const signature = sign('POST', params, SECRET).signature;
       const query = `Action=${Action}&Version=${Version}`;
-      const body = Object.entries({ ...rest, Signature: signature }).map(([k, v]) => `${pe(k)}=${pe(v)}`).join('&');
-      const res = await request(`${sb.url}some/path?${query}`, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+      const body = Object.entries({ ...rest, Signature: signature })
+        .map(([k, v]) => `${pe(k)}=${pe(v)}`)
+        .join('&');
+      const res = await request(`${sb.url}some/path?${query}`, {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
       assert.equal(res.json.Code, 'OK', res.text);
       assert.equal(sb.requests().at(-1).path, '/some/path');
     });
 
     it('a form body encoded with + for spaces (URLSearchParams style) verifies too', async () => {
       const params = dmParams(now(), { Subject: 'a b c' });
-      const body = new URLSearchParams({ ...params, Signature: sign('POST', params, SECRET).signature }).toString();
+      const body = new URLSearchParams({
+        ...params,
+        Signature: sign('POST', params, SECRET).signature,
+      }).toString();
       assert.match(body, /Subject=a\+b\+c/);
-      const res = await request(sb.url, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+      const res = await request(sb.url, {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
       assert.equal(res.status, 200, res.text);
       assert.equal(sb.deliveries()[0].subject, 'a b c');
     });
@@ -339,13 +483,23 @@ describe('Aliyun API', () => {
     });
 
     it('a timestamp exactly 15 minutes away, or with milliseconds, is accepted', async () => {
-      for (const ts of [isoSeconds(T0 - 15 * 60 * 1000), isoSeconds(T0 + 15 * 60 * 1000), new Date(T0 + 123).toISOString()]) {
+      for (const ts of [
+        isoSeconds(T0 - 15 * 60 * 1000),
+        isoSeconds(T0 + 15 * 60 * 1000),
+        new Date(T0 + 123).toISOString(),
+      ]) {
         const res = await postSigned(sb, dmParams(now(), { Timestamp: ts }));
         assert.equal(res.status, 200, `${ts}: ${res.text}`);
       }
     });
 
-    for (const ts of ['2026-03-01 08:00:00', '2026-03-01T08:00:00+08:00', '2026-02-30T08:00:00Z', '1772352000', '2026-03-01T08:00:00.1234Z']) {
+    for (const ts of [
+      '2026-03-01 08:00:00',
+      '2026-03-01T08:00:00+08:00',
+      '2026-02-30T08:00:00Z',
+      '1772352000',
+      '2026-03-01T08:00:00.1234Z',
+    ]) {
       it(`a malformed Timestamp ${JSON.stringify(ts)} → 400 InvalidTimeStamp.Format`, async () => {
         const res = await postSigned(sb, dmParams(now(), { Timestamp: ts }));
         assertGatewayError(res, 400, 'InvalidTimeStamp.Format');
@@ -354,25 +508,42 @@ describe('Aliyun API', () => {
 
     it('a nonce reused within 31 minutes → 400 SignatureNonceUsed; after 31 minutes it is fine again', async () => {
       const nonce = 'fixed-nonce-1';
-      assert.equal((await postSigned(sb, smsParams(now(), { SignatureNonce: nonce }))).json.Code, 'OK');
+      assert.equal(
+        (await postSigned(sb, smsParams(now(), { SignatureNonce: nonce }))).json.Code,
+        'OK',
+      );
       now.advance(30 * 60 * 1000);
       const again = await postSigned(sb, smsParams(now(), { SignatureNonce: nonce }));
       assertGatewayError(again, 400, 'SignatureNonceUsed');
       assert.equal(again.json.Message, 'Specified signature nonce was used already.');
       now.advance(60 * 1000 + 1);
-      assert.equal((await postSigned(sb, smsParams(now(), { SignatureNonce: nonce }))).json.Code, 'OK');
+      assert.equal(
+        (await postSigned(sb, smsParams(now(), { SignatureNonce: nonce }))).json.Code,
+        'OK',
+      );
     });
 
     it('nonces are per AccessKeyId', async () => {
       const nonce = 'shared-nonce';
-      assert.equal((await postSigned(sb, smsParams(now(), { SignatureNonce: nonce }))).json.Code, 'OK');
-      const sts = smsParams(now(), { SignatureNonce: nonce, AccessKeyId: STS_KEY_ID, SecurityToken: STS_TOKEN });
+      assert.equal(
+        (await postSigned(sb, smsParams(now(), { SignatureNonce: nonce }))).json.Code,
+        'OK',
+      );
+      const sts = smsParams(now(), {
+        SignatureNonce: nonce,
+        AccessKeyId: STS_KEY_ID,
+        SecurityToken: STS_TOKEN,
+      });
       assert.equal((await postSigned(sb, sts, { secret: STS_SECRET })).json.Code, 'OK');
     });
 
     it('a badly signed request does not burn its nonce', async () => {
       const params = smsParams(now(), { SignatureNonce: 'not-burnt' });
-      assertGatewayError(await postSigned(sb, params, { secret: 'wrong' }), 400, 'SignatureDoesNotMatch');
+      assertGatewayError(
+        await postSigned(sb, params, { secret: 'wrong' }),
+        400,
+        'SignatureDoesNotMatch',
+      );
       assert.equal((await postSigned(sb, params)).json.Code, 'OK');
     });
 
@@ -382,23 +553,35 @@ describe('Aliyun API', () => {
     });
 
     it('an inactive AccessKeyId → 400 InvalidAccessKeyId.Inactive', async () => {
-      const res = await postSigned(sb, dmParams(now(), { AccessKeyId: 'inactive-key' }), { secret: 'x' });
+      const res = await postSigned(sb, dmParams(now(), { AccessKeyId: 'inactive-key' }), {
+        secret: 'x',
+      });
       assertGatewayError(res, 400, 'InvalidAccessKeyId.Inactive');
     });
 
     it('STS: the right SecurityToken (signed) is accepted', async () => {
-      const res = await postSigned(sb, dmParams(now(), { AccessKeyId: STS_KEY_ID, SecurityToken: STS_TOKEN }), { secret: STS_SECRET });
+      const res = await postSigned(
+        sb,
+        dmParams(now(), { AccessKeyId: STS_KEY_ID, SecurityToken: STS_TOKEN }),
+        { secret: STS_SECRET },
+      );
       assert.equal(res.status, 200, res.text);
       assert.equal(sb.deliveries()[0].params.SecurityToken, STS_TOKEN);
     });
 
     it('STS: a missing SecurityToken → 400 MissingSecurityToken', async () => {
-      const res = await postSigned(sb, dmParams(now(), { AccessKeyId: STS_KEY_ID }), { secret: STS_SECRET });
+      const res = await postSigned(sb, dmParams(now(), { AccessKeyId: STS_KEY_ID }), {
+        secret: STS_SECRET,
+      });
       assertGatewayError(res, 400, 'MissingSecurityToken');
     });
 
     it('STS: a wrong SecurityToken → 400 InvalidSecurityToken.MismatchWithAccessKey', async () => {
-      const res = await postSigned(sb, dmParams(now(), { AccessKeyId: STS_KEY_ID, SecurityToken: 'other' }), { secret: STS_SECRET });
+      const res = await postSigned(
+        sb,
+        dmParams(now(), { AccessKeyId: STS_KEY_ID, SecurityToken: 'other' }),
+        { secret: STS_SECRET },
+      );
       assertGatewayError(res, 400, 'InvalidSecurityToken.MismatchWithAccessKey');
     });
 
@@ -407,25 +590,47 @@ describe('Aliyun API', () => {
       assertGatewayError(res, 400, 'InvalidSecurityToken.MismatchWithAccessKey');
     });
 
-    for (const name of ['AccessKeyId', 'SignatureMethod', 'SignatureVersion', 'SignatureNonce', 'Timestamp', 'Version', 'Action']) {
+    for (const name of [
+      'AccessKeyId',
+      'SignatureMethod',
+      'SignatureVersion',
+      'SignatureNonce',
+      'Timestamp',
+      'Version',
+      'Action',
+    ]) {
       it(`missing common parameter ${name} → 400 MissingParameter naming it`, async () => {
         const params = dmParams(now());
         delete params[name];
         const res = await postSigned(sb, params);
         assertGatewayError(res, 400, 'MissingParameter');
-        assert.equal(res.json.Message, `The input parameter "${name}" that is mandatory for processing this request is not supplied.`);
+        assert.equal(
+          res.json.Message,
+          `The input parameter "${name}" that is mandatory for processing this request is not supplied.`,
+        );
       });
     }
 
     it('a missing Signature → 400 MissingParameter', async () => {
       const body = formBody(dmParams(now())).replace(/&Signature=[^&]*$/, '');
-      const res = await request(sb.url, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+      const res = await request(sb.url, {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
       assertGatewayError(res, 400, 'MissingParameter');
     });
 
     it('SignatureMethod HMAC-SHA256 or SignatureVersion 2.0 → 400 IncompleteSignature', async () => {
-      assertGatewayError(await postSigned(sb, dmParams(now(), { SignatureMethod: 'HMAC-SHA256' })), 400, 'IncompleteSignature');
-      assertGatewayError(await postSigned(sb, dmParams(now(), { SignatureVersion: '2.0' })), 400, 'IncompleteSignature');
+      assertGatewayError(
+        await postSigned(sb, dmParams(now(), { SignatureMethod: 'HMAC-SHA256' })),
+        400,
+        'IncompleteSignature',
+      );
+      assertGatewayError(
+        await postSigned(sb, dmParams(now(), { SignatureVersion: '2.0' })),
+        400,
+        'IncompleteSignature',
+      );
     });
 
     it('Format json, JSON and XML are accepted (the answer is always JSON); Format yaml → InvalidParameter', async () => {
@@ -433,13 +638,29 @@ describe('Aliyun API', () => {
         const res = await postSigned(sb, smsParams(now(), { Format: format }));
         assert.equal(res.json.Code, 'OK', res.text);
       }
-      assertGatewayError(await postSigned(sb, smsParams(now(), { Format: 'yaml' })), 400, 'InvalidParameter');
+      assertGatewayError(
+        await postSigned(sb, smsParams(now(), { Format: 'yaml' })),
+        400,
+        'InvalidParameter',
+      );
     });
 
     it('an unknown Action → 404 InvalidAction.NotFound; a wrong Version → 400 InvalidVersion', async () => {
-      assertGatewayError(await postSigned(sb, commonParams('DescribeRegions', now())), 404, 'InvalidAction.NotFound');
-      assertGatewayError(await postSigned(sb, dmParams(now(), { Version: '2017-06-22' })), 400, 'InvalidVersion');
-      assertGatewayError(await postSigned(sb, smsParams(now(), { Version: '2018-05-01' })), 400, 'InvalidVersion');
+      assertGatewayError(
+        await postSigned(sb, commonParams('DescribeRegions', now())),
+        404,
+        'InvalidAction.NotFound',
+      );
+      assertGatewayError(
+        await postSigned(sb, dmParams(now(), { Version: '2017-06-22' })),
+        400,
+        'InvalidVersion',
+      );
+      assertGatewayError(
+        await postSigned(sb, smsParams(now(), { Version: '2018-05-01' })),
+        400,
+        'InvalidVersion',
+      );
     });
 
     it('a PUT → 404 InvalidAction.NotFound', async () => {
@@ -463,11 +684,14 @@ describe('Aliyun API', () => {
       await postSigned(sb, smsParams(now()), { secret: 'bad' });
       await postSigned(sb, smsParams(now(), { PhoneNumbers: 'abc' }));
       const reqs = sb.requests();
-      assert.deepEqual(reqs.map((r) => [r.outcome, r.status, r.code]), [
-        ['delivered', 200, 'OK'],
-        ['rejected', 400, 'SignatureDoesNotMatch'],
-        ['rejected', 200, 'isv.MOBILE_NUMBER_ILLEGAL'],
-      ]);
+      assert.deepEqual(
+        reqs.map((r) => [r.outcome, r.status, r.code]),
+        [
+          ['delivered', 200, 'OK'],
+          ['rejected', 400, 'SignatureDoesNotMatch'],
+          ['rejected', 200, 'isv.MOBILE_NUMBER_ILLEGAL'],
+        ],
+      );
       for (const r of reqs) {
         assert.equal(r.method, 'POST');
         assert.equal(r.path, '/');
@@ -491,14 +715,18 @@ describe('startSandbox options', () => {
   it('keeps at most maxRecords deliveries and requests in memory', async () => {
     const sb = await startSandbox({ credentials: CREDENTIALS, maxRecords: 3 });
     try {
-      for (let i = 0; i < 5; i++) await postSigned(sb, smsParams(Date.now(), { TemplateParam: `{"code":"${i}"}` }));
-      assert.deepEqual(sb.deliveries().map((d) => d.templateParam), ['{"code":"2"}', '{"code":"3"}', '{"code":"4"}']);
+      for (let i = 0; i < 5; i++)
+        await postSigned(sb, smsParams(Date.now(), { TemplateParam: `{"code":"${i}"}` }));
+      assert.deepEqual(
+        sb.deliveries().map((d) => d.templateParam),
+        ['{"code":"2"}', '{"code":"3"}', '{"code":"4"}'],
+      );
       assert.equal(sb.requests().length, 3);
     } finally {
       await sb.close();
     }
   });
-  it('a failure inside the sandbox answers 500 InternalError in Aliyun\'s shape, not a hang', async () => {
+  it("a failure inside the sandbox answers 500 InternalError in Aliyun's shape, not a hang", async () => {
     const sb = await startSandbox({ credentials: CREDENTIALS, now: () => Number.NaN });
     try {
       const res = await postSigned(sb, smsParams(Date.now()));
@@ -513,7 +741,10 @@ describe('startSandbox options', () => {
     const sb = await startSandbox({ credentials: CREDENTIALS });
     try {
       assert.equal((await postSigned(sb, smsParams(Date.now()))).json.Code, 'OK');
-      assert.equal((await postSigned(sb, smsParams(Date.now() - 16 * 60 * 1000))).json.Code, 'InvalidTimeStamp.Expired');
+      assert.equal(
+        (await postSigned(sb, smsParams(Date.now() - 16 * 60 * 1000))).json.Code,
+        'InvalidTimeStamp.Expired',
+      );
     } finally {
       await sb.close();
     }

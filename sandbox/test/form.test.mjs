@@ -4,7 +4,9 @@ import { parseForm } from '../form.mjs';
 
 describe('parseForm (application/x-www-form-urlencoded as UTF-8 bytes)', () => {
   it('decodes %XX byte sequences as UTF-8 and + as space', () => {
-    const p = parseForm('Subject=%E9%AA%8C%E8%AF%81%E7%A0%81+%ED%95%9C%EA%B5%AD%EC%96%B4+%F0%9F%98%80&Plus=%2B');
+    const p = parseForm(
+      'Subject=%E9%AA%8C%E8%AF%81%E7%A0%81+%ED%95%9C%EA%B5%AD%EC%96%B4+%F0%9F%98%80&Plus=%2B',
+    );
     assert.equal(p.Subject, '验证码 한국어 😀');
     assert.equal(p.Plus, '+');
   });

@@ -22,27 +22,44 @@ export const CREDENTIALS = {
 export function fakeClock(start = T0) {
   let t = start;
   const now = () => t;
-  now.set = (v) => { t = v; };
-  now.advance = (ms) => { t += ms; };
+  now.set = (v) => {
+    t = v;
+  };
+  now.advance = (ms) => {
+    t += ms;
+  };
   return now;
 }
 
 export function pe(s) {
-  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(s).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 export function sign(method, params, secret) {
-  const canonical = Object.keys(params).filter((k) => k !== 'Signature').sort()
-    .map((k) => `${pe(k)}=${pe(params[k])}`).join('&');
+  const canonical = Object.keys(params)
+    .filter((k) => k !== 'Signature')
+    .sort()
+    .map((k) => `${pe(k)}=${pe(params[k])}`)
+    .join('&');
   const sts = `${method}&%2F&${pe(canonical)}`;
-  return { signature: createHmac('sha1', `${secret}&`).update(sts).digest('base64'), stringToSign: sts };
+  return {
+    signature: createHmac('sha1', `${secret}&`).update(sts).digest('base64'),
+    stringToSign: sts,
+  };
 }
 
 export function isoSeconds(ms) {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-const VERSIONS = { SingleSendMail: '2015-11-23', SendSms: '2017-05-25', SendSmsVerifyCode: '2017-05-25' };
+const VERSIONS = {
+  SingleSendMail: '2015-11-23',
+  SendSms: '2017-05-25',
+  SendSmsVerifyCode: '2017-05-25',
+};
 
 export function commonParams(action, nowMs, overrides = {}) {
   return {
@@ -100,28 +117,41 @@ export function smsAuthParams(nowMs, overrides = {}) {
 /** Form body with the signature appended, every parameter encoded like Logto does. */
 export function formBody(params, secret = SECRET, method = 'POST') {
   const withSig = { ...params, Signature: sign(method, params, secret).signature };
-  return Object.entries(withSig).map(([k, v]) => `${pe(k)}=${pe(v)}`).join('&');
+  return Object.entries(withSig)
+    .map(([k, v]) => `${pe(k)}=${pe(v)}`)
+    .join('&');
 }
 
 /**
  * Low-level request (node:http) so tests can set any Host header and see exactly what came back.
  * @returns {Promise<{ status, headers, text, json }>}
  */
-export function request(url, { method = 'POST', headers = {}, body = '', ca, timeoutMs = 10000 } = {}) {
+export function request(
+  url,
+  { method = 'POST', headers = {}, body = '', ca, timeoutMs = 10000 } = {},
+) {
   const u = new URL(url);
   const mod = u.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
-    const req = mod.request(u, { method, headers: { ...headers }, ca, timeout: timeoutMs }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json;
-        try { json = JSON.parse(text); } catch { json = undefined; }
-        resolve({ status: res.statusCode, headers: res.headers, text, json });
-      });
-      res.on('error', reject);
-    });
+    const req = mod.request(
+      u,
+      { method, headers: { ...headers }, ca, timeout: timeoutMs },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode, headers: res.headers, text, json });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('client timeout')));
     req.on('error', reject);
     req.end(body);

@@ -11,8 +11,14 @@ describe('parseAliyunHost', () => {
     ['dm.us-east-1.aliyuncs.com.', { product: 'dm', region: 'us-east-1', vpc: false }],
     ['dm-vpc.eu-central-1.aliyuncs.com', { product: 'dm', region: 'eu-central-1', vpc: true }],
     ['dysmsapi.aliyuncs.com', { product: 'sms', region: null, vpc: false }],
-    ['dysmsapi.ap-southeast-1.aliyuncs.com', { product: 'sms', region: 'ap-southeast-1', vpc: false }],
-    ['dysmsapi-xman.cn-hongkong.aliyuncs.com', { product: 'sms', region: 'cn-hongkong', vpc: false }],
+    [
+      'dysmsapi.ap-southeast-1.aliyuncs.com',
+      { product: 'sms', region: 'ap-southeast-1', vpc: false },
+    ],
+    [
+      'dysmsapi-xman.cn-hongkong.aliyuncs.com',
+      { product: 'sms', region: 'cn-hongkong', vpc: false },
+    ],
     ['dypnsapi.aliyuncs.com', { product: 'pnvs', region: null, vpc: false }],
     ['Dypnsapi.AliyunCS.com:443', { product: 'pnvs', region: null, vpc: false }],
     ['dypnsapi.cn-hangzhou.aliyuncs.com', null], // no regional endpoint is documented
@@ -23,6 +29,7 @@ describe('parseAliyunHost', () => {
     [undefined, null],
   ];
   for (const [host, expected] of cases) {
-    it(`${JSON.stringify(host)} → ${JSON.stringify(expected)}`, () => assert.deepEqual(parseAliyunHost(host), expected));
+    it(`${JSON.stringify(host)} → ${JSON.stringify(expected)}`, () =>
+      assert.deepEqual(parseAliyunHost(host), expected));
   }
 });

@@ -9,36 +9,41 @@ import { CREDENTIALS, dmParams, postSigned, request, smsParams } from './helpers
 /** Open the SSE stream; returns { next(): Promise<{event, id, data}>, close() }. */
 function openEvents(url) {
   return new Promise((resolve, reject) => {
-    const req = http.get(`${url}__sandbox/events`, { headers: { accept: 'text/event-stream' } }, (res) => {
-      assert.equal(res.statusCode, 200);
-      assert.match(res.headers['content-type'], /^text\/event-stream/);
-      res.setEncoding('utf8');
-      let buffer = '';
-      const queue = [];
-      const waiters = [];
-      res.on('data', (chunk) => {
-        buffer += chunk;
-        let end;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const ev = { event: 'message', id: null, data: null };
-          for (const line of block.split('\n')) {
-            if (line.startsWith('event: ')) ev.event = line.slice(7);
-            else if (line.startsWith('id: ')) ev.id = line.slice(4);
-            else if (line.startsWith('data: ')) ev.data = JSON.parse(line.slice(6));
+    const req = http.get(
+      `${url}__sandbox/events`,
+      { headers: { accept: 'text/event-stream' } },
+      (res) => {
+        assert.equal(res.statusCode, 200);
+        assert.match(res.headers['content-type'], /^text\/event-stream/);
+        res.setEncoding('utf8');
+        let buffer = '';
+        const queue = [];
+        const waiters = [];
+        res.on('data', (chunk) => {
+          buffer += chunk;
+          let end;
+          while ((end = buffer.indexOf('\n\n')) !== -1) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const ev = { event: 'message', id: null, data: null };
+            for (const line of block.split('\n')) {
+              if (line.startsWith('event: ')) ev.event = line.slice(7);
+              else if (line.startsWith('id: ')) ev.id = line.slice(4);
+              else if (line.startsWith('data: ')) ev.data = JSON.parse(line.slice(6));
+            }
+            if (ev.data === null) continue; // retry: / comments
+            if (waiters.length) waiters.shift()(ev);
+            else queue.push(ev);
           }
-          if (ev.data === null) continue; // retry: / comments
-          if (waiters.length) waiters.shift()(ev);
-          else queue.push(ev);
-        }
-      });
-      resolve({
-        next: () => (queue.length ? Promise.resolve(queue.shift()) : new Promise((r) => waiters.push(r))),
-        close: () => req.destroy(),
-        response: res,
-      });
-    });
+        });
+        resolve({
+          next: () =>
+            queue.length ? Promise.resolve(queue.shift()) : new Promise((r) => waiters.push(r)),
+          close: () => req.destroy(),
+          response: res,
+        });
+      },
+    );
     req.on('error', reject);
   });
 }
@@ -64,7 +69,10 @@ describe('inbox', () => {
   });
 
   it('GET / with Accept: text/html serves the page; without it, / is the Aliyun API', async () => {
-    const page = await request(sb.url, { method: 'GET', headers: { accept: 'text/html,application/xhtml+xml' } });
+    const page = await request(sb.url, {
+      method: 'GET',
+      headers: { accept: 'text/html,application/xhtml+xml' },
+    });
     assert.match(page.text, /Aliyun sandbox inbox/);
     const api = await request(sb.url, { method: 'GET', headers: { accept: 'application/json' } });
     assert.equal(api.status, 400);
@@ -88,16 +96,38 @@ describe('inbox', () => {
     await postSigned(sb, smsParams(Date.now()));
     await postSigned(sb, dmParams(Date.now(), { Subject: '第三', ToAddress: 'bob@example.com' }));
     const all = (await request(`${sb.url}__sandbox/api/messages`, { method: 'GET' })).json;
-    assert.deepEqual(all.map((m) => m.id), [3, 2, 1]);
+    assert.deepEqual(
+      all.map((m) => m.id),
+      [3, 2, 1],
+    );
     assert.equal(all[0].subject, '第三');
     assert.equal(all[0].rawBody.length > 0, true);
-    const emails = (await request(`${sb.url}__sandbox/api/messages?kind=email`, { method: 'GET' })).json;
-    assert.deepEqual(emails.map((m) => m.id), [3, 1]);
-    const bob = (await request(`${sb.url}__sandbox/api/messages?to=BOB@example.com`, { method: 'GET' })).json;
-    assert.deepEqual(bob.map((m) => m.id), [3]);
-    const one = (await request(`${sb.url}__sandbox/api/messages?limit=1&summary=1`, { method: 'GET' })).json;
+    const emails = (await request(`${sb.url}__sandbox/api/messages?kind=email`, { method: 'GET' }))
+      .json;
+    assert.deepEqual(
+      emails.map((m) => m.id),
+      [3, 1],
+    );
+    const bob = (
+      await request(`${sb.url}__sandbox/api/messages?to=BOB@example.com`, { method: 'GET' })
+    ).json;
+    assert.deepEqual(
+      bob.map((m) => m.id),
+      [3],
+    );
+    const one = (
+      await request(`${sb.url}__sandbox/api/messages?limit=1&summary=1`, { method: 'GET' })
+    ).json;
     assert.deepEqual(one, [summarize(sb.deliveries()[2])]);
-    assert.deepEqual(Object.keys(one[0]), ['id', 'kind', 'action', 'to', 'title', 'receivedAt', 'region']);
+    assert.deepEqual(Object.keys(one[0]), [
+      'id',
+      'kind',
+      'action',
+      'to',
+      'title',
+      'receivedAt',
+      'region',
+    ]);
   });
 
   it('GET /__sandbox/api/messages/:id returns one record; unknown → 404', async () => {
@@ -106,7 +136,10 @@ describe('inbox', () => {
     const res = await request(`${sb.url}__sandbox/api/messages/${id}`, { method: 'GET' });
     assert.equal(res.status, 200);
     assert.deepEqual(res.json, sb.deliveries()[0]);
-    assert.equal((await request(`${sb.url}__sandbox/api/messages/999`, { method: 'GET' })).status, 404);
+    assert.equal(
+      (await request(`${sb.url}__sandbox/api/messages/999`, { method: 'GET' })).status,
+      404,
+    );
   });
 
   it('DELETE /__sandbox/api/messages clears them', async () => {
@@ -120,8 +153,13 @@ describe('inbox', () => {
     await postSigned(sb, smsParams(Date.now()));
     await postSigned(sb, smsParams(Date.now()), { secret: 'bad' });
     const reqs = (await request(`${sb.url}__sandbox/api/requests`, { method: 'GET' })).json;
-    assert.deepEqual(reqs.map((r) => r.outcome), ['rejected', 'delivered']);
-    assert.deepEqual((await request(`${sb.url}__sandbox/health`, { method: 'GET' })).json, { ok: true });
+    assert.deepEqual(
+      reqs.map((r) => r.outcome),
+      ['rejected', 'delivered'],
+    );
+    assert.deepEqual((await request(`${sb.url}__sandbox/health`, { method: 'GET' })).json, {
+      ok: true,
+    });
     assert.equal((await request(`${sb.url}__sandbox/nope`, { method: 'GET' })).status, 404);
   });
 
@@ -136,10 +174,16 @@ describe('inbox', () => {
 
   it('a cross-origin DELETE is refused; same-origin is fine', async () => {
     await postSigned(sb, smsParams(Date.now()));
-    const evil = await request(`${sb.url}__sandbox/api/messages`, { method: 'DELETE', headers: { origin: 'http://evil.example' } });
+    const evil = await request(`${sb.url}__sandbox/api/messages`, {
+      method: 'DELETE',
+      headers: { origin: 'http://evil.example' },
+    });
     assert.equal(evil.status, 403);
     assert.equal(sb.deliveries().length, 1);
-    const own = await request(`${sb.url}__sandbox/api/messages`, { method: 'DELETE', headers: { origin: sb.url.slice(0, -1) } });
+    const own = await request(`${sb.url}__sandbox/api/messages`, {
+      method: 'DELETE',
+      headers: { origin: sb.url.slice(0, -1) },
+    });
     assert.equal(own.status, 200);
   });
 

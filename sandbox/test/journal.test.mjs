@@ -30,7 +30,10 @@ describe('journal', () => {
     try {
       assert.deepEqual(sb.deliveries(), before);
       await postSigned(sb, smsParams(Date.now()));
-      assert.deepEqual(sb.deliveries().map((d) => d.id), [1, 2, 3]);
+      assert.deepEqual(
+        sb.deliveries().map((d) => d.id),
+        [1, 2, 3],
+      );
       // Restart does not reload requests, only deliveries.
       assert.equal(sb.requests().length, 1);
     } finally {

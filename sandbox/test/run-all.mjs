@@ -10,7 +10,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 // this file itself and the suites already run on their own, so do nothing.
 const entry = process.argv[1] ?? '';
 if (!entry.endsWith('run-all.mjs')) {
-  for (const name of readdirSync(here).filter((n) => n.endsWith('.test.mjs')).sort()) {
+  for (const name of readdirSync(here)
+    .filter((n) => n.endsWith('.test.mjs'))
+    .sort()) {
     await import(pathToFileURL(`${here}/${name}`).href);
   }
 }

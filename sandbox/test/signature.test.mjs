@@ -4,7 +4,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  canonicalQuery, computeSignature, percentEncode, signedForm, stringToSign, verifySignature,
+  canonicalQuery,
+  computeSignature,
+  percentEncode,
+  signedForm,
+  stringToSign,
+  verifySignature,
 } from '../signature.mjs';
 import { parseForm } from '../form.mjs';
 import { sign } from './helpers.mjs';
@@ -61,34 +66,47 @@ const OFFICIAL_SMS_AUTH = {
 };
 
 describe('signature vectors', () => {
-  it('SendSmsVerifyCode POST as Logto\'s official connector signed it → 8EhB/34sKXodtiyu0LylO7RUaOk=', () => {
+  it("SendSmsVerifyCode POST as Logto's official connector signed it → 8EhB/34sKXodtiyu0LylO7RUaOk=", () => {
     assert.equal(
       canonicalQuery(OFFICIAL_SMS_AUTH),
-      'AccessKeyId=LTAI5tTestAccessKeyId&Action=SendSmsVerifyCode&CountryCode=86&Format=json&PhoneNumber=13012345678'
-        + '&RegionId=cn-hangzhou&SignName=%E9%80%9F%E9%80%9A%E4%BA%92%E8%81%94%E9%AA%8C%E8%AF%81%E7%A0%81'
-        + '&SignatureMethod=HMAC-SHA1&SignatureNonce=f78a3bcb-fba8-485c-b273-81629ac9cc3b&SignatureVersion=1.0'
-        + '&TemplateCode=100001&TemplateParam=%7B%22code%22%3A%22123456%22%2C%22min%22%3A%2210%22%7D'
-        + '&Timestamp=2026-12-06T04%3A35%3A35Z&Version=2017-05-25',
+      'AccessKeyId=LTAI5tTestAccessKeyId&Action=SendSmsVerifyCode&CountryCode=86&Format=json&PhoneNumber=13012345678' +
+        '&RegionId=cn-hangzhou&SignName=%E9%80%9F%E9%80%9A%E4%BA%92%E8%81%94%E9%AA%8C%E8%AF%81%E7%A0%81' +
+        '&SignatureMethod=HMAC-SHA1&SignatureNonce=f78a3bcb-fba8-485c-b273-81629ac9cc3b&SignatureVersion=1.0' +
+        '&TemplateCode=100001&TemplateParam=%7B%22code%22%3A%22123456%22%2C%22min%22%3A%2210%22%7D' +
+        '&Timestamp=2026-12-06T04%3A35%3A35Z&Version=2017-05-25',
     );
-    assert.ok(stringToSign('POST', OFFICIAL_SMS_AUTH).startsWith('POST&%2F&AccessKeyId%3DLTAI5tTestAccessKeyId%26Action%3DSendSmsVerifyCode%26'));
-    assert.equal(computeSignature('POST', OFFICIAL_SMS_AUTH, 'testAccessKeySecret'), '8EhB/34sKXodtiyu0LylO7RUaOk=');
-    assert.equal(sign('POST', OFFICIAL_SMS_AUTH, 'testAccessKeySecret').signature, '8EhB/34sKXodtiyu0LylO7RUaOk=');
+    assert.ok(
+      stringToSign('POST', OFFICIAL_SMS_AUTH).startsWith(
+        'POST&%2F&AccessKeyId%3DLTAI5tTestAccessKeyId%26Action%3DSendSmsVerifyCode%26',
+      ),
+    );
+    assert.equal(
+      computeSignature('POST', OFFICIAL_SMS_AUTH, 'testAccessKeySecret'),
+      '8EhB/34sKXodtiyu0LylO7RUaOk=',
+    );
+    assert.equal(
+      sign('POST', OFFICIAL_SMS_AUTH, 'testAccessKeySecret').signature,
+      '8EhB/34sKXodtiyu0LylO7RUaOk=',
+    );
   });
 
   it('DescribeRegions GET, testsecret → OLeaidS1JvxuMvnyHOwuJ+uX5qY=', () => {
     assert.equal(
       canonicalQuery(DESCRIBE_REGIONS),
-      'AccessKeyId=testid&Action=DescribeRegions&Format=XML&SignatureMethod=HMAC-SHA1'
-        + '&SignatureNonce=3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf&SignatureVersion=1.0'
-        + '&Timestamp=2016-02-23T12%3A46%3A24Z&Version=2014-05-26',
+      'AccessKeyId=testid&Action=DescribeRegions&Format=XML&SignatureMethod=HMAC-SHA1' +
+        '&SignatureNonce=3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf&SignatureVersion=1.0' +
+        '&Timestamp=2016-02-23T12%3A46%3A24Z&Version=2014-05-26',
     );
     assert.equal(
       stringToSign('GET', DESCRIBE_REGIONS),
-      'GET&%2F&AccessKeyId%3Dtestid%26Action%3DDescribeRegions%26Format%3DXML%26SignatureMethod%3DHMAC-SHA1'
-        + '%26SignatureNonce%3D3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf%26SignatureVersion%3D1.0'
-        + '%26Timestamp%3D2016-02-23T12%253A46%253A24Z%26Version%3D2014-05-26',
+      'GET&%2F&AccessKeyId%3Dtestid%26Action%3DDescribeRegions%26Format%3DXML%26SignatureMethod%3DHMAC-SHA1' +
+        '%26SignatureNonce%3D3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf%26SignatureVersion%3D1.0' +
+        '%26Timestamp%3D2016-02-23T12%253A46%253A24Z%26Version%3D2014-05-26',
     );
-    assert.equal(computeSignature('GET', DESCRIBE_REGIONS, 'testsecret'), 'OLeaidS1JvxuMvnyHOwuJ+uX5qY=');
+    assert.equal(
+      computeSignature('GET', DESCRIBE_REGIONS, 'testsecret'),
+      'OLeaidS1JvxuMvnyHOwuJ+uX5qY=',
+    );
   });
 
   it('Logto SingleSendMail POST → llJfXJjBW3OacrVgxxsITgYaYm0=, GET → xviVKkGNJBEG2sDODpEU9KpUfhE=', () => {
@@ -99,7 +117,10 @@ describe('signature vectors', () => {
   });
 
   it('the test helper signer agrees with both vectors (it is an independent implementation)', () => {
-    assert.equal(sign('GET', DESCRIBE_REGIONS, 'testsecret').signature, 'OLeaidS1JvxuMvnyHOwuJ+uX5qY=');
+    assert.equal(
+      sign('GET', DESCRIBE_REGIONS, 'testsecret').signature,
+      'OLeaidS1JvxuMvnyHOwuJ+uX5qY=',
+    );
     assert.equal(sign('POST', LOGTO_DM, 'testsecret').signature, 'llJfXJjBW3OacrVgxxsITgYaYm0=');
   });
 
@@ -123,7 +144,8 @@ describe('percentEncode (RFC 3986, UTF-8, uppercase hex)', () => {
     ['é', '%C3%A9'],
   ];
   for (const [input, expected] of cases) {
-    it(`${JSON.stringify(input)} → ${expected}`, () => assert.equal(percentEncode(input), expected));
+    it(`${JSON.stringify(input)} → ${expected}`, () =>
+      assert.equal(percentEncode(input), expected));
   }
 });
 

@@ -24,9 +24,11 @@ const skewSeconds = (request) => {
 };
 
 /** The request log entry that produced a delivery (the log keeps the Signature, deliveries do not). */
-export const requestOf = (sb, delivery) => sb.requests().find((entry) => entry.deliveryId === delivery.id);
+export const requestOf = (sb, delivery) =>
+  sb.requests().find((entry) => entry.deliveryId === delivery.id);
 
-export const inboxUrl = (sandboxUrl, id) => `${sandboxUrl}__sandbox/${id === undefined ? '' : `#${id}`}`;
+export const inboxUrl = (sandboxUrl, id) =>
+  `${sandboxUrl}__sandbox/${id === undefined ? '' : `#${id}`}`;
 
 const printSigned = (out, request) => {
   const { Signature: signature, ...signed } = request.params;
@@ -38,7 +40,10 @@ const printSigned = (out, request) => {
       out.more(text);
     }
   });
-  out.detail('signature', `${signature}  (HMAC-SHA1 over all ${Object.keys(signed).length} other parameters, sorted)`);
+  out.detail(
+    'signature',
+    `${signature}  (HMAC-SHA1 over all ${Object.keys(signed).length} other parameters, sorted)`,
+  );
 };
 
 /**
@@ -48,7 +53,10 @@ const printSigned = (out, request) => {
  */
 const printVerified = (out, request) => {
   if (request.outcome !== 'delivered') {
-    out.detail('refused', `${request.code ?? request.fault?.mode ?? 'unknown'} (HTTP ${request.status ?? 'none'})`);
+    out.detail(
+      'refused',
+      `${request.code ?? request.fault?.mode ?? 'unknown'} (HTTP ${request.status ?? 'none'})`,
+    );
     return;
   }
   const skew = skewSeconds(request);
@@ -60,16 +68,23 @@ const printVerified = (out, request) => {
 
 const printEmail = (out, delivery) => {
   out.detail('to', delivery.to);
-  out.detail('from', `${delivery.fromAlias ? `${delivery.fromAlias} ` : ''}<${delivery.accountName}>`);
+  out.detail(
+    'from',
+    `${delivery.fromAlias ? `${delivery.fromAlias} ` : ''}<${delivery.accountName}>`,
+  );
   out.detail('subject', delivery.subject);
-  const [kind, body] = delivery.htmlBody === null ? ['text', delivery.textBody] : ['HTML', delivery.htmlBody];
+  const [kind, body] =
+    delivery.htmlBody === null ? ['text', delivery.textBody] : ['HTML', delivery.htmlBody];
   out.detail('body', `${kind}: ${clip(body ?? '')}`);
 };
 
 const printSms = (out, delivery) => {
   out.detail('to', delivery.to);
   out.detail('sign name', delivery.signName);
-  out.detail('template', `${delivery.templateCode}, TemplateParam ${delivery.templateParam ?? '(none)'}`);
+  out.detail(
+    'template',
+    `${delivery.templateCode}, TemplateParam ${delivery.templateParam ?? '(none)'}`,
+  );
 };
 
 /**
@@ -80,7 +95,10 @@ export const printAccount = (out, sb, delivery, { title, answer } = {}) => {
   const request = requestOf(sb, delivery);
   const what = delivery.kind === 'email' ? 'email' : 'SMS';
   out.step(title ?? `the sandbox received an ${what} (#${delivery.id})`);
-  out.detail('request', `POST ${delivery.action} to ${delivery.host} (the sandbox), RegionId ${delivery.region}`);
+  out.detail(
+    'request',
+    `POST ${delivery.action} to ${delivery.host} (the sandbox), RegionId ${delivery.region}`,
+  );
   if (request) {
     printSigned(out, request);
     printVerified(out, request);
@@ -94,10 +112,15 @@ export const printAccount = (out, sb, delivery, { title, answer } = {}) => {
   }
   const result = answer ?? {
     RequestId: delivery.requestId,
-    ...(delivery.kind === 'email' ? { EnvId: delivery.envId } : { Code: 'OK', BizId: delivery.bizId }),
+    ...(delivery.kind === 'email'
+      ? { EnvId: delivery.envId }
+      : { Code: 'OK', BizId: delivery.bizId }),
   };
   // RequestId first: it is what Aliyun's support asks for.
-  const fields = ['RequestId', ...Object.keys(result).filter((key) => key !== 'RequestId' && key !== 'Message')];
+  const fields = [
+    'RequestId',
+    ...Object.keys(result).filter((key) => key !== 'RequestId' && key !== 'Message'),
+  ];
   out.detail('answer', fields.map((key) => `${key} ${result[key]}`).join(', '));
   out.detail('inbox', inboxUrl(sb.url, delivery.id));
 };
@@ -114,5 +137,7 @@ const hints = Object.freeze({
 export const printRefusal = (out, request) => {
   const code = request.code ?? request.fault?.mode ?? 'unknown';
   const hint = hints[code] ? `: ${hints[code]}` : '';
-  out.step(`the sandbox refused ${request.action ?? 'a request'} with ${code} (HTTP ${request.status ?? 'none'})${hint}`);
+  out.step(
+    `the sandbox refused ${request.action ?? 'a request'} with ${code} (HTTP ${request.status ?? 'none'})${hint}`,
+  );
 };

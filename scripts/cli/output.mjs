@@ -66,6 +66,7 @@ export const printer = (tag) => ({
 });
 
 /** Escape codes out of text captured from tools that colour their output (chalk). */
+// eslint-disable-next-line no-control-regex -- ESC is the character to match
 export const stripAnsi = (text) => String(text).replace(/\u001b\[[0-9;]*m/g, '');
 
 /** First line of a message, trimmed to something that fits one terminal line or two. */

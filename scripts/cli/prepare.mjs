@@ -56,8 +56,12 @@ const failureLine = (logText) => {
     .split('\n')
     .map((line) => line.trim())
     .filter(Boolean);
-  const verdict = [...lines].reverse().find((line) => /^\[(build|tools)\].*(FAILED|MISSING|could not)/.test(line));
-  const summary = oneLine((verdict ?? lines.at(-1) ?? 'no output').replace(/^\[(build|tools)\] (FAILED: )?/, ''));
+  const verdict = [...lines]
+    .reverse()
+    .find((line) => /^\[(build|tools)\].*(FAILED|MISSING|could not)/.test(line));
+  const summary = oneLine(
+    (verdict ?? lines.at(-1) ?? 'no output').replace(/^\[(build|tools)\] (FAILED: )?/, ''),
+  );
   const first = lines.findIndex((line) => /^error(\[E\d+\])?: /.test(line));
   if (first === -1) {
     return summary;
@@ -72,7 +76,10 @@ const failureLine = (logText) => {
  */
 const runLogged = (say, { step, what }, command, args) =>
   new Promise((resolve, reject) => {
-    fs.appendFileSync(buildLog, `\n$ ${command} ${args.join(' ')}   (${new Date().toISOString()})\n`);
+    fs.appendFileSync(
+      buildLog,
+      `\n$ ${command} ${args.join(' ')}   (${new Date().toISOString()})\n`,
+    );
     const fd = fs.openSync(buildLog, 'a');
     const started = Date.now();
     const child = spawn(command, args, { cwd: root, stdio: ['ignore', fd, fd] });
@@ -116,9 +123,12 @@ export const preparePackages = async (say, { build = true } = {}) => {
   if (!build) {
     const tarballs = builtTarballs();
     if (Object.values(tarballs).includes(null)) {
-      throw new CliError('dist/ has no built packages: run npm run build, or leave out --no-build', {
-        exitCode: exitCodes.environment,
-      });
+      throw new CliError(
+        'dist/ has no built packages: run npm run build, or leave out --no-build',
+        {
+          exitCode: exitCodes.environment,
+        },
+      );
     }
     if (!dependenciesPresent()) {
       throw new CliError('node_modules lacks @logto/cli: run npm ci, or leave out --no-build', {
@@ -153,10 +163,17 @@ export const preparePackages = async (say, { build = true } = {}) => {
   // failure); only check that it left the tarballs.
   const tarballs = builtTarballs();
   if (Object.values(tarballs).includes(null)) {
-    throw new CliError(`the build finished but left no tarballs in dist/; full log: ${relative(buildLog)}`, {
-      exitCode: exitCodes.environment,
-    });
+    throw new CliError(
+      `the build finished but left no tarballs in dist/; full log: ${relative(buildLog)}`,
+      {
+        exitCode: exitCodes.environment,
+      },
+    );
   }
-  say(`build: done in ${seconds} s: ${Object.values(tarballs).map((file) => path.relative(root, file)).join(', ')}`);
+  say(
+    `build: done in ${seconds} s: ${Object.values(tarballs)
+      .map((file) => path.relative(root, file))
+      .join(', ')}`,
+  );
   return tarballs;
 };

@@ -20,7 +20,8 @@ let host;
 let sb;
 withHostAndSandbox((started) => ({ host, sb } = started));
 
-const connect = (config, getI18nEmailTemplate) => host.connect('aliyun-dm', { config, getI18nEmailTemplate });
+const connect = (config, getI18nEmailTemplate) =>
+  host.connect('aliyun-dm', { config, getI18nEmailTemplate });
 
 describe('SingleSendMail from the config templates', () => {
   test('a Chinese subject and an HTML body arrive byte for byte, with the official parameters', async () => {
@@ -32,7 +33,8 @@ describe('SingleSendMail from the config templates', () => {
         {
           usageType: 'SignIn',
           subject: '登录验证码：{{code}}（10 分钟内有效）',
-          content: '<p>您好，您的验证码是 <strong>{{code}}</strong>。</p><p>“引号” & <a href="https://example.com/?a=1&b=2">链接</a> 😀</p>',
+          content:
+            '<p>您好，您的验证码是 <strong>{{code}}</strong>。</p><p>“引号” & <a href="https://example.com/?a=1&b=2">链接</a> 😀</p>',
         },
       ],
     });
@@ -48,8 +50,14 @@ describe('SingleSendMail from the config templates', () => {
     const expectedSubject = '登录验证码：123456（10 分钟内有效）';
     const expectedBody =
       '<p>您好，您的验证码是 <strong>123456</strong>。</p><p>“引号” & <a href="https://example.com/?a=1&b=2">链接</a> 😀</p>';
-    assert.ok(Buffer.from(delivery.subject).equals(Buffer.from(expectedSubject)), `subject: ${delivery.subject}`);
-    assert.ok(Buffer.from(delivery.htmlBody).equals(Buffer.from(expectedBody)), `body: ${delivery.htmlBody}`);
+    assert.ok(
+      Buffer.from(delivery.subject).equals(Buffer.from(expectedSubject)),
+      `subject: ${delivery.subject}`,
+    );
+    assert.ok(
+      Buffer.from(delivery.htmlBody).equals(Buffer.from(expectedBody)),
+      `body: ${delivery.htmlBody}`,
+    );
     assert.equal(delivery.textBody, null);
     assert.equal(delivery.to, 'user@example.com');
 
@@ -77,8 +85,11 @@ describe('SingleSendMail from the config templates', () => {
   test('each send carries a fresh nonce', async () => {
     const connector = await connect(dmConfig(sb.url));
     for (let index = 0; index < 3; index += 1) {
-      // eslint-disable-next-line no-await-in-loop -- sequential on purpose
-      await connector.sendMessage({ to: 'user@example.com', type: 'SignIn', payload: { code: '1' } });
+      await connector.sendMessage({
+        to: 'user@example.com',
+        type: 'SignIn',
+        payload: { code: '1' },
+      });
     }
     const nonces = new Set(sb.deliveries().map(({ params }) => params.SignatureNonce));
     assert.equal(nonces.size, 3);
@@ -87,8 +98,15 @@ describe('SingleSendMail from the config templates', () => {
   test('32 sends in flight share one instance and one transport, each delivered once', async () => {
     const connector = await connect(dmConfig(sb.url));
     const codes = Array.from({ length: 32 }, (_, index) => String(100000 + index));
-    await Promise.all(codes.map((code) => connector.sendMessage({ to: 'user@example.com', type: 'SignIn', payload: { code } })));
-    const subjects = sb.deliveries().map(({ subject }) => subject).sort();
+    await Promise.all(
+      codes.map((code) =>
+        connector.sendMessage({ to: 'user@example.com', type: 'SignIn', payload: { code } }),
+      ),
+    );
+    const subjects = sb
+      .deliveries()
+      .map(({ subject }) => subject)
+      .sort();
     assert.deepEqual(subjects, codes.map((code) => `[SignIn] 验证码 ${code}`).sort());
     assert.equal(new Set(sb.deliveries().map(({ params }) => params.SignatureNonce)).size, 32);
   });
@@ -96,7 +114,6 @@ describe('SingleSendMail from the config templates', () => {
   test('every Logto template type, and an unknown one, falls back to Generic when it has no template', async () => {
     const connector = await connect(dmConfig(sb.url));
     for (const type of [...templateTypes, 'SomeFutureType']) {
-      // eslint-disable-next-line no-await-in-loop -- one delivery per type, in order
       await connector.sendMessage({ to: 'user@example.com', type, payload: { code: '654321' } });
       const expected = requiredTypes.includes(type) ? type : 'Generic';
       assert.equal(lastDelivery(sb).subject, `[${expected}] 验证码 654321`, `type ${type}`);
@@ -105,10 +122,16 @@ describe('SingleSendMail from the config templates', () => {
   });
 
   test('a config without Generic is refused before anything is sent (no template for the type)', async () => {
-    const config = dmConfig(sb.url, { templates: ['SignIn', 'Register', 'ForgotPassword'].map(dmTemplate) });
+    const config = dmConfig(sb.url, {
+      templates: ['SignIn', 'Register', 'ForgotPassword'].map(dmTemplate),
+    });
     const connector = await connect(config);
     const error = await rejectsWith(
-      connector.sendMessage({ to: 'user@example.com', type: 'MfaVerification', payload: { code: '1' } }),
+      connector.sendMessage({
+        to: 'user@example.com',
+        type: 'MfaVerification',
+        payload: { code: '1' },
+      }),
       'invalid_config',
     );
     assert.match(JSON.stringify(error.data), /Generic/);
@@ -129,7 +152,11 @@ describe('SingleSendMail from the config templates', () => {
     );
     assert.equal(calls, 0);
     assert.equal(lastDelivery(sb).fromAlias, 'Tested');
-    await connector.sendMessage({ to: 'user@example.com', type: 'Generic', payload: { code: '000000' } });
+    await connector.sendMessage({
+      to: 'user@example.com',
+      type: 'Generic',
+      payload: { code: '000000' },
+    });
     assert.equal(calls, 1);
     assert.equal(lastDelivery(sb).fromAlias, 'Stored');
   });
@@ -169,7 +196,11 @@ describe('Logto i18n email templates (getI18nEmailTemplate)', () => {
 
   test('undefined (no template in Logto) falls back to the config templates', async () => {
     const connector = await connect(dmConfig(sb.url), async () => undefined);
-    await connector.sendMessage({ to: 'user@example.com', type: 'ForgotPassword', payload: { code: '9' } });
+    await connector.sendMessage({
+      to: 'user@example.com',
+      type: 'ForgotPassword',
+      payload: { code: '9' },
+    });
     assert.equal(lastDelivery(sb).subject, '[ForgotPassword] 验证码 9');
   });
 
@@ -203,7 +234,9 @@ describe('the config the core keeps between sends', () => {
   test('every send uses its own config, whatever came before', async () => {
     const alias = (name) => dmConfig(sb.url, { accountName: `${name}@mail.example.com` });
     const sendWith = async (config) => {
-      await (await connect(config)).sendMessage({ to: 'user@example.com', type: 'SignIn', payload: { code: '1' } });
+      await (
+        await connect(config)
+      ).sendMessage({ to: 'user@example.com', type: 'SignIn', payload: { code: '1' } });
       return lastDelivery(sb).params.AccountName;
     };
     assert.equal(await sendWith(alias('a')), 'a@mail.example.com');
@@ -211,28 +244,52 @@ describe('the config the core keeps between sends', () => {
     assert.equal(await sendWith(alias('b')), 'b@mail.example.com');
     assert.equal(await sendWith(alias('a')), 'a@mail.example.com');
     await rejectsWith(sendWith({ ...alias('a'), templates: [] }), 'invalid_config');
-    assert.equal(await sendWith(alias('a')), 'a@mail.example.com', 'the same text again after a refused one');
+    assert.equal(
+      await sendWith(alias('a')),
+      'a@mail.example.com',
+      'the same text again after a refused one',
+    );
     const { pathToFileURL } = await import('node:url');
     const path = await import('node:path');
-    const core = await import(pathToFileURL(path.join(host.dirOf('aliyun-dm'), 'lib', 'core.js')).href);
+    const core = await import(
+      pathToFileURL(path.join(host.dirOf('aliyun-dm'), 'lib', 'core.js')).href
+    );
     core.__testing.reload();
-    assert.equal(await sendWith(alias('a')), 'a@mail.example.com', 'a fresh instance is given the text again');
+    assert.equal(
+      await sendWith(alias('a')),
+      'a@mail.example.com',
+      'a fresh instance is given the text again',
+    );
     // The inputConfig of the console's Test button goes the same way.
-    await (await connect(alias('a'))).sendMessage({ to: 'user@example.com', type: 'SignIn', payload: { code: '1' } }, alias('c'));
+    await (
+      await connect(alias('a'))
+    ).sendMessage({ to: 'user@example.com', type: 'SignIn', payload: { code: '1' } }, alias('c'));
     assert.equal(lastDelivery(sb).params.AccountName, 'c@mail.example.com');
   });
 
   test('a retry signs with its own config, even after another send changed the kept one', async () => {
     // A is throttled once; while it waits to retry, B plans with another config, which the core
     // then keeps instead of A's. A's retry must still carry A's config.
-    sb.addFault({ match: { action: 'SingleSendMail', to: 'retry-a@example.com' }, mode: 'error', code: 'Throttling.Api', times: 1 });
+    sb.addFault({
+      match: { action: 'SingleSendMail', to: 'retry-a@example.com' },
+      mode: 'error',
+      code: 'Throttling.Api',
+      times: 1,
+    });
     const a = await connect(dmConfig(sb.url, { accountName: 'a@mail.example.com' }));
     const b = await connect(dmConfig(sb.url, { accountName: 'b@mail.example.com' }));
     const data = (to) => ({ to, type: 'SignIn', payload: { code: '1' } });
     // First A alone, so that A's config is the kept one when its throttled send starts.
     await a.sendMessage(data('a@example.com'));
-    await Promise.all([a.sendMessage(data('retry-a@example.com')), b.sendMessage(data('b@example.com'))]);
-    const accountOf = (to) => sb.deliveries().filter((d) => d.to === to).map((d) => d.params.AccountName);
+    await Promise.all([
+      a.sendMessage(data('retry-a@example.com')),
+      b.sendMessage(data('b@example.com')),
+    ]);
+    const accountOf = (to) =>
+      sb
+        .deliveries()
+        .filter((d) => d.to === to)
+        .map((d) => d.params.AccountName);
     assert.deepEqual(accountOf('retry-a@example.com'), ['a@mail.example.com']);
     assert.deepEqual(accountOf('b@example.com'), ['b@mail.example.com']);
   });
@@ -243,7 +300,11 @@ describe('the config the core keeps between sends', () => {
     const config = dmConfig(sb.url, { accountName: 'x@mail.example.com', fromAlias: 'X' });
     const connector = await connect(config);
     const send = async () => {
-      await connector.sendMessage({ to: 'user@example.com', type: 'SignIn', payload: { code: '1' } });
+      await connector.sendMessage({
+        to: 'user@example.com',
+        type: 'SignIn',
+        payload: { code: '1' },
+      });
       return lastDelivery(sb).params;
     };
     assert.equal((await send()).AccountName, 'x@mail.example.com');
@@ -252,11 +313,17 @@ describe('the config the core keeps between sends', () => {
     config.templates.find(({ usageType }) => usageType === 'SignIn').subject = 'Edited {{code}}';
     assert.equal((await send()).Subject, 'Edited 1', 'an edit two levels down');
     config.fromAlias = { toJSON: () => 'Via toJSON' };
-    assert.equal((await send()).FromAlias, 'Via toJSON', 'a toJSON is honoured as JSON.stringify does');
+    assert.equal(
+      (await send()).FromAlias,
+      'Via toJSON',
+      'a toJSON is honoured as JSON.stringify does',
+    );
     config.fromAlias = 'Y';
     assert.equal((await send()).FromAlias, 'Y', 'back to plain data');
     const { templates, ...rest } = config;
-    await (await connect({ templates, ...rest, fromAlias: 'Reordered' })).sendMessage({ to: 'user@example.com', type: 'SignIn', payload: { code: '1' } });
+    await (
+      await connect({ templates, ...rest, fromAlias: 'Reordered' })
+    ).sendMessage({ to: 'user@example.com', type: 'SignIn', payload: { code: '1' } });
     assert.equal(lastDelivery(sb).params.FromAlias, 'Reordered', 'the same keys in another order');
     assert.equal((await send()).FromAlias, 'Y');
     config.accountName = undefined;

@@ -247,9 +247,8 @@ describe('answer size', () => {
         }
       });
       for (const how of ['declared', 'chunked']) {
-        // eslint-disable-next-line no-await-in-loop -- one send at a time, each on its own
         assert.deepEqual(await send(`${url}${how}`), { EnvId: '1', RequestId: 'r' }, how);
-        // eslint-disable-next-line no-await-in-loop
+
         const error = await rejectsWith(send(`${url}${how}/over`), InvalidResponse);
         assert.match(error.data.errorDescription, /over 64 KB/, how);
       }
@@ -282,7 +281,6 @@ describe('answer size', () => {
       await rejectsWith(send(`${url}declared`), InvalidResponse);
       assert.equal(pumps.length, 2, 'one request each, not resent');
       for (const pump of pumps) {
-        // eslint-disable-next-line no-await-in-loop -- the reader cancelled: the connection closes
         await pump.closed;
         assert.ok(pump.written < limit, `the server stopped after ${pump.written} bytes`);
       }
@@ -347,7 +345,7 @@ describe('network failures', () => {
   test('a port fetch refuses (1, 6000) → other, never sent, so retried', BOUND, async () => {
     for (const port of [1, 6000]) {
       const { calls, fetch } = recordingFetch();
-      // eslint-disable-next-line no-await-in-loop -- one port at a time
+
       const error = await rejectsWith(send(`http://127.0.0.1:${port}/`, { fetch }), General);
       assert.equal(error.data.network, 'other', `port ${port}`);
       assert.match(error.data.errorDescription, /bad port/, `port ${port}`);
@@ -435,7 +433,7 @@ describe('network failures', () => {
             },
           }),
         );
-      /* eslint-disable no-throw-literal, prefer-promise-reject-errors -- exactly the point */
+
       const fetches = {
         'a synchronous throw': () => {
           throw new Error('synchronous');
@@ -459,9 +457,8 @@ describe('network failures', () => {
         'a body that errors with a non-Error value': async () => erroring(42),
         'a body that errors with a Proxy': async () => erroring(hostile),
       };
-      /* eslint-enable no-throw-literal, prefer-promise-reject-errors */
+
       for (const [name, fetch] of Object.entries(fetches)) {
-        // eslint-disable-next-line no-await-in-loop -- one at a time, so a failure names its case
         const error = await rejectsWith(send('http://127.0.0.1:9/', { fetch }), General).catch(
           (failure) => {
             throw new Error(`${name}: ${failure.message}`);

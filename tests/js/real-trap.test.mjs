@@ -102,7 +102,7 @@ const until = async (condition, what) => {
   const deadline = Date.now() + LIVENESS_MS;
   while (!condition()) {
     assert.ok(Date.now() < deadline, `never happened: ${what}`);
-    // eslint-disable-next-line no-await-in-loop -- polling
+
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 };
@@ -238,7 +238,7 @@ test(
     for (let index = 0; index < traps; index += 1) {
       const before = core.__testing.exports();
       const to = index % 10 === 9 ? 'trap-after@trap.invalid' : 'trap-before@trap.invalid';
-      // eslint-disable-next-line no-await-in-loop -- one trap after another, as they would come
+
       const outcome = await settleWithin(connector.sendMessage(message(to)));
       assert.ok(
         outcome.status === 'rejected' && outcome.error instanceof ConnectorError,
@@ -260,7 +260,7 @@ test(
     const gc = vm.runInNewContext('gc');
     for (let round = 0; round < 3; round += 1) {
       gc();
-      // eslint-disable-next-line no-await-in-loop -- let finalization and weak references clear
+
       await quiet();
     }
     const alive = replaced.filter((ref) => ref.deref() !== undefined).length;

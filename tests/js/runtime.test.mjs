@@ -6,6 +6,10 @@ import { test } from 'node:test';
 
 const expected = process.env.EXPECT_NODE_MAJOR;
 
-test('runs on the Node version the test script asked for', { skip: expected ? false : 'EXPECT_NODE_MAJOR not set' }, () => {
-  assert.equal(process.versions.node.split('.')[0], expected);
-});
+test(
+  'runs on the Node version the test script asked for',
+  { skip: expected ? false : 'EXPECT_NODE_MAJOR not set' },
+  () => {
+    assert.equal(process.versions.node.split('.')[0], expected);
+  },
+);

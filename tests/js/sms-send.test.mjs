@@ -35,7 +35,10 @@ describe('SendSms', () => {
     assert.equal(params.Version, '2017-05-25');
     assert.equal(params.AccessKeyId, accessKeyId);
     assert.equal(params.PhoneNumbers, '8613912345678');
-    assert.ok(Buffer.from(params.SignName).equals(Buffer.from('示例签名')), `SignName: ${params.SignName}`);
+    assert.ok(
+      Buffer.from(params.SignName).equals(Buffer.from('示例签名')),
+      `SignName: ${params.SignName}`,
+    );
     assert.equal(params.TemplateCode, 'SMS_CN_SignIn');
     assert.equal(params.RegionId, 'cn-hangzhou');
     assert.match(params.Format, /^json$/i);
@@ -44,12 +47,21 @@ describe('SendSms', () => {
     assert.match(params.Timestamp, timestampPattern);
     assert.ok(Math.abs(Date.parse(params.Timestamp) - before) < 5000);
     assert.match(params.SignatureNonce, uuidPattern);
-    assert.deepEqual(result, { Code: 'OK', Message: 'OK', BizId: delivery.bizId, RequestId: delivery.requestId });
+    assert.deepEqual(result, {
+      Code: 'OK',
+      Message: 'OK',
+      BizId: delivery.bizId,
+      RequestId: delivery.requestId,
+    });
   });
 
-  test('TemplateParam is the payload without locale (Logto #7121), in the caller\'s key order', async () => {
+  test("TemplateParam is the payload without locale (Logto #7121), in the caller's key order", async () => {
     const connector = await connect(smsConfig(sb.url));
-    await connector.sendMessage({ to: '13912345678', type: 'Register', payload: { locale: 'zh-CN', code: '654321', link: 'abc' } });
+    await connector.sendMessage({
+      to: '13912345678',
+      type: 'Register',
+      payload: { locale: 'zh-CN', code: '654321', link: 'abc' },
+    });
     assert.equal(lastDelivery(sb).params.TemplateParam, '{"code":"654321","link":"abc"}');
   });
 
@@ -58,7 +70,13 @@ describe('SendSms', () => {
     await connector.sendMessage({
       to: '13912345678',
       type: 'SignIn',
-      payload: { code: '111111', uiLocales: 'fr-CA fr', locale: 'fr', attempt: 2, user: { id: 'u1' } },
+      payload: {
+        code: '111111',
+        uiLocales: 'fr-CA fr',
+        locale: 'fr',
+        attempt: 2,
+        user: { id: 'u1' },
+      },
     });
     assert.equal(lastDelivery(sb).params.TemplateParam, '{"code":"111111"}');
   });
@@ -66,7 +84,6 @@ describe('SendSms', () => {
   test('every Logto template type, and an unknown one, falls back to Generic when it has no template', async () => {
     const connector = await connect(smsConfig(sb.url));
     for (const type of [...templateTypes, 'SomeFutureType']) {
-      // eslint-disable-next-line no-await-in-loop -- one delivery per type, in order
       await connector.sendMessage({ to: '13912345678', type, payload: { code: '1' } });
       const expected = requiredTypes.includes(type) ? type : 'Generic';
       assert.equal(lastDelivery(sb).templateCode, `SMS_CN_${expected}`, `type ${type}`);
@@ -74,10 +91,11 @@ describe('SendSms', () => {
   });
 
   test('a string templateCode is used for every number', async () => {
-    const templates = requiredTypes.map((usageType) => smsTemplate(usageType, `SMS_ONE_${usageType}`));
+    const templates = requiredTypes.map((usageType) =>
+      smsTemplate(usageType, `SMS_ONE_${usageType}`),
+    );
     const connector = await connect(smsConfig(sb.url, { templates }));
     for (const to of ['13912345678', '85268326366', '14155550123']) {
-      // eslint-disable-next-line no-await-in-loop -- sequential on purpose
       await connector.sendMessage({ to, type: 'SignIn', payload: { code: '1' } });
       assert.equal(lastDelivery(sb).templateCode, 'SMS_ONE_SignIn', to);
     }
@@ -108,7 +126,9 @@ describe('china / overseas template code selection', () => {
     for (const [to, chinaLoose, chinaStrict] of chinaNumberTable) {
       const china = strict ? chinaStrict : chinaLoose;
       test(`${to} → ${china ? 'china' : 'overseas'}${strict ? ' (strictPhoneRegionNumberCheck)' : ''}`, async () => {
-        const connector = await connect(smsConfig(sb.url, { strictPhoneRegionNumberCheck: strict }));
+        const connector = await connect(
+          smsConfig(sb.url, { strictPhoneRegionNumberCheck: strict }),
+        );
         await connector.sendMessage({ to, type: 'SignIn', payload: { code: '1' } });
         const delivery = lastDelivery(sb);
         assert.equal(delivery.to, to);

@@ -106,7 +106,7 @@ test('a thrown or rejected non-Error value is handled, and never logged verbatim
       },
     },
   );
-  /* eslint-disable no-throw-literal, prefer-promise-reject-errors -- exactly the point */
+
   const failures = [
     () => {
       throw `config was ${accessKeySecret}`;
@@ -116,10 +116,10 @@ test('a thrown or rejected non-Error value is handled, and never logged verbatim
     () => Promise.reject(hostile),
     () => Promise.reject(new Error(`config was ${accessKeySecret}`)),
   ];
-  /* eslint-enable no-throw-literal, prefer-promise-reject-errors */
+
   for (const failure of failures) {
     core.__testing.replaceExports(standIn('sendMessage', failure));
-    // eslint-disable-next-line no-await-in-loop -- one at a time
+
     await rejectsAsFailedCore(send(connector));
   }
   const lines = loggedLines(logged);
@@ -140,7 +140,7 @@ test('a malformed result (not an envelope) → general and a fresh instance', as
   ]) {
     const malformed = standIn('sendMessage', async () => result);
     core.__testing.replaceExports(malformed);
-    // eslint-disable-next-line no-await-in-loop -- one at a time
+
     await rejectsAsFailedCore(send(connector));
     assert.notEqual(core.__testing.exports(), malformed);
   }
@@ -159,7 +159,6 @@ test('sends failing together on one instance replace it once, the others find it
     send(connector, `user${index}@example.com`),
   );
   for (const sent of sends) {
-    // eslint-disable-next-line no-await-in-loop -- all five are already in flight
     await rejectsAsFailedCore(sent);
   }
   const lines = loggedLines(logged);
@@ -209,9 +208,8 @@ test('the SMS package has its own instance, untouched by a DM trap', async (t) =
 test('the module is instantiated once per process, not per createConnector', async () => {
   const loaded = core.__testing.exports();
   for (let index = 0; index < 5; index += 1) {
-    // eslint-disable-next-line no-await-in-loop -- as Logto does, one request after another
     const connector = await host.connect('aliyun-dm', { config: dmConfig(sb.url) });
-    // eslint-disable-next-line no-await-in-loop
+
     await send(connector);
   }
   assert.equal(sb.deliveries().length, 5);

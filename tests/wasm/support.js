@@ -104,8 +104,7 @@ export class Fake {
   }
 
   static refused() {
-    return () =>
-      Promise.reject(networkError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:443'));
+    return () => Promise.reject(networkError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:443'));
   }
 
   static reset() {
