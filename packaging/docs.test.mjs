@@ -6,22 +6,11 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { requiredUsageTypes, usageTypes } from '../scripts/config-facts.mjs';
+
 const here = dirname(fileURLToPath(import.meta.url));
 
 const LANGUAGES = ['README.md', 'README.zh-CN.md', 'README.fr.md', 'README.ko.md'];
-
-const USAGE_TYPES = [
-  'SignIn',
-  'Register',
-  'ForgotPassword',
-  'Generic',
-  'OrganizationInvitation',
-  'UserPermissionValidation',
-  'BindNewIdentifier',
-  'MfaVerification',
-  'BindMfa',
-];
-const REQUIRED_USAGE_TYPES = ['SignIn', 'Register', 'ForgotPassword', 'Generic'];
 
 // The documented config keys of each connector. `top` are the keys of the config object,
 // `template` the keys of one `templates[]` item. Exported so a later check can compare
@@ -240,7 +229,7 @@ export function usageTemplateRows(text) {
   const rows = [];
   for (const line of proseLines(text)) {
     const m = /^\s*\|\s*`(\w+)`\s*\|\s*`(\d{6})`\s*\|/.exec(line);
-    if (m && USAGE_TYPES.includes(m[1])) rows.push([m[1], m[2]]);
+    if (m && usageTypes.includes(m[1])) rows.push([m[1], m[2]]);
   }
   return rows;
 }
@@ -505,7 +494,7 @@ for (const connector of Object.keys(CONNECTORS)) {
       test(`${connector}/${file}: the usage type → template table matches the form's default templates`, () => {
         assert.equal(
           expected.length,
-          USAGE_TYPES.length,
+          usageTypes.length,
           'the form should start with a template for each usage type',
         );
         const rows = usageTemplateRows(text);
@@ -542,7 +531,7 @@ for (const connector of Object.keys(CONNECTORS)) {
     test(`${connector}/${file}: names every config key in backticks`, () => {
       for (const key of [...top, ...template])
         assert.ok(text.includes(`\`${key}\``), `\`${key}\` is not mentioned`);
-      for (const type of USAGE_TYPES)
+      for (const type of usageTypes)
         assert.ok(text.includes(`\`${type}\``), `usage type \`${type}\` is not mentioned`);
       assert.ok(text.includes(`\`${factoryId}\``), `factory id \`${factoryId}\` is not mentioned`);
     });
@@ -559,15 +548,12 @@ for (const connector of Object.keys(CONNECTORS)) {
     for (const [i, item] of config.templates.entries()) {
       for (const key of Object.keys(item))
         assert.ok(template.includes(key), `templates[${i}]: unknown key ${key}`);
-      assert.ok(
-        USAGE_TYPES.includes(item.usageType),
-        `templates[${i}].usageType ${item.usageType}`,
-      );
+      assert.ok(usageTypes.includes(item.usageType), `templates[${i}].usageType ${item.usageType}`);
     }
     const types = new Set(config.templates.map((t) => t.usageType));
-    for (const type of REQUIRED_USAGE_TYPES)
+    for (const type of requiredUsageTypes[connector])
       assert.ok(types.has(type), `no template for required usage type ${type}`);
-    for (const type of USAGE_TYPES)
+    for (const type of usageTypes)
       assert.ok(types.has(type), `the example should show usage type ${type}`);
     const required =
       connector === 'aliyun-dm'

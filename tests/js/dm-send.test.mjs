@@ -123,7 +123,7 @@ describe('SingleSendMail from the config templates', () => {
 
   test('a config without Generic is refused before anything is sent (no template for the type)', async () => {
     const config = dmConfig(sb.url, {
-      templates: ['SignIn', 'Register', 'ForgotPassword'].map(dmTemplate),
+      templates: requiredTypes.filter((type) => type !== 'Generic').map(dmTemplate),
     });
     const connector = await connect(config);
     const error = await rejectsWith(

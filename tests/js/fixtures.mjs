@@ -7,25 +7,17 @@ import { randomBytes } from 'node:crypto';
 import { ConnectorError } from '@logto/connector-kit';
 
 import { startSandbox } from '../../sandbox/index.mjs';
+import { configTemplate, requiredUsageTypes, usageTypes } from '../../scripts/config-facts.mjs';
 
 // Random per run and long enough to be unmistakable when searched for in error output.
 export const accessKeyId = 'LTAI5tTestKeyId0001';
 export const accessKeySecret = `secret-${randomBytes(18).toString('hex')}`;
 
-export const templateTypes = Object.freeze([
-  'SignIn',
-  'Register',
-  'ForgotPassword',
-  'OrganizationInvitation',
-  'Generic',
-  'UserPermissionValidation',
-  'BindNewIdentifier',
-  'MfaVerification',
-  'BindMfa',
-]);
+/** Every usage type Logto sends. */
+export const templateTypes = usageTypes;
 
-/** The usage types every config must have (Logto's requiredTemplateUsageTypes). */
-export const requiredTypes = Object.freeze(['Register', 'SignIn', 'ForgotPassword', 'Generic']);
+/** The usage types a Direct Mail or SMS config must have (Logto's requiredTemplateUsageTypes). */
+export const requiredTypes = requiredUsageTypes['aliyun-dm'];
 
 /** A sandbox that knows our AccessKey; closed by the caller (`after(() => sb.close())`). */
 export const sandbox = (options = {}) =>
@@ -66,7 +58,7 @@ export const smsConfig = (endpoint, overrides = {}) => ({
   accessKeySecret,
   signName: '示例签名',
   endpoint,
-  templates: requiredTypes.map((usageType) => smsTemplate(usageType)),
+  templates: requiredUsageTypes['aliyun-sms'].map((usageType) => smsTemplate(usageType)),
   ...overrides,
 });
 
@@ -74,30 +66,17 @@ export const smsConfig = (endpoint, overrides = {}) => ({
  * The usage types an SMS authentication config must have a template for: all nine, in the
  * order the official guard (and ours) lists the missing ones.
  */
-export const smsAuthRequiredTypes = Object.freeze([
-  'Register',
-  'SignIn',
-  'ForgotPassword',
-  'Generic',
-  'UserPermissionValidation',
-  'BindNewIdentifier',
-  'OrganizationInvitation',
-  'MfaVerification',
-  'BindMfa',
-]);
+export const smsAuthRequiredTypes = requiredUsageTypes['aliyun-sms-auth'];
 
-/** The official README's system template for each usage type (100001 to 100005). */
-export const smsAuthTemplateCodes = Object.freeze({
-  SignIn: '100001',
-  Register: '100001',
-  ForgotPassword: '100003',
-  OrganizationInvitation: '100001',
-  Generic: '100001',
-  UserPermissionValidation: '100005',
-  BindNewIdentifier: '100002',
-  MfaVerification: '100001',
-  BindMfa: '100001',
-});
+/** The official README's system template for each usage type, as the package's example has it. */
+export const smsAuthTemplateCodes = Object.freeze(
+  Object.fromEntries(
+    configTemplate('aliyun-sms-auth').templates.map(({ usageType, templateCode }) => [
+      usageType,
+      templateCode,
+    ]),
+  ),
+);
 
 export const smsAuthTemplate = (usageType, templateCode = smsAuthTemplateCodes[usageType]) => ({
   usageType,

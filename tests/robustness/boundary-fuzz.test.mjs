@@ -24,6 +24,7 @@ import { after, before, test } from 'node:test';
 
 import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
 
+import { requiredUsageTypes } from '../../scripts/config-facts.mjs';
 import { kinds, logtoHost } from '../js/host.mjs';
 import {
   CORE_FAILED_DESCRIPTION,
@@ -384,16 +385,8 @@ const hostile = (r, depth = 3, budget = { huge: 0 }) => {
 
 // ─── configs, templates, data ───────────────────────────────────────────────────────────────
 
-const usageTypes = ['SignIn', 'Register', 'ForgotPassword', 'Generic'];
-// SMS authentication needs a template for each of Logto's nine usage types.
-const smsAuthUsageTypes = [
-  ...usageTypes,
-  'UserPermissionValidation',
-  'BindNewIdentifier',
-  'OrganizationInvitation',
-  'MfaVerification',
-  'BindMfa',
-];
+// What Direct Mail and SMS need a template for; SMS authentication needs one for every type.
+const usageTypes = requiredUsageTypes['aliyun-dm'];
 const kindNames = Object.keys(kinds);
 const baseConfig = (kind, endpoint) =>
   kind === 'aliyun-sms-auth'
@@ -405,7 +398,10 @@ const baseConfig = (kind, endpoint) =>
         endpoint,
         timeoutMs: 10_000,
         codeValidityMinutes: 10,
-        templates: smsAuthUsageTypes.map((usageType) => ({ usageType, templateCode: '100001' })),
+        templates: requiredUsageTypes['aliyun-sms-auth'].map((usageType) => ({
+          usageType,
+          templateCode: '100001',
+        })),
       }
     : kind === 'aliyun-dm'
       ? {
@@ -429,7 +425,7 @@ const baseConfig = (kind, endpoint) =>
           signName: 'Fuzz',
           endpoint,
           timeoutMs: 10_000,
-          templates: usageTypes.map((usageType) => ({
+          templates: requiredUsageTypes['aliyun-sms'].map((usageType) => ({
             usageType,
             templateCode: `SMS_${usageType}`,
             type: 0,

@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { ConnectorErrorCodes } from '@logto/connector-kit';
 
 import { percentEncode, startSandbox } from '../../sandbox/index.mjs';
+import { requiredUsageTypes } from '../../scripts/config-facts.mjs';
 import { dmConfig, smsAuthConfig, smsConfig } from '../js/fixtures.mjs';
 import { kinds, logtoHost } from '../js/host.mjs';
 import {
@@ -177,7 +178,7 @@ const definePaths = () => {
     (k, config) =>
       k === 'dm'
         ? dm({
-            templates: ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({
+            templates: requiredUsageTypes['aliyun-dm'].map((usageType) => ({
               usageType,
               subject: 's',
               content: 'c',
@@ -257,7 +258,7 @@ const definePaths = () => {
     'DM: rendered subject over 100 characters',
     'aliyun-dm',
     dm({
-      templates: ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({
+      templates: requiredUsageTypes['aliyun-dm'].map((usageType) => ({
         usageType,
         subject: '长'.repeat(101),
         content: 'c',

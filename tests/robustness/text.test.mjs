@@ -10,6 +10,7 @@ import { test } from 'node:test';
 
 import { ConnectorErrorCodes } from '@logto/connector-kit';
 
+import { requiredUsageTypes } from '../../scripts/config-facts.mjs';
 import { dmConfig, smsAuthConfig, smsConfig } from '../js/fixtures.mjs';
 import { withHostAndSandbox } from '../js/host.mjs';
 import { ConnectorError, coreOf, describeRejection, settle } from './support.mjs';
@@ -42,7 +43,7 @@ const rawParam = (delivery, name) => {
 
 test('DM: multilingual subject, HTML body and sender alias arrive byte-exact and correctly signed', async () => {
   assert.equal([...ALIAS].length, 15);
-  const templates = ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({
+  const templates = requiredUsageTypes['aliyun-dm'].map((usageType) => ({
     usageType,
     subject: SUBJECT,
     content: BODY,
@@ -107,7 +108,7 @@ test('DM: an i18n email template (plain text, sendFrom alias, replyTo) in many s
 test('SMS: a template parameter with astral and accented characters arrives byte-exact and correctly signed', async () => {
   // A notification template (type 0): verification templates (type 2) take letters and digits
   // only, which the core checks before sending.
-  const templates = ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({
+  const templates = requiredUsageTypes['aliyun-sms'].map((usageType) => ({
     usageType,
     templateCode: `SMS_${usageType}`,
     type: 0,
@@ -164,7 +165,7 @@ test('limits count characters, not UTF-16 units or bytes: 100 astral characters 
   const config = (subject, fromAlias) =>
     dmConfig(sb.url, {
       fromAlias,
-      templates: ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({
+      templates: requiredUsageTypes['aliyun-dm'].map((usageType) => ({
         usageType,
         subject,
         content: 'x',
@@ -228,7 +229,7 @@ test('a lone surrogate anywhere in the input is refused with a clear error, neve
   const smsSend = { to: '13912345678', type: 'SignIn', payload: { code: '1' } };
   const authSend = { to: '8613912345678', type: 'SignIn', payload: { code: '1' } };
   const dmTemplates = (subject, content = 'c') =>
-    ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({
+    requiredUsageTypes['aliyun-dm'].map((usageType) => ({
       usageType,
       subject,
       content,
@@ -392,7 +393,7 @@ test('a real U+FFFD is text like any other: it goes out byte-exact (EF BF BD), n
   const dm = await host.connect('aliyun-dm', {
     config: dmConfig(sb.url, {
       fromAlias: `Alias ${replacement}`,
-      templates: ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({
+      templates: requiredUsageTypes['aliyun-dm'].map((usageType) => ({
         usageType,
         subject: `S ${replacement} {{code}}`,
         content: '<p>{{code}}</p>',
@@ -405,7 +406,7 @@ test('a real U+FFFD is text like any other: it goes out byte-exact (EF BF BD), n
   assert.deepEqual(rawParam(delivery, 'Subject'), utf8(`S ${replacement} ${replacement}`));
   assert.ok(rawParam(delivery, 'FromAlias').includes(Buffer.from([0xef, 0xbf, 0xbd])));
   // A notification template (type 0): verification templates take letters and digits only.
-  const templates = ['SignIn', 'Register', 'ForgotPassword', 'Generic'].map((usageType) => ({
+  const templates = requiredUsageTypes['aliyun-sms'].map((usageType) => ({
     usageType,
     templateCode: `SMS_${usageType}`,
     type: 0,
