@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 
 import { startSandbox } from '../../sandbox/index.mjs';
+import { configTemplate, fillPlaceholders } from '../config-facts.mjs';
 import { inboxUrl, printAccount, printRefusal } from './account.mjs';
 import { openLogtoHost, packageNameOf } from './logto-host.mjs';
 import { CliError, exitCodes, printer, setInterruptHandler } from './output.mjs';
@@ -19,57 +20,41 @@ const out = printer('start');
 const accessKeyId = 'LTAI5tSandboxDemoKey';
 const accessKeySecret = randomBytes(15).toString('base64url');
 
-const usageTypes = ['SignIn', 'Register', 'ForgotPassword', 'Generic'];
-const subjects = {
-  SignIn: '登录验证码',
-  Register: '注册验证码',
-  ForgotPassword: '重置密码验证码',
-  Generic: '验证码',
-};
+const appName = '示例应用';
 
-/** The same config shape as the official connectors', plus `endpoint` pointing at the sandbox. */
+/**
+ * The package's example config (packaging/<kind>/docs/config-template.json) with this run's
+ * AccessKey, `values` for its other placeholders, and `endpoint` pointing at the sandbox.
+ */
+const exampleConfig = (kind, endpoint, values) => ({
+  ...fillPlaceholders(configTemplate(kind), {
+    'access-key-id': accessKeyId,
+    'access-key-secret': accessKeySecret,
+    ...values,
+  }),
+  endpoint,
+});
+
 const dmConfig = (endpoint) => ({
-  accessKeyId,
-  accessKeySecret,
-  accountName: 'no-reply@mail.example.com',
-  fromAlias: '示例应用',
-  endpoint,
-  templates: usageTypes.map((usageType) => ({
-    usageType,
-    subject: `示例应用 ${subjects[usageType]}`,
-    content: `<p>您的验证码是 <b>{{code}}</b>，10 分钟内有效。</p>`,
-  })),
+  ...exampleConfig('aliyun-dm', endpoint, {}),
+  fromAlias: appName,
 });
 
-const smsConfig = (endpoint) => ({
-  accessKeyId,
-  accessKeySecret,
-  signName: '示例应用',
-  endpoint,
-  templates: usageTypes.map((usageType) => ({
-    usageType,
-    templateCode: { china: 'SMS_100000001', overseas: 'SMS_100000002' },
-  })),
-});
+// Made-up codes: the sandbox takes any template code.
+const smsConfig = (endpoint) =>
+  exampleConfig('aliyun-sms', endpoint, {
+    'signature-name': appName,
+    'mainland-template-code': 'SMS_100000001',
+    'international-template-code': 'SMS_100000002',
+    'register-template-code': 'SMS_100000003',
+    'forgot-password-template-code': 'SMS_100000004',
+    'generic-template-code': 'SMS_100000005',
+    'mfa-template-code': 'SMS_100000006',
+  });
 
 /** SMS authentication: the system signature and templates need no approval of one's own. */
-const smsAuthConfig = (endpoint) => ({
-  accessKeyId,
-  accessKeySecret,
-  signName: '速通互联验证码',
-  endpoint,
-  templates: [
-    ['SignIn', '100001'],
-    ['Register', '100001'],
-    ['ForgotPassword', '100003'],
-    ['OrganizationInvitation', '100001'],
-    ['Generic', '100001'],
-    ['UserPermissionValidation', '100005'],
-    ['BindNewIdentifier', '100002'],
-    ['MfaVerification', '100001'],
-    ['BindMfa', '100001'],
-  ].map(([usageType, templateCode]) => ({ usageType, templateCode })),
-});
+const smsAuthConfig = (endpoint) =>
+  exampleConfig('aliyun-sms-auth', endpoint, { 'current-gift-signature': '速通互联验证码' });
 
 const configs = {
   'aliyun-dm': dmConfig,
@@ -130,7 +115,7 @@ const sendAll = async (host, sb) => {
   const email = {
     to: 'user@example.com',
     type: 'SignIn',
-    payload: { code: sixDigits(), locale: 'zh-CN' },
+    payload: { code: sixDigits(), locale: 'zh-CN', application: { name: appName } },
   };
   const emailAnswer = await send(host, dm, 'email', email);
   printAccount(out, sb, sb.deliveries().at(-1), {
