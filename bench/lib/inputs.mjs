@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { configTemplate, requiredUsageTypes } from '../../scripts/config-facts.mjs';
+
 export const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const repoRoot = path.resolve(benchDir, '..');
 
@@ -45,15 +47,10 @@ export const installedVersion = (name) =>
 export const accessKeyId = 'LTAI5tBenchKeyId0001';
 export const accessKeySecret = `bench-${randomBytes(18).toString('hex')}`;
 
-const requiredTypes = ['Register', 'SignIn', 'ForgotPassword', 'Generic'];
-
 // The nine usage types with Aliyun's system template codes, from the package's config template.
-const smsAuthTemplates = JSON.parse(
-  readFileSync(
-    path.join(repoRoot, 'packaging', 'aliyun-sms-auth', 'docs', 'config-template.json'),
-    'utf8',
-  ),
-).templates.map(({ usageType, templateCode }) => ({ usageType, templateCode }));
+const smsAuthTemplates = configTemplate('aliyun-sms-auth').templates.map(
+  ({ usageType, templateCode }) => ({ usageType, templateCode }),
+);
 
 /**
  * The config JSON stored in Logto, shaped as the official connectors want it: no `endpoint`,
@@ -65,7 +62,7 @@ export const configs = (secret = accessKeySecret) => ({
     accessKeySecret: secret,
     accountName: 'no-reply@mail.example.com',
     fromAlias: 'Example',
-    templates: requiredTypes.map((usageType) => ({
+    templates: requiredUsageTypes['aliyun-dm'].map((usageType) => ({
       usageType,
       subject: `Your ${usageType} code`,
       content: `<p>Your Logto verification code is <b>{{code}}</b>. It will remain active for 10 minutes.</p>`,
@@ -75,7 +72,7 @@ export const configs = (secret = accessKeySecret) => ({
     accessKeyId,
     accessKeySecret: secret,
     signName: 'Logto',
-    templates: requiredTypes.map((usageType) => ({
+    templates: requiredUsageTypes['aliyun-sms'].map((usageType) => ({
       usageType,
       templateCode: { china: `SMS_CN_${usageType}`, overseas: `SMS_INT_${usageType}` },
     })),

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { createInstance, tarballOf } from '../../tests/js/host.mjs';
+import { createInstance } from '../../scripts/logto-host.mjs';
+import { tarballOf } from '../../tests/js/host.mjs';
 import { startSandbox } from '../../sandbox/index.mjs';
 import {
   accessKeyId,
