@@ -11,19 +11,23 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 
-import { ConnectorError, ConnectorErrorCodes, validateConfig } from '@logto/connector-kit';
+import {
+  ConnectorError,
+  ConnectorErrorCodes,
+  TemplateType,
+  validateConfig,
+} from '@logto/connector-kit';
 
 import {
   accessKeySecret,
   dmConfig,
   dmTemplate,
-  requiredTypes,
   smsAuthConfig,
-  smsAuthRequiredTypes,
   smsAuthTemplate,
   smsConfig,
   smsTemplate,
 } from './fixtures.mjs';
+import { requiredUsageTypes, usageTypes } from '../../scripts/config-facts.mjs';
 import { kinds, withHostAndSandbox } from './host.mjs';
 
 let host;
@@ -47,11 +51,7 @@ const templateOf = {
   'aliyun-sms-auth': (usageType) => smsAuthTemplate(usageType, '100001'),
 };
 /** The usage types each config must have, in the order the core lists the missing ones. */
-const requiredOf = {
-  'aliyun-dm': requiredTypes,
-  'aliyun-sms': requiredTypes,
-  'aliyun-sms-auth': smsAuthRequiredTypes,
-};
+const requiredOf = requiredUsageTypes;
 
 /** The thrown error, which must be the host's ConnectorError; fails if nothing was thrown. */
 const caught = async (action) => {
@@ -138,12 +138,38 @@ test('every kind the build makes is covered here', () => {
   }
 });
 
+test("the shared list of Logto's usage types is connector-kit's TemplateType", () => {
+  assert.deepEqual([...usageTypes].sort(), Object.values(TemplateType).sort());
+});
+
 for (const kind of Object.keys(kinds)) {
   const config = configOf[kind];
-  const templates = (usageTypes) => usageTypes.map(templateOf[kind]);
+  const templates = (types) => types.map(templateOf[kind]);
   const required = requiredOf[kind];
   const usageTypesRule = `needs a template for each of the usage types ${required.join(', ')}`;
   const without = (...types) => required.filter((type) => !types.includes(type));
+
+  // scripts/config-facts.mjs spells out what the core requires; the demo, bench and tests build
+  // their configs from it, so it must be exactly the core's list.
+  describe(`${kind}: the shared required usage types are the core's`, () => {
+    test('templates for exactly those types make a config that is saved and sends', async () => {
+      const exact = config({ templates: templates(required) });
+      validateConfig(exact, host.factoryOf(kind).configGuard);
+      const connector = await host.connect(kind, { getConfig: async () => exact });
+      const before = sb.deliveries().length;
+      await connector.sendMessage(send[kind]);
+      assert.equal(sb.deliveries().length, before + 1, 'the message was delivered');
+    });
+
+    test('dropping any one of them is refused as invalid_config', async () => {
+      for (const type of required) {
+        assert.equal(
+          await detailsOf(kind, config({ templates: templates(without(type)) })),
+          `Error in key path "templates": (custom) ${usageTypesRule}; missing: ${type}`,
+        );
+      }
+    });
+  });
 
   describe(`${kind}: Logto's details for a refused config`, () => {
     test('a missing required key', async () => {
@@ -180,12 +206,10 @@ for (const kind of Object.keys(kinds)) {
     });
 
     test('a near-miss usage type: the suggestion is shown', async () => {
-      const usageTypes = required.map((type) =>
-        type === 'ForgotPassword' ? 'forgot_password' : type,
-      );
-      const index = usageTypes.indexOf('forgot_password');
+      const types = required.map((type) => (type === 'ForgotPassword' ? 'forgot_password' : type));
+      const index = types.indexOf('forgot_password');
       assert.equal(
-        await detailsOf(kind, config({ templates: templates(usageTypes) })),
+        await detailsOf(kind, config({ templates: templates(types) })),
         `Error in key path "templates": (custom) ${usageTypesRule}; missing: ForgotPassword; ` +
           `templates[${index}].usageType is "forgot_password", did you mean "ForgotPassword"?`,
       );
