@@ -13,14 +13,20 @@ import { repoRoot } from './host.mjs';
 
 const repro = path.join(repoRoot, 'bench', 'repro', 'v8-js-wasm-inline-deopt.mjs');
 
-// Through sh, to turn core dumps off for the crash.
+// Through sh, to turn core dumps off for the crash. TurboFan compiles on the main thread
+// (--no-concurrent-recompilation): on a busy machine a background compile can finish after the
+// repro's last call, and then neither outcome would say anything. Inlining stays V8's default.
 const runRepro = (env = {}) =>
-  spawnSync('/bin/sh', ['-c', 'ulimit -c 0; exec "$0" "$1"', process.execPath, repro], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+  spawnSync(
+    '/bin/sh',
+    ['-c', 'ulimit -c 0; exec "$0" --no-concurrent-recompilation "$1"', process.execPath, repro],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
 
 const outcome = (run) =>
   `exit ${run.status}, signal ${run.signal}\n${run.stdout}\n${run.stderr.slice(0, 1500)}`;
