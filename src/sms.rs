@@ -128,13 +128,13 @@ pub fn plan<'a>(config: &'a SmsConfig, message: &'a Message) -> Result<Planned<'
     })
 }
 
-/// What SMS answers when it took the message.
+/// What SMS, and SMS authentication, answer when they took the message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Sent {
     /// Always `OK`.
     pub code: String,
-    /// Aliyun's message (`OK`).
+    /// Aliyun's message (`OK`; `成功` from SMS authentication).
     pub message: String,
     /// Aliyun's request id.
     pub request_id: String,
@@ -143,11 +143,21 @@ pub struct Sent {
     pub biz_id: Option<String>,
 }
 
-/// Interprets Aliyun's answer: success is `Code == "OK"`, whatever the status says.
+/// Interprets Aliyun's answer: success is HTTP 2xx with `Code == "OK"`.
 pub fn interpret(status: u16, body: Body) -> Result<Sent, Error> {
+    interpret_code_ok(API.action, status, body)
+}
+
+/// Interprets an answer of the SMS family (`SendSms`, `SendSmsVerifyCode`) to `action`: success
+/// is HTTP 2xx with `Code == "OK"`, `Message` and `RequestId`.
+pub(crate) fn interpret_code_ok(
+    action: &'static str,
+    status: u16,
+    body: Body,
+) -> Result<Sent, Error> {
     let answer = read_answer(status, body)?;
     if !is_success(status) || answer.code.as_deref() != Some("OK") {
-        return Err(provider_error(API.action, status, answer));
+        return Err(provider_error(action, status, answer));
     }
     let (Some(message), Some(request_id)) = (answer.message, answer.request_id) else {
         return Err(Error::InvalidResponse {

@@ -8,14 +8,12 @@
 
 use std::borrow::Cow;
 
-use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::config::{request_url, SmsAuthConfig, DEFAULT_REGION, SMS_AUTH_REGIONS};
 use crate::error::Error;
 use crate::message::Message;
 use crate::pop::request::{Api, Planned};
-use crate::pop::response::{is_success, provider_error, read_answer};
 use crate::template::select;
 use crate::transport::Body;
 
@@ -91,40 +89,12 @@ pub fn plan<'a>(config: &'a SmsAuthConfig, message: &'a Message) -> Result<Plann
     })
 }
 
-/// What the service answers when it took the message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Sent {
-    /// Always `OK`.
-    pub code: String,
-    /// Aliyun's message (`成功`).
-    pub message: String,
-    /// Aliyun's request id.
-    pub request_id: String,
-    /// The receipt id (`Model.BizId`), to look the message up in the console.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub biz_id: Option<String>,
-}
+/// What the service answers when it took the message: SMS's shape (`Model.BizId` as `BizId`).
+pub use crate::sms::Sent;
 
 /// Interprets the answer: success is HTTP 2xx with `Code == "OK"`.
 pub fn interpret(status: u16, body: Body) -> Result<Sent, Error> {
-    let answer = read_answer(status, body)?;
-    if !is_success(status) || answer.code.as_deref() != Some("OK") {
-        return Err(provider_error(API.action, status, answer));
-    }
-    let (Some(message), Some(request_id)) = (answer.message, answer.request_id) else {
-        return Err(Error::InvalidResponse {
-            status,
-            reason: "a success answer must have Message and RequestId strings".into(),
-            body: None,
-        });
-    };
-    Ok(Sent {
-        code: "OK".into(),
-        message,
-        request_id,
-        biz_id: answer.biz_id,
-    })
+    crate::sms::interpret_code_ok(API.action, status, body)
 }
 
 #[cfg(test)]

@@ -80,12 +80,7 @@ pub fn validate_dm(value: &Value) -> Result<DmConfig, Error> {
             common,
         })
     })();
-    match config {
-        Some(config) => walk.finish(config),
-        None => Err(Error::InvalidConfig {
-            issues: walk.issues,
-        }),
-    }
+    walk.finish(config)
 }
 
 /// Validates an SMS config (the official `aliyunSmsConfigGuard` plus our keys).
@@ -164,12 +159,7 @@ pub fn validate_sms(value: &Value) -> Result<SmsConfig, Error> {
             common,
         })
     })();
-    match config {
-        Some(config) => walk.finish(config),
-        None => Err(Error::InvalidConfig {
-            issues: walk.issues,
-        }),
-    }
+    walk.finish(config)
 }
 
 /// Validates an SMS authentication config (the official `aliyun-sms-mas` guard plus our keys).
@@ -217,12 +207,7 @@ pub fn validate_sms_auth(value: &Value) -> Result<SmsAuthConfig, Error> {
             common,
         })
     })();
-    match config {
-        Some(config) => walk.finish(config),
-        None => Err(Error::InvalidConfig {
-            issues: walk.issues,
-        }),
-    }
+    walk.finish(config)
 }
 
 /// The URL a request is posted to: the configured `endpoint`, else `https://<regional host>/`.

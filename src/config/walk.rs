@@ -240,13 +240,13 @@ impl Walk {
         templates
     }
 
-    pub(super) fn finish<T>(self, config: T) -> Result<T, Error> {
-        if self.issues.is_empty() {
-            Ok(config)
-        } else {
-            Err(Error::InvalidConfig {
+    /// The config, when every part of it was read and nothing was found wrong.
+    pub(super) fn finish<T>(self, config: Option<T>) -> Result<T, Error> {
+        match config {
+            Some(config) if self.issues.is_empty() => Ok(config),
+            _ => Err(Error::InvalidConfig {
                 issues: self.issues,
-            })
+            }),
         }
     }
 }
