@@ -22,8 +22,9 @@ const connectorTypes = Object.freeze({
 /**
  * The host's side of every send: the core's only I/O is this fetch (looked up per request, so
  * a host that instruments it later is honoured), and its only clock, nonce and timer are these.
+ * Exported for the tests and the bench, which send through it with a fetch of their own.
  */
-const transport = Object.freeze({
+export const transport = Object.freeze({
   fetch: (url, init) => globalThis.fetch(url, init),
   now: () => Date.now(),
   nonce: () => randomUUID(),

@@ -8,7 +8,6 @@
 // never timing assertions.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -34,21 +33,10 @@ const MAX_ATTEMPTS = 3;
 // Liveness bound of a test: several sends, each at most one timeout (1 s) plus two backoffs.
 const BOUND = { timeout: 30_000 };
 
-/** The shipped transport's shape (js-shim/connector.js) with a fetch of the test's choosing. */
-const transportWith = (fetch) =>
-  Object.freeze({
-    fetch,
-    now: () => Date.now(),
-    nonce: () => randomUUID(),
-    sleep: (ms) => {
-      let timer;
-      const slept = new Promise((resolve) => {
-        timer = setTimeout(resolve, ms);
-      });
-      slept.cancel = () => clearTimeout(timer);
-      return slept;
-    },
-  });
+const { transport: shipped } = await import(pathToFileURL(path.join(libDir, 'connector.js')).href);
+
+/** The shipped transport (js-shim/connector.js) with a fetch of the test's choosing. */
+const transportWith = (fetch) => Object.freeze({ ...shipped, fetch });
 
 /** The global fetch, with every call recorded. */
 const recordingFetch = () => {

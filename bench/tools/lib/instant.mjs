@@ -1,11 +1,15 @@
 // The core of a built package with no network: core.sendMessage with a transport whose fetch
 // answers at once with a `new Response(...)` of Aliyun's success answer. The rest of the
 // transport is the shim's (js-shim/connector.js): Date.now, randomUUID and a cancellable sleep.
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { answers, configs, sendData } from '../../lib/inputs.mjs';
+import { answers, configs, repoRoot, sendData } from '../../lib/inputs.mjs';
+
+// The host's side is the same for every build: the one the built DM package ships.
+const { transport: shipped } = await import(
+  pathToFileURL(path.join(repoRoot, 'dist', 'connector-aliyun-dm', 'lib', 'connector.js')).href
+);
 
 /** lib/core.js of a built package directory (its own Wasm instance per directory). */
 export const loadCore = (packageDir) =>
@@ -39,16 +43,9 @@ export const instantTransport = (kind, marks = {}) => {
       marks.answered = performance.now();
       return Promise.resolve(response);
     },
-    now: () => Date.now(),
-    nonce: () => randomUUID(),
-    sleep: (ms) => {
-      let timer;
-      const slept = new Promise((resolve) => {
-        timer = setTimeout(resolve, ms);
-      });
-      slept.cancel = () => clearTimeout(timer);
-      return slept;
-    },
+    now: shipped.now,
+    nonce: shipped.nonce,
+    sleep: shipped.sleep,
   };
 };
 
