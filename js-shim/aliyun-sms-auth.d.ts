@@ -3,3 +3,4 @@ import type { CreateAliyunConnector } from './types.js';
 
 declare const createConnector: CreateAliyunConnector<ConnectorType.Sms>;
 export default createConnector;
+export { internals } from './connector.js';

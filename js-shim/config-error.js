@@ -7,11 +7,16 @@
 // package as it does from Logto core; zod is never bundled. Without it, a SyntaxError carries
 // the same lines. This file imports nothing else, so it can be tested on its own.
 
-// Loaded once, with the package: safeParse is synchronous, so zod must be there before the
-// first call, and Logto has already loaded it, which makes this a module-cache lookup.
-const HostZodError = await import('zod').then(
-  ({ ZodError }) => (typeof ZodError === 'function' ? ZodError : undefined),
-  () => undefined,
+// Asked for once, with the package, and not awaited: Logto has loaded zod already, so this is a
+// module-cache lookup that settles long before Logto validates a config; a top-level await
+// would make every import of the package wait for it. Until it settles (or if it fails), the
+// issues go out as a SyntaxError.
+let HostZodError;
+import('zod').then(
+  ({ ZodError }) => {
+    HostZodError = typeof ZodError === 'function' ? ZodError : undefined;
+  },
+  () => {},
 );
 
 /** `templates[2].usageType` → `['templates', 2, 'usageType']`; the whole config, `''`, → `[]`. */

@@ -7,10 +7,9 @@
 // closes over the host's callbacks. Host callbacks are resolved here, in JS, so that only
 // plain values reach the core.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { ConnectorError, ConnectorErrorCodes, ConnectorType } from '@logto/connector-kit';
 
-import { toHostConfigError } from './config-error.js';
+import * as configError from './config-error.js';
 import * as core from './core.js';
 
 const connectorTypes = Object.freeze({
@@ -38,17 +37,6 @@ export const transport = Object.freeze({
   },
 });
 
-// The core's metadata for this package's kind, written next to this file by the build from
-// the core's getMetadata: Logto creates every installed connector at start-up, and reading it
-// here needs no Wasm instance (docs/contracts.md, "Metadata and start-up"). Read on first use,
-// so a broken package fails in createConnector, where Logto logs and skips it.
-let packageMetadata;
-
-const metadataOf = () => {
-  packageMetadata ??= JSON.parse(readFileSync(new URL('./metadata.json', import.meta.url), 'utf8'));
-  return packageMetadata;
-};
-
 /**
  * The `configGuard` Logto expects, as an adapter over the core's validation: Logto only calls
  * `safeParse`, and the config rules live in Rust alone. Its error is a ZodError of the host's
@@ -66,7 +54,7 @@ const makeConfigGuard = (kind) =>
       if (result.error.code !== ConnectorErrorCodes.InvalidConfig) {
         core.unwrap(result);
       }
-      return { success: false, error: toHostConfigError(result.error.data) };
+      return { success: false, error: configError.toHostConfigError(result.error.data) };
     },
   });
 
@@ -130,18 +118,20 @@ const asConnectorError = (error) =>
         errorDescription: `Internal connector error: ${messageOf(error)}`,
       });
 
-/** `createConnector` for one kind (`aliyun-dm` or `aliyun-sms`). */
-export const makeCreateConnector = (kind) => {
+/**
+ * `createConnector` for one kind, with the core's metadata for it: the build inlines what the
+ * core's getMetadata answers, so creating a connector needs no Wasm instance (docs/contracts.md,
+ * "Metadata and start-up"), and Logto creates every installed connector at start-up.
+ */
+export const makeCreateConnector = (kind, metadata) => {
   const type = connectorTypes[kind];
-  if (!type) {
-    throw new TypeError(`Unknown connector kind: ${kind}`);
+  if (!type || metadata?.target === undefined) {
+    throw new TypeError(`Unknown connector kind or no metadata: ${kind}`);
   }
   const configGuard = makeConfigGuard(kind);
   const isEmail = type === ConnectorType.Email;
 
   return async ({ getConfig, getI18nEmailTemplate } = {}) => {
-    const metadata = metadataOf();
-
     const sendMessage = async (data, inputConfig) => {
       try {
         const { to, type: templateType, payload } = data ?? {};
@@ -160,3 +150,9 @@ export const makeCreateConnector = (kind) => {
     return { metadata, type, configGuard, sendMessage };
   };
 };
+
+/**
+ * Not for Logto, which reads only a package's default export: the shipped shim's inner modules,
+ * for the tests and the bench, which must drive the very code that ships (one bundled file).
+ */
+export const internals = Object.freeze({ core, configError, transport });

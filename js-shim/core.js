@@ -9,13 +9,12 @@
 // leave the instance's stack and state broken, so it is never called again: sends already in
 // flight finish on it, every later call goes to a fresh instance.
 import { createRequire } from 'node:module';
-import v8 from 'node:v8';
 import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
 
 import { toHostConfigError } from './config-error.js';
 
-// The same relative path works in js-shim/ (next to the repo's pkg/) and in a built package.
-const gluePath = createRequire(import.meta.url).resolve('../pkg/aliyun_connectors.js');
+// Resolved on first use: resolving touches the file system, which an import should not.
+let gluePath;
 
 /**
  * A fresh instance: out of the require cache, Node evaluates the glue (and instantiates) again.
@@ -29,8 +28,9 @@ const instantiate = () => {
   // (bench/repro/v8-js-wasm-inline-deopt.mjs). Only that inlining is turned off, process-wide,
   // before the first call into the module; setting a flag costs over a millisecond, so not at
   // import.
-  v8.setFlagsFromString('--no-turbo-inline-js-wasm-calls');
   const require = createRequire(import.meta.url);
+  require('node:v8').setFlagsFromString('--no-turbo-inline-js-wasm-calls');
+  gluePath ??= require.resolve('../pkg/aliyun_connectors.js');
   delete require.cache[gluePath];
   return require(gluePath);
 };

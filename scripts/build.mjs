@@ -2,7 +2,7 @@
 // Builds the Wasm core once and assembles the two installable Logto connector packages:
 //
 //   pkg/                          wasm-pack output (CommonJS glue + .wasm), shared by both
-//   dist/connector-aliyun-dm/     package.json, lib/ (js-shim), pkg/, README*.md, logo.svg, docs/
+//   dist/connector-aliyun-dm/     package.json, lib/ (js-shim bundled), pkg/, README*.md, logo.svg, docs/
 //   dist/connector-aliyun-sms/    the same for SMS
 //   dist/connector-aliyun-*.tgz   `npm pack` of each, checked to contain the .wasm
 //
@@ -55,8 +55,7 @@ export const packages = Object.freeze([
   },
 ]);
 
-// Shim files shipped in every package's lib/, verbatim. The kind's entry file becomes index.
-const sharedShimFiles = ['core.js', 'connector.js', 'config-error.js'];
+// Types shipped in every package's lib/; the code is one bundle, lib/index.js (bundleShim).
 const sharedTypeFiles = ['core.d.ts', 'connector.d.ts', 'config-error.d.ts', 'types.d.ts'];
 // What ships from the wasm-pack output: the glue, the module, the glue's types (its
 // package.json points at them), and the package.json without
@@ -231,26 +230,57 @@ const coreMetadata = (kind) => {
   return envelope.value;
 };
 
-const assemblePackage = (spec, version) => {
+/**
+ * The kind's shim as one ES module, lib/index.js: Logto imports it at start-up, and each module
+ * file of a graph costs a resolve, a read and a parse (bench/README.md, "Cold start"). The kit
+ * and zod stay imports (the host's own); `./metadata.json` becomes what the core's getMetadata
+ * answers, so createConnector needs no Wasm instance (docs/contracts.md, "Metadata and start-up").
+ */
+const bundleShim = async (kind, outfile) => {
+  const { build: esbuild } = await import('esbuild');
+  const metadata = coreMetadata(kind);
+  await esbuild({
+    entryPoints: [path.join(shimDir, `${kind}.js`)],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    charset: 'utf8',
+    legalComments: 'none',
+    external: ['@logto/connector-kit', 'zod'],
+    logLevel: 'warning',
+    plugins: [
+      {
+        name: 'core-metadata',
+        setup: (on) => {
+          on.onResolve({ filter: /^\.\/metadata\.json$/ }, () => ({
+            path: kind,
+            namespace: 'core-metadata',
+          }));
+          on.onLoad({ filter: /.*/, namespace: 'core-metadata' }, () => ({
+            contents: JSON.stringify(metadata),
+            loader: 'json',
+          }));
+        },
+      },
+    ],
+  });
+};
+
+const assemblePackage = async (spec, version) => {
   const target = distPackageDir(spec.name);
   fs.rmSync(target, { recursive: true, force: true });
   fs.mkdirSync(path.join(target, 'lib'), { recursive: true });
 
-  for (const file of [...sharedShimFiles, ...sharedTypeFiles]) {
+  for (const file of sharedTypeFiles) {
     copyFile(path.join(shimDir, file), path.join(target, 'lib', file));
   }
-  copyFile(path.join(shimDir, `${spec.kind}.js`), path.join(target, 'lib', 'index.js'));
+  await bundleShim(spec.kind, path.join(target, 'lib', 'index.js'));
   copyFile(path.join(shimDir, `${spec.kind}.d.ts`), path.join(target, 'lib', 'index.d.ts'));
   for (const file of pkgFiles) {
     copyFile(path.join(pkgDir, file), path.join(target, 'pkg', file));
   }
-  // What the core's getMetadata answers, written once here: Logto calls createConnector for every
-  // installed package at start-up, and the shim then needs no Wasm instance until a config is
-  // validated or a message sent (docs/contracts.md, "Metadata and start-up").
-  fs.writeFileSync(
-    path.join(target, 'lib', 'metadata.json'),
-    `${JSON.stringify(coreMetadata(spec.kind))}\n`,
-  );
   const license = path.join(root, 'LICENSE');
   if (fs.existsSync(license)) {
     copyFile(license, path.join(target, 'LICENSE'));
@@ -329,7 +359,7 @@ export const build = async ({ force = false } = {}) => {
   const tarballs = {};
   for (const spec of packages) {
     fs.rmSync(path.join(distDir, tarballName(spec.name, version)), { force: true });
-    const target = assemblePackage(spec, version);
+    const target = await assemblePackage(spec, version);
 
     await checkLoads(spec, target);
     tarballs[spec.kind] = pack(spec, target);

@@ -11,7 +11,7 @@
 //   node bench/repro/v8-js-wasm-inline-deopt.mjs          crashes (Node 20.20.2, 22.23.3)
 //   node --no-turbo-inline-js-wasm-calls bench/repro/…    ok
 //   RESULT=i32 node bench/repro/…                         ok: only a reference result crashes
-//   SHIM=1 node bench/repro/…                             ok: the built package's lib/core.js,
+//   SHIM=1 node bench/repro/…                             ok: the built package's lib/index.js,
 //                                                         having loaded its module, set the flag
 //
 // Results: bench/README.md ("A V8 crash found while profiling");
@@ -21,10 +21,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 if (process.env.SHIM === '1') {
   const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-  const core = path.join(repoRoot, 'dist', 'connector-aliyun-dm', 'lib', 'core.js');
+  const shim = path.join(repoRoot, 'dist', 'connector-aliyun-dm', 'lib', 'index.js');
   // The shim sets the flag when it first loads its Wasm module, on its first call.
-  const { getMetadata } = await import(pathToFileURL(core).href);
-  getMetadata('aliyun-dm');
+  const { internals } = await import(pathToFileURL(shim).href);
+  internals.core.getMetadata('aliyun-dm');
 }
 
 // (module (import "m" "cb" (func $cb (param T) (result T)))

@@ -1,12 +1,12 @@
 // A hot send loop with major GCs: how the V8 fatal error behind the shim's one V8 flag was found
 // (SIGTRAP, "unreachable code" in Deoptimizer::DoComputeBuiltinContinuation; the minimal repro
-// is v8-js-wasm-inline-deopt.mjs next to this file). It calls the built package's lib/core.js
+// is v8-js-wasm-inline-deopt.mjs next to this file). It calls the built package's lib/index.js
 // sendMessage (dist/connector-aliyun-dm) with a transport whose fetch answers at once: no network.
 //
 //   node --expose-gc bench/repro/v8-wasm-inline-crash.mjs   a forced gc() every 2000 sends
 //   node bench/repro/v8-wasm-inline-crash.mjs               allocation churn, natural major GCs
 //   KEEP_INLINING=1 …                                       JS→Wasm inlining turned back on
-//                                                           after lib/core.js turned it off
+//                                                           after lib/index.js turned it off
 //   SENDS=100000 …                                          a longer loop (default 30 000)
 //
 // Prints `ok (…)` and exits 0 when the loop finishes; a crash kills the process with SIGTRAP,
@@ -18,8 +18,8 @@ import v8 from 'node:v8';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const lib = path.join(repoRoot, 'dist', 'connector-aliyun-dm', 'lib');
-const core = await import(pathToFileURL(path.join(lib, 'core.js')).href);
-const { transport: shipped } = await import(pathToFileURL(path.join(lib, 'connector.js')).href);
+const { core, transport: shipped } = (await import(pathToFileURL(path.join(lib, 'index.js')).href))
+  .internals;
 // The shim sets its flag when it loads the module, on the first call: before KEEP_INLINING.
 core.getMetadata('aliyun-dm');
 
@@ -66,5 +66,5 @@ for (let i = 1; i <= sends; i += 1) {
   }
 }
 const gcs = globalThis.gc ? 'forced gc()' : 'allocation churn';
-const inlining = unmitigated ? 'turned back on' : 'off (lib/core.js)';
+const inlining = unmitigated ? 'turned back on' : 'off (lib/index.js)';
 console.log(`ok (${process.version}, ${sends} sends, ${gcs}, JS→Wasm inlining ${inlining})`);

@@ -109,7 +109,7 @@ const chosen = options.positionals.length
 
 const wasmBindgen = await wasmBindgenCli();
 const shippedPackage = path.join(repoRoot, 'dist', 'connector-aliyun-dm');
-await fs.access(path.join(shippedPackage, 'lib', 'core.js')).catch(() => {
+await fs.access(path.join(shippedPackage, 'lib', 'index.js')).catch(() => {
   throw new Error('dist/connector-aliyun-dm is missing: run npm run build first');
 });
 

@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import {
   ConnectorError,
@@ -313,12 +313,25 @@ for (const kind of Object.keys(kinds)) {
 
 describe('when zod cannot be resolved', () => {
   let dir;
-  let shipped;
+  let copy;
   let core;
+  let toHostConfigError;
+  let pathOf;
   before(async () => {
-    shipped = path.join(host.dirOf('aliyun-dm'), 'lib', 'config-error.js');
-    core = await import(pathToFileURL(path.join(host.dirOf('aliyun-dm'), 'lib', 'core.js')).href);
+    // The installed package, copied where only the kit resolves: the kit (a link to the real
+    // one) still finds its own zod, the package's `import('zod')` does not.
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'no-zod-'));
+    copy = path.join(dir, 'connector-aliyun-dm');
+    await fs.cp(host.dirOf('aliyun-dm'), copy, { recursive: true });
+    await fs.mkdir(path.join(dir, 'node_modules', '@logto'), { recursive: true });
+    await fs.symlink(
+      path.dirname(fileURLToPath(import.meta.resolve('@logto/connector-kit/package.json'))),
+      path.join(dir, 'node_modules', '@logto', 'connector-kit'),
+    );
+    ({
+      core,
+      configError: { toHostConfigError, pathOf },
+    } = (await import(pathToFileURL(path.join(copy, 'lib', 'index.js')).href)).internals);
   });
   after(() => dir && fs.rm(dir, { recursive: true, force: true }));
 
@@ -329,16 +342,17 @@ describe('when zod cannot be resolved', () => {
     return result.error.data;
   };
 
-  test('the shipped helper, alone where no zod resolves: a SyntaxError that shows every issue', async () => {
-    // The premise: from this directory `import('zod')` fails as it would in a host without zod.
-    await fs.writeFile(path.join(dir, 'probe.mjs'), "export default () => import('zod');\n");
-    const { default: probe } = await import(pathToFileURL(path.join(dir, 'probe.mjs')).href);
+  test('the shipped package, where no zod resolves: a SyntaxError that shows every issue', async () => {
+    // The premise: from the package's lib/ `import('zod')` fails as in a host without zod.
+    await fs.writeFile(
+      path.join(copy, 'lib', 'probe.mjs'),
+      "export default () => import('zod');\n",
+    );
+    const { default: probe } = await import(
+      pathToFileURL(path.join(copy, 'lib', 'probe.mjs')).href
+    );
     await assert.rejects(probe(), { code: 'ERR_MODULE_NOT_FOUND' });
 
-    await fs.copyFile(shipped, path.join(dir, 'config-error.js'));
-    const { toHostConfigError } = await import(
-      pathToFileURL(path.join(dir, 'config-error.js')).href
-    );
     const raw = coreData(
       dmConfig('https://dm.aliyuncs.com', { accessKeyId: 42, accountName: undefined }),
     );
@@ -369,8 +383,7 @@ describe('when zod cannot be resolved', () => {
     );
   });
 
-  test('a ZodError that cannot be constructed also falls back to the SyntaxError', async () => {
-    const { toHostConfigError } = await import(pathToFileURL(shipped).href);
+  test('a ZodError that cannot be constructed also falls back to the SyntaxError', () => {
     const refusing = class {
       constructor() {
         throw new TypeError('not this zod');
@@ -384,8 +397,7 @@ describe('when zod cannot be resolved', () => {
     );
   });
 
-  test('pathOf, and data that holds no issues passes through untouched', async () => {
-    const { pathOf, toHostConfigError } = await import(pathToFileURL(shipped).href);
+  test('pathOf, and data that holds no issues passes through untouched', () => {
     assert.deepEqual(pathOf('templates[12].templateCode.china'), [
       'templates',
       12,

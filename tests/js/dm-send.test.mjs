@@ -251,9 +251,9 @@ describe('the config the core keeps between sends', () => {
     );
     const { pathToFileURL } = await import('node:url');
     const path = await import('node:path');
-    const core = await import(
-      pathToFileURL(path.join(host.dirOf('aliyun-dm'), 'lib', 'core.js')).href
-    );
+    const core = (
+      await import(pathToFileURL(path.join(host.dirOf('aliyun-dm'), 'lib', 'index.js')).href)
+    ).internals.core;
     core.__testing.reload();
     assert.equal(
       await sendWith(alias('a')),

@@ -26,14 +26,15 @@ const { General, InvalidResponse } = ConnectorErrorCodes;
 
 const libDir = path.join(distDir, 'connector-aliyun-dm', 'lib');
 const sendOnce = fileURLToPath(new URL('send-once.mjs', import.meta.url));
-const core = await import(pathToFileURL(path.join(libDir, 'core.js')).href);
+const { internals } = await import(pathToFileURL(path.join(libDir, 'index.js')).href);
+const { core } = internals;
 
 const MAX_ANSWER_BYTES = 64 * 1024;
 const MAX_ATTEMPTS = 3;
 // Liveness bound of a test: several sends, each at most one timeout (1 s) plus two backoffs.
 const BOUND = { timeout: 30_000 };
 
-const { transport: shipped } = await import(pathToFileURL(path.join(libDir, 'connector.js')).href);
+const { transport: shipped } = internals;
 
 /** The shipped transport (js-shim/connector.js) with a fetch of the test's choosing. */
 const transportWith = (fetch) => Object.freeze({ ...shipped, fetch });

@@ -64,7 +64,8 @@ before(async () => {
   );
   factory = loaded;
   // The module instance Logto's loader imported, for its test hook.
-  core = await import(pathToFileURL(path.join(packageDir, 'lib', 'core.js')).href);
+  core = (await import(pathToFileURL(path.join(packageDir, 'lib', 'index.js')).href)).internals
+    .core;
 });
 after(async () => {
   await sb?.close();

@@ -1,11 +1,11 @@
-// How the shim (lib/core.js) answers a core that fails, with stand-in exports: a trap (a Rust
-// panic) surfaces as a WebAssembly.RuntimeError thrown from an export call or rejecting the
+// How the shim (js-shim/core.js, bundled into lib/index.js) answers a core that fails, with
+// stand-in exports: a trap (a Rust panic) surfaces as a WebAssembly.RuntimeError thrown from an export call or rejecting the
 // promise sendMessage returned; a host value may throw through the Wasm frames; a broken core
 // may answer something that is not an envelope. Each must become the host's `general`
 // ConnectorError (a 400 with a message in Logto, not a 500), one log line without secrets, and
 // a fresh instance for every later call.
 //
-// The stand-ins are swapped into the installed package's own core.js (the module instance
+// The stand-ins are swapped into the installed package's own core module (the module instance
 // Logto's loader uses) through its test hook. tests/js/real-trap.test.mjs does the same with
 // real panics from a test build of the core.
 import assert from 'node:assert/strict';
@@ -26,8 +26,9 @@ let sb;
 let core;
 before(async () => {
   [host, sb] = await Promise.all([logtoHost(), sandbox()]);
-  // Both packages carry their own core.js; the DM one is exercised here.
-  core = await import(pathToFileURL(path.join(host.dirOf('aliyun-dm'), 'lib', 'core.js')).href);
+  // Both packages carry their own core module; the DM one is exercised here.
+  core = (await import(pathToFileURL(path.join(host.dirOf('aliyun-dm'), 'lib', 'index.js')).href))
+    .internals.core;
 });
 after(async () => {
   await sb?.close();
@@ -187,9 +188,9 @@ test('a trap in validateConfig (configGuard.safeParse) → general, then it work
 
 test('the SMS package has its own instance, untouched by a DM trap', async (t) => {
   captureConsoleError(t);
-  const smsCore = await import(
-    pathToFileURL(path.join(host.dirOf('aliyun-sms'), 'lib', 'core.js')).href
-  );
+  const smsCore = (
+    await import(pathToFileURL(path.join(host.dirOf('aliyun-sms'), 'lib', 'index.js')).href)
+  ).internals.core;
   assert.notEqual(smsCore, core);
   const smsBefore = smsCore.__testing.exports();
   core.__testing.replaceExports(

@@ -1,7 +1,8 @@
-// The V8 abort behind the one V8 flag lib/core.js sets (--no-turbo-inline-js-wasm-calls): on the
-// Node under test, bench/repro/v8-js-wasm-inline-deopt.mjs (a 47-byte Wasm module, no connector
-// code) must still crash with V8's defaults, and must run clean once the built package's
-// lib/core.js has loaded its Wasm module (which it does on its first call). The first proves the flag is still needed here: when a Node release
+// The V8 abort behind the one V8 flag the shim sets (js-shim/core.js,
+// --no-turbo-inline-js-wasm-calls): on the Node under test, bench/repro/v8-js-wasm-inline-deopt.mjs
+// (a 47-byte Wasm module, no connector code) must still crash with V8's defaults, and must run
+// clean once the built package's shim has loaded its Wasm module (which it does on its first
+// call). The first proves the flag is still needed here: when a Node release
 // fixes V8, it fails, and the flag should go (a connector should not change its host's flags).
 // Each run takes well under a second.
 import assert from 'node:assert/strict';
@@ -36,13 +37,13 @@ test('with V8’s defaults, the repro still aborts the process: the flag is stil
   assert.equal(
     run.signal,
     'SIGTRAP',
-    `${process.version} no longer aborts on the repro: lib/core.js may stop setting ` +
+    `${process.version} no longer aborts on the repro: the shim (js-shim/core.js) may stop setting ` +
       `--no-turbo-inline-js-wasm-calls.\n${outcome(run)}`,
   );
   assert.match(run.stderr, /DoComputeBuiltinContinuation/);
 });
 
-test('once lib/core.js has loaded its module, the repro runs clean', () => {
+test('once the shim (js-shim/core.js) has loaded its module, the repro runs clean', () => {
   const run = runRepro({ SHIM: '1' });
   assert.equal(run.status, 0, outcome(run));
   assert.match(run.stdout, /^ok \(v\d+.*externref result/);

@@ -467,7 +467,9 @@ test('every error path, with recognisable secrets: nothing that comes out contai
       'a 200 answer of the body itself': async (init) => new Response(init.body, { status: 200 }),
     };
     for (const [kind, { config, data }] of Object.entries(kindsUsed)) {
-      const core = await import(pathToFileURL(path.join(host.dirOf(kind), 'lib', 'core.js')).href);
+      const core = (
+        await import(pathToFileURL(path.join(host.dirOf(kind), 'lib', 'index.js')).href)
+      ).internals.core;
       const shimTransport = await captureShimTransport(host, kind, config());
       for (const [name, echo] of Object.entries(echoes)) {
         for (const [tokenName, overrides] of [
@@ -495,9 +497,9 @@ test('every error path, with recognisable secrets: nothing that comes out contai
       }
     }
     // A trap on this config: one log line and a general error, neither with a secret.
-    const core = await import(
-      pathToFileURL(path.join(host.dirOf('aliyun-dm'), 'lib', 'core.js')).href
-    );
+    const core = (
+      await import(pathToFileURL(path.join(host.dirOf('aliyun-dm'), 'lib', 'index.js')).href)
+    ).internals.core;
     const real = core.__testing.exports();
     core.__testing.replaceExports(
       new Proxy(real, {

@@ -61,9 +61,9 @@ export const describeRejection = (error) => {
   }
 };
 
-/** The installed package's core.js, the module its connector.js uses (one instance per URL). */
-export const coreOf = (host, kind) =>
-  import(pathToFileURL(path.join(host.dirOf(kind), 'lib', 'core.js')).href);
+/** The installed package's core module, the one its connector uses (one instance per package). */
+export const coreOf = async (host, kind) =>
+  (await import(pathToFileURL(path.join(host.dirOf(kind), 'lib', 'index.js')).href)).internals.core;
 
 /** What core.js writes when a Wasm export threw or rejected (docs/contracts.md, Traps). */
 export const CORE_FAILED_LINE =

@@ -1,19 +1,21 @@
 // The core of a built package with no network: core.sendMessage with a transport whose fetch
 // answers at once with a `new Response(...)` of Aliyun's success answer. The rest of the
-// transport is the shim's (js-shim/connector.js): Date.now, randomUUID and a cancellable sleep.
+// transport is the shim's (js-shim/connector.js, bundled into lib/index.js): Date.now,
+// randomUUID and a cancellable sleep.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { answers, configs, repoRoot, sendData } from '../../lib/inputs.mjs';
 
 // The host's side is the same for every build: the one the built DM package ships.
-const { transport: shipped } = await import(
-  pathToFileURL(path.join(repoRoot, 'dist', 'connector-aliyun-dm', 'lib', 'connector.js')).href
+const internalsOf = async (packageDir) =>
+  (await import(pathToFileURL(path.join(packageDir, 'lib', 'index.js')).href)).internals;
+const { transport: shipped } = await internalsOf(
+  path.join(repoRoot, 'dist', 'connector-aliyun-dm'),
 );
 
-/** lib/core.js of a built package directory (its own Wasm instance per directory). */
-export const loadCore = (packageDir) =>
-  import(pathToFileURL(path.join(packageDir, 'lib', 'core.js')).href);
+/** The shim's core module of a built package directory (its own Wasm instance per directory). */
+export const loadCore = async (packageDir) => (await internalsOf(packageDir)).core;
 
 /** The input Logto's call becomes in the shim: the stored config, the message, no template. */
 export const sendInput = (kind) => {

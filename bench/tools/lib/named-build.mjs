@@ -46,7 +46,7 @@ const run = (command, args, options = {}) =>
  */
 export const buildNamedPackage = async (scratch, { log = () => {} } = {}) => {
   const shipped = path.join(repoRoot, 'dist', 'connector-aliyun-dm');
-  await fs.access(path.join(shipped, 'lib', 'core.js')).catch(() => {
+  await fs.access(path.join(shipped, 'lib', 'index.js')).catch(() => {
     throw new Error('dist/connector-aliyun-dm is missing: run npm run build first');
   });
   const targetDir = path.join(repoRoot, 'target', 'bench-names');
