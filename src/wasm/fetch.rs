@@ -338,8 +338,10 @@ fn unsent(message: &str) -> TransportResult {
     }
 }
 
-/// Reads the status and at most `max_bytes + 1` bytes of the body: all at once when the answer
-/// declares a length within the cap, chunk by chunk otherwise.
+/// Reads the status and at most `max_bytes + 1` bytes of the body, chunk by chunk. An answer
+/// that declares a length within the cap is done once that many bytes are in, usually after
+/// one read; `Response.text()` would trust the declaration and read a body that never ends
+/// (a made-up Response, say) to the end, deadline or not.
 fn read_answer(exchange: &Rc<Exchange>, response: JsValue) -> JsValue {
     let Ok(response) = response.dyn_into::<web_sys::Response>() else {
         return exchange.finish(TransportResult::NetworkError {
@@ -354,38 +356,25 @@ fn read_answer(exchange: &Rc<Exchange>, response: JsValue) -> JsValue {
     let declared = response
         .headers()
         .get("content-length")
-        .and_then(|length| length.trim().parse::<usize>().ok());
-    let raw = web_sys::Response::from(response);
-    let Some(stream) = raw.body() else {
+        .and_then(|length| length.trim().parse::<usize>().ok())
+        .filter(|&length| length <= exchange.max_bytes);
+    let Some(stream) = web_sys::Response::from(response).body() else {
         return exchange.finish(TransportResult::Response {
             status,
             body: Body::Text(String::new()),
         });
     };
-    if declared.is_some_and(|length| length <= exchange.max_bytes) {
-        let Ok(text) = raw.text() else {
-            return exchange.failed(&JsValue::from_str("the answer could not be read"));
-        };
-        let read = Rc::clone(exchange);
-        let broken = Rc::clone(exchange);
-        let (body, ticket) = then_ticket(
-            &text,
-            move |text| {
-                let body = Body::read(text.as_string().unwrap_or_default(), read.max_bytes);
-                read.finish(TransportResult::Response { status, body })
-            },
-            move |thrown| broken.failed(&thrown),
-        );
-        exchange.step_ticket.set(Some(ticket));
-        return body.into();
-    }
     let reader = stream
         .get_reader()
         .unchecked_into::<ReadableStreamDefaultReader>();
-    read_chunk(Rc::clone(exchange), reader)
+    read_chunk(Rc::clone(exchange), reader, declared)
 }
 
-fn read_chunk(exchange: Rc<Exchange>, reader: ReadableStreamDefaultReader) -> JsValue {
+fn read_chunk(
+    exchange: Rc<Exchange>,
+    reader: ReadableStreamDefaultReader,
+    declared: Option<usize>,
+) -> JsValue {
     let broken = Rc::clone(&exchange);
     let this = Rc::clone(&exchange);
     let (chunk, ticket) = then_ticket(
@@ -402,14 +391,16 @@ fn read_chunk(exchange: Rc<Exchange>, reader: ReadableStreamDefaultReader) -> Js
                 let take = (bytes.length() as usize).min(room);
                 kept.extend_from_slice(&bytes.subarray(0, take as u32).to_vec());
             }
-            let full = exchange.bytes.borrow().len() > exchange.max_bytes;
-            if done || full {
-                if full {
-                    // The rest is not needed; cancelling frees the connection.
+            let kept = exchange.bytes.borrow().len();
+            let full = kept > exchange.max_bytes;
+            let complete = declared.is_some_and(|length| kept >= length);
+            if done || full || complete {
+                if full && !done {
+                    // The rest is not needed; cancelling frees the connection. A complete
+                    // answer is left alone: its stream ends by itself, keeping the connection.
                     let _ = reader.cancel();
                 }
-                // As Response.text() decodes, which the declared-length path uses: UTF-8
-                // with a leading byte order mark dropped.
+                // As Response.text() decodes: UTF-8 with a leading byte order mark dropped.
                 let bytes = exchange.bytes.take();
                 let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
                 let body = Body::read(
@@ -421,7 +412,7 @@ fn read_chunk(exchange: Rc<Exchange>, reader: ReadableStreamDefaultReader) -> Js
                     body,
                 });
             }
-            read_chunk(exchange, reader)
+            read_chunk(exchange, reader, declared)
         },
         move |thrown| broken.failed(&thrown),
     );

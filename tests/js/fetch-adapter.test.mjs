@@ -276,6 +276,34 @@ describe('answer size', () => {
     },
   );
 
+  test(
+    'a made-up Response that declares a small length but never ends is read only that far',
+    BOUND,
+    async () => {
+      // A fetch-compatible function may answer a Response whose header promises 5 bytes and whose
+      // body never ends: trusting the header (Response.text()) would read it forever. Each
+      // chunk waits a turn, so that a reader that does not stop fails the liveness bound
+      // instead of starving the event loop.
+      let pulled = 0;
+      const size = 1000;
+      const endless = () =>
+        new ReadableStream(
+          {
+            async pull(controller) {
+              await new Promise((resolve) => setImmediate(resolve));
+              pulled += size;
+              controller.enqueue(new Uint8Array(size).fill(0x20));
+            },
+          },
+          { highWaterMark: 0 },
+        );
+      const fetch = async () =>
+        new Response(endless(), { status: 200, headers: { 'content-length': '5' } });
+      await rejectsWith(send('http://127.0.0.1:9/', { fetch }), InvalidResponse);
+      assert.ok(pulled <= 2 * size, `${pulled} bytes pulled`);
+    },
+  );
+
   test('the reader takes no more than 64 KiB + 1 bytes and cancels the rest', BOUND, async () => {
     let pulled = 0;
     let cancelled = false;
