@@ -253,7 +253,9 @@ impl Exchange {
 /// Whether `value` has a `then` method (a promise, or a promise-like the chain can adopt).
 fn is_thenable(value: &JsValue) -> bool {
     value.is_object()
-        && Reflect::get(value, &JsValue::from_str("then")).is_ok_and(|then| then.is_function())
+        && super::NAMES
+            .with(|names| Reflect::get(value, names.get(super::Name::Then)))
+            .is_ok_and(|then| then.is_function())
 }
 
 /// Sends `request` with `transport` and hands what came back to `done`, once: the answer, a

@@ -155,13 +155,61 @@ pub fn send_message(
 /// Reads the input and validates the config; an error is already an envelope.
 fn start(kind: &JsValue, input: &JsValue) -> Result<Send, JsValue> {
     let kind = kind_of(kind).map_err(|error| error_envelope(error, &[]))?;
-    let config =
-        js_sys::Reflect::get(input, &JsValue::from_str("config")).unwrap_or(JsValue::UNDEFINED);
+    let config = NAMES
+        .with(|names| js_sys::Reflect::get(input, names.get(Name::Config)))
+        .unwrap_or(JsValue::UNDEFINED);
     let config = validated(kind, &config)?;
     let message = read_message(input).map_err(|error| error_envelope(error, &config.secrets()))?;
     #[cfg(feature = "test-trap")]
     trap_if(&message, "trap-before@trap.invalid");
     Ok(Send::with(config, message))
+}
+
+/// The property names read on every send.
+#[derive(Clone, Copy)]
+pub(crate) enum Name {
+    Config,
+    To,
+    Type,
+    Payload,
+    Template,
+    Then,
+}
+
+const MESSAGE_KEYS: [Name; 4] = [Name::To, Name::Type, Name::Payload, Name::Template];
+
+/// [`Name`]s as JS strings, made once: a string made from Rust is decoded from UTF-8 each time.
+pub(crate) struct Names {
+    config: JsValue,
+    to: JsValue,
+    type_: JsValue,
+    payload: JsValue,
+    template: JsValue,
+    then: JsValue,
+}
+
+impl Names {
+    pub(crate) fn get(&self, name: Name) -> &JsValue {
+        match name {
+            Name::Config => &self.config,
+            Name::To => &self.to,
+            Name::Type => &self.type_,
+            Name::Payload => &self.payload,
+            Name::Template => &self.template,
+            Name::Then => &self.then,
+        }
+    }
+}
+
+thread_local! {
+    pub(crate) static NAMES: Names = Names {
+        config: JsValue::from_str("config"),
+        to: JsValue::from_str("to"),
+        type_: JsValue::from_str("type"),
+        payload: JsValue::from_str("payload"),
+        template: JsValue::from_str("template"),
+        then: JsValue::from_str("then"),
+    };
 }
 
 thread_local! {
@@ -203,10 +251,12 @@ fn validated(kind: Kind, config: &JsValue) -> Result<Rc<Validated>, JsValue> {
 /// The message part of the input, without reading the config a second time. A string is read
 /// as it is (checked for lone surrogates); objects go through serde-wasm-bindgen.
 fn read_message(input: &JsValue) -> Result<Message, Error> {
-    let mut fields = serde_json::Map::new();
-    for key in ["to", "type", "payload", "template"] {
-        let value =
-            js_sys::Reflect::get(input, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+    let mut fields: [Option<Value>; 4] = Default::default();
+    let keys = ["to", "type", "payload", "template"];
+    for ((key, name), field) in keys.into_iter().zip(MESSAGE_KEYS).zip(&mut fields) {
+        let value = NAMES
+            .with(|names| js_sys::Reflect::get(input, names.get(name)))
+            .unwrap_or(JsValue::UNDEFINED);
         let unreadable = |unreadable: Unreadable| Error::InvalidRequest {
             message: unreadable.describe(&format!("The send input's {key}")),
         };
@@ -224,9 +274,10 @@ fn read_message(input: &JsValue) -> Result<Message, Error> {
         } else {
             read(&value).map_err(unreadable)?
         };
-        fields.insert(key.to_string(), value);
+        *field = Some(value);
     }
-    Message::from_fields(Value::Object(fields))
+    let [to, usage_type, payload, template] = fields;
+    Message::from_parts(to, usage_type, payload, template)
 }
 
 /// A deliberate panic for the recipient `to`, at the point its name says: only in builds with
