@@ -200,14 +200,16 @@ pub fn js_string(value: &Value) -> String {
         Value::Bool(flag) => flag.to_string(),
         Value::Number(number) => js_number(number),
         Value::String(text) => text.clone(),
-        Value::Array(items) => items
-            .iter()
-            .map(|item| match item {
-                Value::Null => String::new(),
-                other => js_string(other),
-            })
-            .collect::<Vec<_>>()
-            .join(","),
+        Value::Array(items) => {
+            let items: Vec<String> = items
+                .iter()
+                .map(|item| match item {
+                    Value::Null => String::new(),
+                    other => js_string(other),
+                })
+                .collect();
+            crate::join(&items, ",")
+        }
         Value::Object(_) => "[object Object]".to_string(),
     }
 }
