@@ -40,14 +40,14 @@ impl Redactor {
     /// Adds a value the request carried (a rendered subject or body, `TemplateParam`, a
     /// payload value such as the verification code).
     pub fn add(&mut self, value: &str) {
-        if value.chars().count() >= MIN_REDACTED_CHARS {
+        if crate::char_count(value) >= MIN_REDACTED_CHARS {
             self.add_forms(value);
         }
     }
 
     /// Adds a credential (the access key secret, an STS token).
     pub fn add_secret(&mut self, value: &str) {
-        if value.chars().count() >= MIN_SECRET_CHARS {
+        if crate::char_count(value) >= MIN_SECRET_CHARS {
             self.add_forms(value);
         }
     }
