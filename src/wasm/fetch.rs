@@ -26,7 +26,7 @@ extern "C" {
     pub type JsTransport;
 
     #[wasm_bindgen(method, catch)]
-    fn fetch(this: &JsTransport, url: &str, init: &RequestInit) -> Result<JsValue, JsValue>;
+    fn fetch(this: &JsTransport, url: &JsValue, init: &RequestInit) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(method, catch)]
     pub(crate) fn now(this: &JsTransport) -> Result<JsValue, JsValue>;
@@ -49,6 +49,7 @@ extern "C" {
 
     #[wasm_bindgen(method, js_name = then)]
     fn then_with(this: &Thenable, on_ok: &JsValue, on_err: &JsValue) -> Promise;
+
 }
 
 /// `value`, or the promise it is, as a promise (a test's fetch may answer synchronously).
@@ -181,6 +182,9 @@ fn cancel(ticket: Option<f64>) {
 }
 
 thread_local! {
+    /// The last URL requested, and its JS string: a send goes to the same URL as the last one
+    /// but for a change of region, and a string made from Rust is decoded from UTF-8 each time.
+    static URL: RefCell<(String, JsValue)> = const { RefCell::new((String::new(), JsValue::UNDEFINED)) };
     /// The request headers, made once: every request carries the same ones, and fetch copies
     /// them without changing them.
     static HEADERS: std::cell::OnceCell<JsValue> = const { std::cell::OnceCell::new() };
@@ -308,6 +312,13 @@ pub(crate) fn exchange(
 
     let init = RequestInit::new();
     init.set_method(request.method);
+    let url = URL.with(|kept| {
+        let mut kept = kept.borrow_mut();
+        if kept.0 != request.url {
+            *kept = (request.url.clone(), JsValue::from_str(&request.url));
+        }
+        kept.1.clone()
+    });
     HEADERS.with(|headers| init.set_headers(headers.get_or_init(|| headers_of(request))));
     init.set_body(&JsValue::from_str(&request.body));
     init.set_signal(Some(&exchange.abort.signal()));
@@ -316,7 +327,7 @@ pub(crate) fn exchange(
     let answered = Rc::clone(&exchange);
     let refused = Rc::clone(&exchange);
     let (answer, ticket) = then_ticket(
-        &promise_of(transport.fetch(&request.url, &init)),
+        &promise_of(transport.fetch(&url, &init)),
         move |response| read_answer(&answered, response),
         move |thrown| refused.failed(&thrown),
     );
