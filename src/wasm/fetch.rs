@@ -50,6 +50,15 @@ extern "C" {
     #[wasm_bindgen(method, js_name = then)]
     fn then_with(this: &Thenable, on_ok: &JsValue, on_err: &JsValue) -> Promise;
 
+    /// A `RequestInit` and a `Headers` used with names and values kept as JS strings.
+    type Kept;
+
+    #[wasm_bindgen(method, setter = method)]
+    fn set_method(this: &Kept, method: &JsValue);
+
+    #[wasm_bindgen(method, catch, js_name = get)]
+    fn header(this: &Kept, name: &JsValue) -> Result<Option<String>, JsValue>;
+
 }
 
 /// `value`, or the promise it is, as a promise (a test's fetch may answer synchronously).
@@ -311,7 +320,14 @@ pub(crate) fn exchange(
     exchange.deadline.replace(timer);
 
     let init = RequestInit::new();
-    init.set_method(request.method);
+    if request.method == "POST" {
+        super::NAMES.with(|names| {
+            init.unchecked_ref::<Kept>()
+                .set_method(names.get(super::Name::Post))
+        });
+    } else {
+        init.set_method(request.method);
+    }
     let url = URL.with(|kept| {
         let mut kept = kept.borrow_mut();
         if kept.0 != request.url {
@@ -364,9 +380,16 @@ fn read_answer(exchange: &Rc<Exchange>, response: JsValue) -> JsValue {
     let response = gloo_net::http::Response::from(response);
     let status = response.status();
     exchange.status.set(status);
-    let declared = response
-        .headers()
-        .get("content-length")
+    let declared = super::NAMES
+        .with(|names| {
+            response
+                .headers()
+                .into_raw()
+                .unchecked_ref::<Kept>()
+                .header(names.get(super::Name::ContentLength))
+        })
+        // As gloo-net's `Headers::get`: a host whose `get` throws gets its exception back.
+        .unwrap_or_else(|thrown| wasm_bindgen::throw_val(thrown))
         .and_then(|length| length.trim().parse::<usize>().ok());
     let raw = web_sys::Response::from(response);
     let Some(stream) = raw.body() else {

@@ -165,7 +165,7 @@ fn start(kind: &JsValue, input: &JsValue) -> Result<Send, JsValue> {
     Ok(Send::with(config, message))
 }
 
-/// The property names read on every send.
+/// The property names read on every send, and the texts every request repeats.
 #[derive(Clone, Copy)]
 pub(crate) enum Name {
     Config,
@@ -174,6 +174,8 @@ pub(crate) enum Name {
     Payload,
     Template,
     Then,
+    ContentLength,
+    Post,
 }
 
 const MESSAGE_KEYS: [Name; 4] = [Name::To, Name::Type, Name::Payload, Name::Template];
@@ -186,6 +188,8 @@ pub(crate) struct Names {
     payload: JsValue,
     template: JsValue,
     then: JsValue,
+    content_length: JsValue,
+    post: JsValue,
 }
 
 impl Names {
@@ -197,6 +201,8 @@ impl Names {
             Name::Payload => &self.payload,
             Name::Template => &self.template,
             Name::Then => &self.then,
+            Name::ContentLength => &self.content_length,
+            Name::Post => &self.post,
         }
     }
 }
@@ -209,6 +215,8 @@ thread_local! {
         payload: JsValue::from_str("payload"),
         template: JsValue::from_str("template"),
         then: JsValue::from_str("then"),
+        content_length: JsValue::from_str("content-length"),
+        post: JsValue::from_str("POST"),
     };
 }
 
