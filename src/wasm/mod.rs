@@ -336,7 +336,8 @@ fn attempt(flight: Rc<Flight>) -> JsValue {
         Err(error) => return flight.envelope(Err(error)),
     };
     let answered = Rc::clone(&flight);
-    let sent = request.clone();
+    let request = Rc::new(request);
+    let sent = Rc::clone(&request);
     exchange(&flight.transport, &request, &flight.abort, move |result| {
         settle(answered, &sent, result)
     })
