@@ -38,6 +38,7 @@ pub mod send;
 pub mod sms;
 pub mod sms_auth;
 pub mod template;
+mod text;
 pub mod transport;
 
 #[cfg(target_arch = "wasm32")]
@@ -74,50 +75,6 @@ impl Kind {
     }
 }
 
-/// `items` joined with `separator`, as `[T]::join` does: a loop of a few instructions in place
-/// of the standard library's specialised copy, which every caller here could do without.
-pub(crate) fn join<S: AsRef<str>>(items: &[S], separator: &str) -> String {
-    let mut joined = String::new();
-    for (index, item) in items.iter().enumerate() {
-        if index > 0 {
-            joined.push_str(separator);
-        }
-        joined.push_str(item.as_ref());
-    }
-    joined
-}
-
-/// The number of characters (Unicode scalar values) in `text`, as `text.chars().count()` gives,
-/// without the standard library's word-at-a-time counter: the texts counted here are short.
-pub(crate) fn char_count(text: &str) -> usize {
-    // Every character has exactly one byte that is not a UTF-8 continuation byte.
-    text.bytes().filter(|&byte| byte & 0xC0 != 0x80).count()
-}
-
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
 static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn char_count_counts_as_chars_does() {
-        for text in [
-            "",
-            "ascii",
-            "é",
-            "中文验证码",
-            "😀 a 😀",
-            "\u{7f}\u{80}\u{7ff}\u{800}\u{ffff}\u{10000}",
-        ] {
-            assert_eq!(super::char_count(text), text.chars().count(), "{text:?}");
-        }
-    }
-
-    #[test]
-    fn join_joins_as_the_standard_join_does() {
-        for items in [&[][..], &["a"][..], &["a", "", "b"][..]] {
-            assert_eq!(super::join(items, ", "), items.join(", "));
-        }
-    }
-}

@@ -121,7 +121,7 @@ impl Message {
         let to = &self.to;
         if to.is_empty()
             || to.len() > MAX_RECIPIENT_BYTES
-            || to.contains(',')
+            || to.bytes().any(|b| b == b',')
             || to.chars().any(|c| c.is_whitespace() || c.is_control())
         {
             return Err(Error::InvalidRequest {

@@ -271,7 +271,7 @@ fn read_message(input: &JsValue) -> Result<Message, Error> {
         let value = if value.is_undefined() || value.is_null() {
             continue;
         } else if let Some(text) = value.as_string() {
-            if text.contains('\u{FFFD}')
+            if crate::text::find(&text, "\u{FFFD}").is_some()
                 && value
                     .dyn_ref::<js_sys::JsString>()
                     .is_some_and(|text| !text.is_valid_utf16())
