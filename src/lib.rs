@@ -74,7 +74,3 @@ impl Kind {
             .find(|kind| kind.name() == name)
     }
 }
-
-#[cfg(target_arch = "wasm32")]
-#[global_allocator]
-static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
