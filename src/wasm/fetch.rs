@@ -58,7 +58,6 @@ extern "C" {
 
     #[wasm_bindgen(method, catch, js_name = get)]
     fn header(this: &Kept, name: &JsValue) -> Result<Option<String>, JsValue>;
-
 }
 
 /// `value`, or the promise it is, as a promise (a test's fetch may answer synchronously).
