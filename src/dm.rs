@@ -70,9 +70,9 @@ pub fn plan<'a>(config: &'a DmConfig, message: &'a Message) -> Result<Planned<'a
         }
     };
     let subject = render(subject, payload);
-    if subject.chars().count() > MAX_SUBJECT_CHARS {
+    if crate::text::char_count(&subject) > MAX_SUBJECT_CHARS {
         return Err(Error::InvalidTemplate {
-            message: format!("The rendered email subject has {} characters; Direct Mail accepts at most {MAX_SUBJECT_CHARS}. Shorten the template subject.", subject.chars().count()),
+            message: format!("The rendered email subject has {} characters; Direct Mail accepts at most {MAX_SUBJECT_CHARS}. Shorten the template subject.", crate::text::char_count(&subject)),
         });
     }
     // As the official connector: an i18n template's sendFrom, when set, replaces fromAlias.
@@ -81,9 +81,9 @@ pub fn plan<'a>(config: &'a DmConfig, message: &'a Message) -> Result<Planned<'a
         None => config.from_alias.as_deref().map(Cow::Borrowed),
     };
     if let Some(alias) = &from_alias {
-        if alias.chars().count() > MAX_FROM_ALIAS_CHARS {
+        if crate::text::char_count(alias) > MAX_FROM_ALIAS_CHARS {
             return Err(Error::InvalidTemplate {
-                message: format!("The sender alias has {} characters; Direct Mail accepts at most {MAX_FROM_ALIAS_CHARS}. Shorten fromAlias (or the email template's sendFrom).", alias.chars().count()),
+                message: format!("The sender alias has {} characters; Direct Mail accepts at most {MAX_FROM_ALIAS_CHARS}. Shorten fromAlias (or the email template's sendFrom).", crate::text::char_count(alias)),
             });
         }
     }

@@ -38,6 +38,7 @@ pub mod send;
 pub mod sms;
 pub mod sms_auth;
 pub mod template;
+mod text;
 pub mod transport;
 
 #[cfg(target_arch = "wasm32")]
@@ -73,7 +74,3 @@ impl Kind {
             .find(|kind| kind.name() == name)
     }
 }
-
-#[cfg(target_arch = "wasm32")]
-#[global_allocator]
-static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };

@@ -73,18 +73,30 @@ impl Message {
 
     /// [`Message::from_input`], taking the input's values instead of copying them.
     pub fn from_fields(mut input: Value) -> Result<Message, Error> {
-        let payload = match input.get_mut("payload").map(Value::take) {
+        let mut take = |key: &str| input.get_mut(key).map(Value::take);
+        let (to, usage_type) = (take("to"), take("type"));
+        let (payload, template) = (take("payload"), take("template"));
+        Message::from_parts(to, usage_type, payload, template)
+    }
+
+    /// [`Message::from_input`] from the input's four values, each `None` when absent.
+    pub fn from_parts(
+        to: Option<Value>,
+        usage_type: Option<Value>,
+        payload: Option<Value>,
+        template: Option<Value>,
+    ) -> Result<Message, Error> {
+        let payload = match payload {
             Some(Value::Object(map)) => map,
             None | Some(Value::Null) => Map::new(),
             Some(_) => return Err(invalid("The payload must be an object.")),
         };
-        let to = input
-            .get("to")
-            .and_then(Value::as_str)
-            .ok_or_else(|| invalid("The recipient (to) must be a string."))?;
-        let usage_type = match input.get("type") {
-            Some(Value::String(kind)) => kind.as_str(),
-            None | Some(Value::Null) => GENERIC,
+        let Some(Value::String(to)) = to else {
+            return Err(invalid("The recipient (to) must be a string."));
+        };
+        let usage_type = match usage_type {
+            Some(Value::String(kind)) => kind,
+            None | Some(Value::Null) => GENERIC.to_string(),
             Some(_) => {
                 return Err(invalid(
                     "The message type must be a string such as \"SignIn\".",
@@ -92,10 +104,10 @@ impl Message {
             }
         };
         Ok(Message {
-            to: to.to_string(),
-            usage_type: usage_type.to_string(),
+            to,
+            usage_type,
             payload,
-            template: input.get("template").and_then(I18nTemplate::from_value),
+            template: template.as_ref().and_then(I18nTemplate::from_value),
         })
     }
 
@@ -109,7 +121,7 @@ impl Message {
         let to = &self.to;
         if to.is_empty()
             || to.len() > MAX_RECIPIENT_BYTES
-            || to.contains(',')
+            || to.bytes().any(|b| b == b',')
             || to.chars().any(|c| c.is_whitespace() || c.is_control())
         {
             return Err(Error::InvalidRequest {

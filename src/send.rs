@@ -257,7 +257,7 @@ pub fn backoff_ms(attempt: u32, seed: &str) -> u32 {
 
 /// The host (and port) of an absolute URL, for error messages.
 fn host_of(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let rest = crate::text::split_once(url, "://").map_or(url, |(_, rest)| rest);
     rest.split('/').next().unwrap_or(rest)
 }
 

@@ -136,8 +136,9 @@ fn placeholder(text: &str) -> Option<(&str, usize)> {
 pub fn render(template: &str, payload: &Map<String, Value>) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
-    while let Some(start) = rest.find("{{") {
-        let (before, candidate) = rest.split_at(start);
+    while let Some(start) = crate::text::find(rest, "{{") {
+        let before = rest.get(..start).unwrap_or_default();
+        let candidate = rest.get(start..).unwrap_or_default();
         out.push_str(before);
         match placeholder(candidate) {
             Some((key, len)) => {
@@ -200,14 +201,16 @@ pub fn js_string(value: &Value) -> String {
         Value::Bool(flag) => flag.to_string(),
         Value::Number(number) => js_number(number),
         Value::String(text) => text.clone(),
-        Value::Array(items) => items
-            .iter()
-            .map(|item| match item {
-                Value::Null => String::new(),
-                other => js_string(other),
-            })
-            .collect::<Vec<_>>()
-            .join(","),
+        Value::Array(items) => {
+            let items: Vec<String> = items
+                .iter()
+                .map(|item| match item {
+                    Value::Null => String::new(),
+                    other => js_string(other),
+                })
+                .collect();
+            crate::text::join(&items, ",")
+        }
         Value::Object(_) => "[object Object]".to_string(),
     }
 }
@@ -248,14 +251,21 @@ pub fn js_number(number: &Number) -> String {
     let body = if k <= n && n <= 21 {
         format!("{digits}{}", "0".repeat((n - k) as usize))
     } else if 0 < n && n <= 21 {
-        let (int, frac) = digits.split_at(n as usize);
+        let (int, frac) = (
+            digits.get(..n as usize).unwrap_or_default(),
+            digits.get(n as usize..).unwrap_or_default(),
+        );
         format!("{int}.{frac}")
     } else if -6 < n && n <= 0 {
         format!("0.{}{digits}", "0".repeat((-n) as usize))
     } else {
         let e = n - 1;
         let e_sign = if e >= 0 { '+' } else { '-' };
-        let (first, rest) = digits.split_at(1);
+        // The digits are ASCII.
+        let (first, rest) = (
+            digits.get(..1).unwrap_or_default(),
+            digits.get(1..).unwrap_or_default(),
+        );
         if rest.is_empty() {
             format!("{first}e{e_sign}{}", e.abs())
         } else {

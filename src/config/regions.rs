@@ -119,19 +119,29 @@ pub struct Endpoint {
 pub fn parse_endpoint(text: &str, example: &str) -> Result<Endpoint, String> {
     let shape = format!("must be a URL like {example} (http:// is allowed only for loopback hosts such as 127.0.0.1 or localhost)");
     let shape = shape.as_str();
-    let (scheme, rest) = text.split_once("://").ok_or_else(|| shape.to_string())?;
+    // Up to the first colon, which must open "://": a scheme with a colon is refused anyway.
+    let (scheme, rest) = text
+        .split_once(':')
+        .and_then(|(scheme, rest)| Some((scheme, rest.strip_prefix("//")?)))
+        .ok_or_else(|| shape.to_string())?;
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "https" && scheme != "http" {
         return Err(shape.into());
     }
-    if text.chars().any(|c| c.is_whitespace() || c.is_control()) || rest.contains(['?', '#']) {
+    // ASCII bytes are searched as bytes: a `str` search would bring its panic paths along.
+    if text.chars().any(|c| c.is_whitespace() || c.is_control())
+        || rest.bytes().any(|b| b == b'?' || b == b'#')
+    {
         return Err(format!("{shape}; no spaces, query or fragment"));
     }
     let (authority, path) = match rest.find('/') {
-        Some(slash) => rest.split_at(slash),
+        Some(slash) => (
+            rest.get(..slash).unwrap_or_default(),
+            rest.get(slash..).unwrap_or_default(),
+        ),
         None => (rest, "/"),
     };
-    if authority.contains('@') {
+    if authority.bytes().any(|b| b == b'@') {
         return Err("must not contain user credentials".into());
     }
     let (host, port) = split_host_port(authority).ok_or_else(|| shape.to_string())?;

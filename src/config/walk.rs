@@ -177,8 +177,8 @@ impl Walk {
         }
         let mut message = format!(
             "needs a template for each of the usage types {}; missing: {}",
-            required.join(", "),
-            missing.join(", ")
+            crate::text::join(required, ", "),
+            crate::text::join(&missing, ", ")
         );
         for (index, found) in usage_types {
             if let Some(intended) = near_miss(required, found) {
@@ -332,7 +332,10 @@ pub(super) fn region(
             Some(region) => region.id,
             None => {
                 let ids: Vec<&str> = regions.iter().map(|region| region.id).collect();
-                walk.issue(key::REGION_ID, format!("must be one of {}", ids.join(", ")));
+                walk.issue(
+                    key::REGION_ID,
+                    format!("must be one of {}", crate::text::join(&ids, ", ")),
+                );
                 DEFAULT_REGION
             }
         },

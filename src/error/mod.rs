@@ -179,7 +179,7 @@ impl Error {
                         }
                     })
                     .collect();
-                format!("Invalid connector config. {}", parts.join("; "))
+                format!("Invalid connector config. {}", crate::text::join(&parts, "; "))
             }
             Error::InvalidTemplate { message } | Error::InvalidRequest { message } => {
                 message.clone()

@@ -8,6 +8,7 @@
 //! request carried, in every form an answer may quote them.
 
 use crate::pop::encode::percent_encode;
+use crate::text::{find, replace};
 
 /// What a redacted value is replaced with.
 pub const MASK: &str = "***";
@@ -40,14 +41,14 @@ impl Redactor {
     /// Adds a value the request carried (a rendered subject or body, `TemplateParam`, a
     /// payload value such as the verification code).
     pub fn add(&mut self, value: &str) {
-        if value.chars().count() >= MIN_REDACTED_CHARS {
+        if crate::text::char_count(value) >= MIN_REDACTED_CHARS {
             self.add_forms(value);
         }
     }
 
     /// Adds a credential (the access key secret, an STS token).
     pub fn add_secret(&mut self, value: &str) {
-        if value.chars().count() >= MIN_SECRET_CHARS {
+        if crate::text::char_count(value) >= MIN_SECRET_CHARS {
             self.add_forms(value);
         }
     }
@@ -91,8 +92,8 @@ impl Redactor {
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
         for form in &self.forms {
-            if out.contains(form.as_str()) {
-                out = out.replace(form.as_str(), MASK);
+            if find(&out, form).is_some() {
+                out = replace(&out, form, MASK);
             }
         }
         out
@@ -100,7 +101,7 @@ impl Redactor {
 
     /// Redacts `text` in place.
     pub fn redact_in_place(&self, text: &mut String) {
-        if self.forms.iter().any(|form| text.contains(form.as_str())) {
+        if self.forms.iter().any(|form| find(text, form).is_some()) {
             *text = self.redact(text);
         }
     }
@@ -173,7 +174,7 @@ fn json_escape(value: &str, style: Json) -> String {
 /// (`Specified signature is not matched with our calculation. server string to sign is:POST&…`).
 pub fn cut_string_to_sign(message: &str) -> &str {
     let lower = message.to_ascii_lowercase();
-    let Some(at) = lower.find("string to sign") else {
+    let Some(at) = find(&lower, "string to sign") else {
         return message;
     };
     let before = message.get(..at).unwrap_or_default().trim_end();

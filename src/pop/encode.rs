@@ -46,6 +46,41 @@ fn is_unreserved(byte: u8) -> bool {
     UNRESERVED.get(usize::from(byte)).copied().unwrap_or(false)
 }
 
+/// The length of the percent-encoding of `text`: two more bytes per escaped byte.
+pub fn encoded_len(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    bytes.len() + 2 * bytes.iter().filter(|&&byte| !is_unreserved(byte)).count()
+}
+
+/// Hands the percent-encoding of `text` to `sink` in pieces of at most `CHUNK` bytes, without
+/// building it as one string: the string to sign is only ever hashed.
+pub fn percent_encode_chunks(text: &str, mut sink: impl FnMut(&[u8])) {
+    const CHUNK: usize = 256;
+    let mut chunk = [0u8; CHUNK];
+    let mut len = 0;
+    for &byte in text.as_bytes() {
+        if len + 3 > CHUNK {
+            sink(chunk.get(..len).unwrap_or_default());
+            len = 0;
+        }
+        if is_unreserved(byte) {
+            if let Some(slot) = chunk.get_mut(len) {
+                *slot = byte;
+            }
+            len += 1;
+        } else {
+            let at = 3 * usize::from(byte);
+            if let (Some(slot), Some(escape)) =
+                (chunk.get_mut(len..len + 3), ESCAPES_BYTES.get(at..at + 3))
+            {
+                slot.copy_from_slice(escape);
+            }
+            len += 3;
+        }
+    }
+    sink(chunk.get(..len).unwrap_or_default());
+}
+
 /// Appends the percent-encoding of `text` to `out`.
 pub fn percent_encode_into(out: &mut String, text: &str) {
     // Runs of unreserved bytes are copied whole: most of a form body is plain ASCII.
@@ -100,6 +135,21 @@ mod tests {
         ];
         for (input, expected) in cases {
             assert_eq!(percent_encode(input), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn chunks_and_length_agree_with_the_encoding() {
+        let long = "中文 a+b*c~".repeat(200);
+        for text in ["", "plain", "a b+c/d=e&f", "中文 😀", "%", long.as_str()] {
+            let mut chunked = Vec::new();
+            percent_encode_chunks(text, |piece| {
+                assert!(piece.len() <= 256);
+                chunked.extend_from_slice(piece);
+            });
+            let encoded = percent_encode(text);
+            assert_eq!(chunked, encoded.as_bytes(), "{text:?}");
+            assert_eq!(encoded_len(text), encoded.len(), "{text:?}");
         }
     }
 

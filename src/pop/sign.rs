@@ -11,7 +11,7 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
-use super::encode::percent_encode_into;
+use super::encode::{encoded_len, percent_encode_chunks, percent_encode_into};
 use crate::Error;
 
 /// Builds the canonicalized query string: parameters sorted by name in byte order (so
@@ -26,13 +26,12 @@ pub fn canonical_query<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> Strin
         let at = sorted.partition_point(|(before, _)| before.as_bytes() <= name.as_bytes());
         sorted.insert(at, (name, value.as_ref()));
     }
-    // Sized once for the usual case (a few escapes): growing from empty reallocated the
-    // buffer half a dozen times per request.
-    let plain: usize = sorted
+    // Sized exactly, with room for the signature: growing reallocated it several times.
+    let exact: usize = sorted
         .iter()
-        .map(|(name, value)| name.len() + value.len() + 2)
+        .map(|(name, value)| encoded_len(name) + encoded_len(value) + 1)
         .sum();
-    let mut out = String::with_capacity(plain + plain / 2);
+    let mut out = String::with_capacity(exact + SIGNATURE_ROOM);
     for (index, (name, value)) in sorted.into_iter().enumerate() {
         if index > 0 {
             out.push('&');
@@ -53,8 +52,17 @@ pub fn string_to_sign(method: &str, canonical_query: &str) -> String {
     out
 }
 
+/// `&Signature=` and the percent-encoded Base64 of a 20-byte digest: 28 characters, each at
+/// most three bytes once encoded.
+const SIGNATURE_ROOM: usize = 11 + 3 * 28;
+
 /// Computes the Base64 HMAC-SHA1 signature with the key `secret + "&"`.
 pub fn signature(secret: &str, string_to_sign: &str) -> Result<String, Error> {
+    signature_of(secret, |mac| mac.update(string_to_sign.as_bytes()))
+}
+
+/// The signature of what `feed` hands the HMAC.
+fn signature_of(secret: &str, feed: impl FnOnce(&mut Hmac<Sha1>)) -> Result<String, Error> {
     let mut key = String::with_capacity(secret.len() + 1);
     key.push_str(secret);
     key.push('&');
@@ -62,7 +70,7 @@ pub fn signature(secret: &str, string_to_sign: &str) -> Result<String, Error> {
     let mut mac = Hmac::<Sha1>::new_from_slice(key.as_bytes()).map_err(|_| Error::Internal {
         message: "HMAC key setup failed".into(),
     })?;
-    mac.update(string_to_sign.as_bytes());
+    feed(&mut mac);
     Ok(STANDARD.encode(mac.finalize().into_bytes()))
 }
 
@@ -73,7 +81,12 @@ pub fn signed_form_body<K: AsRef<str>, V: AsRef<str>>(
     secret: &str,
 ) -> Result<String, Error> {
     let mut body = canonical_query(params);
-    let signature = signature(secret, &string_to_sign(method, &body))?;
+    // The string to sign, hashed as it is encoded (see `string_to_sign`).
+    let signature = signature_of(secret, |mac| {
+        mac.update(method.as_bytes());
+        mac.update(b"&%2F&");
+        percent_encode_chunks(&body, |chunk| mac.update(chunk));
+    })?;
     body.push_str("&Signature=");
     percent_encode_into(&mut body, &signature);
     Ok(body)
@@ -82,6 +95,16 @@ pub fn signed_form_body<K: AsRef<str>, V: AsRef<str>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_signed_body_carries_the_signature_of_its_string_to_sign() {
+        let params = [("Subject", "验证码 *1* ~ok~".repeat(50)), ("A", "x".into())];
+        let body = signed_form_body("POST", &params, "secret").unwrap();
+        let (query, signed) = body.split_once("&Signature=").unwrap();
+        assert_eq!(query, canonical_query(&params));
+        let expected = signature("secret", &string_to_sign("POST", query)).unwrap();
+        assert_eq!(signed, super::super::encode::percent_encode(&expected));
+    }
 
     #[test]
     fn canonical_query_sorts_by_byte_order_of_names() {

@@ -26,7 +26,7 @@ extern "C" {
     pub type JsTransport;
 
     #[wasm_bindgen(method, catch)]
-    fn fetch(this: &JsTransport, url: &str, init: &RequestInit) -> Result<JsValue, JsValue>;
+    fn fetch(this: &JsTransport, url: &JsValue, init: &RequestInit) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(method, catch)]
     pub(crate) fn now(this: &JsTransport) -> Result<JsValue, JsValue>;
@@ -49,6 +49,15 @@ extern "C" {
 
     #[wasm_bindgen(method, js_name = then)]
     fn then_with(this: &Thenable, on_ok: &JsValue, on_err: &JsValue) -> Promise;
+
+    /// A `RequestInit` and a `Headers` used with names and values kept as JS strings.
+    type Kept;
+
+    #[wasm_bindgen(method, setter = method)]
+    fn set_method(this: &Kept, method: &JsValue);
+
+    #[wasm_bindgen(method, catch, js_name = get)]
+    fn header(this: &Kept, name: &JsValue) -> Result<Option<String>, JsValue>;
 }
 
 /// `value`, or the promise it is, as a promise (a test's fetch may answer synchronously).
@@ -181,6 +190,9 @@ fn cancel(ticket: Option<f64>) {
 }
 
 thread_local! {
+    /// The last URL requested, and its JS string: a send goes to the same URL as the last one
+    /// but for a change of region, and a string made from Rust is decoded from UTF-8 each time.
+    static URL: RefCell<(String, JsValue)> = const { RefCell::new((String::new(), JsValue::UNDEFINED)) };
     /// The request headers, made once: every request carries the same ones, and fetch copies
     /// them without changing them.
     static HEADERS: std::cell::OnceCell<JsValue> = const { std::cell::OnceCell::new() };
@@ -253,7 +265,9 @@ impl Exchange {
 /// Whether `value` has a `then` method (a promise, or a promise-like the chain can adopt).
 fn is_thenable(value: &JsValue) -> bool {
     value.is_object()
-        && Reflect::get(value, &JsValue::from_str("then")).is_ok_and(|then| then.is_function())
+        && super::NAMES
+            .with(|names| Reflect::get(value, names.get(super::Name::Then)))
+            .is_ok_and(|then| then.is_function())
 }
 
 /// Sends `request` with `transport` and hands what came back to `done`, once: the answer, a
@@ -305,7 +319,21 @@ pub(crate) fn exchange(
     exchange.deadline.replace(timer);
 
     let init = RequestInit::new();
-    init.set_method(request.method);
+    if request.method == "POST" {
+        super::NAMES.with(|names| {
+            init.unchecked_ref::<Kept>()
+                .set_method(names.get(super::Name::Post))
+        });
+    } else {
+        init.set_method(request.method);
+    }
+    let url = URL.with(|kept| {
+        let mut kept = kept.borrow_mut();
+        if kept.0 != request.url {
+            *kept = (request.url.clone(), JsValue::from_str(&request.url));
+        }
+        kept.1.clone()
+    });
     HEADERS.with(|headers| init.set_headers(headers.get_or_init(|| headers_of(request))));
     init.set_body(&JsValue::from_str(&request.body));
     init.set_signal(Some(&exchange.abort.signal()));
@@ -314,7 +342,7 @@ pub(crate) fn exchange(
     let answered = Rc::clone(&exchange);
     let refused = Rc::clone(&exchange);
     let (answer, ticket) = then_ticket(
-        &promise_of(transport.fetch(&request.url, &init)),
+        &promise_of(transport.fetch(&url, &init)),
         move |response| read_answer(&answered, response),
         move |thrown| refused.failed(&thrown),
     );
@@ -353,9 +381,16 @@ fn read_answer(exchange: &Rc<Exchange>, response: JsValue) -> JsValue {
     let response = gloo_net::http::Response::from(response);
     let status = response.status();
     exchange.status.set(status);
-    let declared = response
-        .headers()
-        .get("content-length")
+    let declared = super::NAMES
+        .with(|names| {
+            response
+                .headers()
+                .into_raw()
+                .unchecked_ref::<Kept>()
+                .header(names.get(super::Name::ContentLength))
+        })
+        // As gloo-net's `Headers::get`: a host whose `get` throws gets its exception back.
+        .unwrap_or_else(|thrown| wasm_bindgen::throw_val(thrown))
         .and_then(|length| length.trim().parse::<usize>().ok())
         .filter(|&length| length <= exchange.max_bytes);
     let Some(stream) = web_sys::Response::from(response).body() else {

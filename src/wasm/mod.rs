@@ -155,13 +155,69 @@ pub fn send_message(
 /// Reads the input and validates the config; an error is already an envelope.
 fn start(kind: &JsValue, input: &JsValue) -> Result<Send, JsValue> {
     let kind = kind_of(kind).map_err(|error| error_envelope(error, &[]))?;
-    let config =
-        js_sys::Reflect::get(input, &JsValue::from_str("config")).unwrap_or(JsValue::UNDEFINED);
+    let config = NAMES
+        .with(|names| js_sys::Reflect::get(input, names.get(Name::Config)))
+        .unwrap_or(JsValue::UNDEFINED);
     let config = validated(kind, &config)?;
     let message = read_message(input).map_err(|error| error_envelope(error, &config.secrets()))?;
     #[cfg(feature = "test-trap")]
     trap_if(&message, "trap-before@trap.invalid");
     Ok(Send::with(config, message))
+}
+
+/// The property names read on every send, and the texts every request repeats.
+#[derive(Clone, Copy)]
+pub(crate) enum Name {
+    Config,
+    To,
+    Type,
+    Payload,
+    Template,
+    Then,
+    ContentLength,
+    Post,
+}
+
+const MESSAGE_KEYS: [Name; 4] = [Name::To, Name::Type, Name::Payload, Name::Template];
+
+/// [`Name`]s as JS strings, made once: a string made from Rust is decoded from UTF-8 each time.
+pub(crate) struct Names {
+    config: JsValue,
+    to: JsValue,
+    type_: JsValue,
+    payload: JsValue,
+    template: JsValue,
+    then: JsValue,
+    content_length: JsValue,
+    post: JsValue,
+}
+
+impl Names {
+    pub(crate) fn get(&self, name: Name) -> &JsValue {
+        match name {
+            Name::Config => &self.config,
+            Name::To => &self.to,
+            Name::Type => &self.type_,
+            Name::Payload => &self.payload,
+            Name::Template => &self.template,
+            Name::Then => &self.then,
+            Name::ContentLength => &self.content_length,
+            Name::Post => &self.post,
+        }
+    }
+}
+
+thread_local! {
+    pub(crate) static NAMES: Names = Names {
+        config: JsValue::from_str("config"),
+        to: JsValue::from_str("to"),
+        type_: JsValue::from_str("type"),
+        payload: JsValue::from_str("payload"),
+        template: JsValue::from_str("template"),
+        then: JsValue::from_str("then"),
+        content_length: JsValue::from_str("content-length"),
+        post: JsValue::from_str("POST"),
+    };
 }
 
 thread_local! {
@@ -203,17 +259,19 @@ fn validated(kind: Kind, config: &JsValue) -> Result<Rc<Validated>, JsValue> {
 /// The message part of the input, without reading the config a second time. A string is read
 /// as it is (checked for lone surrogates); objects go through serde-wasm-bindgen.
 fn read_message(input: &JsValue) -> Result<Message, Error> {
-    let mut fields = serde_json::Map::new();
-    for key in ["to", "type", "payload", "template"] {
-        let value =
-            js_sys::Reflect::get(input, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+    let mut fields: [Option<Value>; 4] = Default::default();
+    let keys = ["to", "type", "payload", "template"];
+    for ((key, name), field) in keys.into_iter().zip(MESSAGE_KEYS).zip(&mut fields) {
+        let value = NAMES
+            .with(|names| js_sys::Reflect::get(input, names.get(name)))
+            .unwrap_or(JsValue::UNDEFINED);
         let unreadable = |unreadable: Unreadable| Error::InvalidRequest {
             message: unreadable.describe(&format!("The send input's {key}")),
         };
         let value = if value.is_undefined() || value.is_null() {
             continue;
         } else if let Some(text) = value.as_string() {
-            if text.contains('\u{FFFD}')
+            if crate::text::find(&text, "\u{FFFD}").is_some()
                 && value
                     .dyn_ref::<js_sys::JsString>()
                     .is_some_and(|text| !text.is_valid_utf16())
@@ -224,9 +282,10 @@ fn read_message(input: &JsValue) -> Result<Message, Error> {
         } else {
             read(&value).map_err(unreadable)?
         };
-        fields.insert(key.to_string(), value);
+        *field = Some(value);
     }
-    Message::from_fields(Value::Object(fields))
+    let [to, usage_type, payload, template] = fields;
+    Message::from_parts(to, usage_type, payload, template)
 }
 
 /// A deliberate panic for the recipient `to`, at the point its name says: only in builds with
@@ -277,7 +336,8 @@ fn attempt(flight: Rc<Flight>) -> JsValue {
         Err(error) => return flight.envelope(Err(error)),
     };
     let answered = Rc::clone(&flight);
-    let sent = request.clone();
+    let request = Rc::new(request);
+    let sent = Rc::clone(&request);
     exchange(&flight.transport, &request, &flight.abort, move |result| {
         settle(answered, &sent, result)
     })
