@@ -28,10 +28,6 @@ const shippedWasmOpt = await shippedWasmOptFlags();
 const withoutPackageOverrides = (text) =>
   text.replace(/^\[profile\.release\.package\.[\w-]+\]\nopt-level = \d\n/gm, '');
 
-/** Removes the `#[global_allocator]` item, so that std's default allocator (dlmalloc) is used. */
-const withoutGlobalAllocator = (text) =>
-  text.replace(/(#\[cfg\([^\n]*\)\]\n)?#\[global_allocator\]\nstatic ALLOCATOR: [^\n]*\n/, '');
-
 // name, what it undoes, cargo env overrides, source edits, wasm-opt flags (null: none).
 const builds = [
   { name: 'base', what: 'as shipped', env: {}, edits: {}, wasmOpt: shippedWasmOpt },
@@ -76,13 +72,6 @@ const builds = [
     what: 'hashing crates at "z" like the rest',
     env: {},
     edits: { 'Cargo.toml': withoutPackageOverrides },
-    wasmOpt: shippedWasmOpt,
-  },
-  {
-    name: 'dlmalloc',
-    what: "std's allocator instead of talc",
-    env: {},
-    edits: { 'src/lib.rs': withoutGlobalAllocator },
     wasmOpt: shippedWasmOpt,
   },
 ];

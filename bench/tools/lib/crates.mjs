@@ -10,7 +10,7 @@
 //     trait for one of our types (serde derive) → "serde (impls for our types)";
 //   - `FnOnce::call_once{{vtable.shim}}`: the body of a boxed closure, inlined into its vtable
 //     shim, whose name no longer says whose closure it was → a row of its own;
-//   - the global allocator's entry points (`__rust_alloc`, …) → talc, whose code they inline;
+//   - the global allocator's entry points (`__rust_alloc`, …) → dlmalloc, std's allocator;
 //   - otherwise the first segment of the path.
 
 export const ourCrate = 'aliyun_connectors';
@@ -101,8 +101,8 @@ export const crateOf = (name) => {
   const first = /^([A-Za-z_][A-Za-z0-9_]*)::/.exec(clean)?.[1];
   // A derived impl sits in the deriving crate's path: `ours::sms::_::<impl serde::Serialize for …>`.
   if (first === ourCrate && /::<impl serde(?:_core)?::/.test(clean)) return serdeForOurs;
-  // The global allocator's entry points (`__rustc::__rust_alloc`, …) hold talc's code inlined.
-  if (first === '__rustc' || /^__(?:rust_|rdl_|rg_)/.test(clean)) return 'talc';
+  // The global allocator's entry points (`__rustc::__rust_alloc`, …) hold std's dlmalloc inlined.
+  if (first === '__rustc' || /^__(?:rust_|rdl_|rg_)/.test(clean)) return 'dlmalloc';
   if (first) return crateName(first);
   // Symbols without a path: compiler intrinsics and libc-like helpers (memcpy, __multi3, …).
   return 'compiler_builtins';
@@ -120,5 +120,5 @@ export const specifiedCrates = [
   'sha1',
   'base64',
   'gloo-net',
-  'talc',
+  'dlmalloc',
 ];
