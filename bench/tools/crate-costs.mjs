@@ -115,7 +115,7 @@ const categoryOf = ({ functionName: name, url }) => {
   if (/^(?:js-to-wasm|wasm-to-js)/.test(name)) return 'JS↔Wasm call wrappers';
   if (url.startsWith('wasm://')) return 'Wasm, not ours';
   if (url.endsWith('/pkg/aliyun_connectors.js')) return 'wasm-bindgen JS glue';
-  if (/\/lib\/(?:core|connector|config-error|index)\.js$/.test(url)) return 'shim (lib/core.js)';
+  if (/\/lib\/(?:core|connector|config-error|index)\.js$/.test(url)) return 'shim (lib/index.js)';
   if (url.endsWith('/tools/lib/instant.mjs')) {
     return name === 'fetch'
       ? 'harness: the instant fetch (makes the Response)'
