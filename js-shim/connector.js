@@ -6,7 +6,6 @@
 // Wasm instance only when a config is validated or a message sent; `createConnector` only
 // closes over the host's callbacks. Host callbacks are resolved here, in JS, so that only
 // plain values reach the core.
-import { randomUUID } from 'node:crypto';
 import { ConnectorError, ConnectorErrorCodes, ConnectorType } from '@logto/connector-kit';
 
 import * as configError from './config-error.js';
@@ -26,7 +25,8 @@ const connectorTypes = Object.freeze({
 export const transport = Object.freeze({
   fetch: (url, init) => globalThis.fetch(url, init),
   now: () => Date.now(),
-  nonce: () => randomUUID(),
+  // The global Web Crypto: importing node:crypto would cost every Logto start-up its module.
+  nonce: () => crypto.randomUUID(),
   sleep: (ms) => {
     let timer;
     const slept = new Promise((resolve) => {

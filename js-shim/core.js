@@ -8,7 +8,6 @@
 // or a host value that throws while the core reads it, makes one throw or reject; either may
 // leave the instance's stack and state broken, so it is never called again: sends already in
 // flight finish on it, every later call goes to a fresh instance.
-import { createRequire } from 'node:module';
 import { ConnectorError, ConnectorErrorCodes } from '@logto/connector-kit';
 
 import { toHostConfigError } from './config-error.js';
@@ -28,7 +27,8 @@ const instantiate = () => {
   // (bench/repro/v8-js-wasm-inline-deopt.mjs). Only that inlining is turned off, process-wide,
   // before the first call into the module; setting a flag costs over a millisecond, so not at
   // import.
-  const require = createRequire(import.meta.url);
+  // Not imported: node:module would be one more module for every Logto start-up to link.
+  const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);
   require('node:v8').setFlagsFromString('--no-turbo-inline-js-wasm-calls');
   gluePath ??= require.resolve('../pkg/aliyun_connectors.js');
   delete require.cache[gluePath];

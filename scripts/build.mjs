@@ -214,7 +214,8 @@ const manifestFor = ({ name, description, keywords }, version, files, overrides)
   // Only the kit, which Logto provides: `logto connector add` unpacks without installing
   // anything, so every other byte has to ship inside the package.
   dependencies: { '@logto/connector-kit': '^5.1.0' },
-  engines: { node: '>=20' },
+  // process.getBuiltinModule (js-shim/core.js) came in 20.16; Logto itself needs 22.14.
+  engines: { node: '>=20.16' },
 });
 
 /** The core's metadata for `kind`, from the glue just built. */

@@ -1,7 +1,7 @@
 // Aliyun refuses a SignatureNonce it saw from the same AccessKey in the last 31 minutes, and a
 // repeated nonce on a retry would make a resend look like a replay. Every nonce comes from the
-// transport the shim hands the core (js-shim/connector.js: node:crypto's randomUUID), one call
-// per attempt. Draw 1 000 000 from that very transport and find no repeat, each one a nonce
+// transport the shim hands the core (js-shim/connector.js: the global crypto.randomUUID), one
+// call per attempt. Draw 1 000 000 from that very transport and find no repeat, each one a nonce
 // the core accepts (1–64 printable ASCII; a v4 UUID); then check on the wire that every
 // attempt of a send carries a nonce of its own, the one the transport gave for it.
 import assert from 'node:assert/strict';
