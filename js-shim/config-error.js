@@ -5,7 +5,7 @@
 // SyntaxError (packages/core/src/errors/RequestError). So the issues go to Logto as a ZodError
 // made with the host's zod, which `@logto/connector-kit` depends on and which resolves from this
 // package as it does from Logto core; zod is never bundled. Without it, a SyntaxError carries
-// the same lines. This file imports nothing else, so it can be tested on its own.
+// the same lines. This file imports nothing else.
 
 // Asked for once, with the package, and not awaited: Logto has loaded zod already, so this is a
 // module-cache lookup that settles long before Logto validates a config; a top-level await

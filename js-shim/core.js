@@ -21,14 +21,14 @@ let gluePath;
  * its children, which would keep each replaced instance, and its memory, alive for good.
  */
 const instantiate = () => {
+  // Not imported: node:module would be one more module for every Logto start-up to link.
+  const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);
   // Node 20 and 22 abort the process (SIGTRAP in Deoptimizer::DoComputeBuiltinContinuation)
   // when optimized JS that inlined a call into a Wasm function returning an externref, as
   // every export and closure of the glue does, is deoptimized while that call runs
   // (bench/repro/v8-js-wasm-inline-deopt.mjs). Only that inlining is turned off, process-wide,
   // before the first call into the module; setting a flag costs over a millisecond, so not at
   // import.
-  // Not imported: node:module would be one more module for every Logto start-up to link.
-  const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);
   require('node:v8').setFlagsFromString('--no-turbo-inline-js-wasm-calls');
   gluePath ??= require.resolve('../pkg/aliyun_connectors.js');
   delete require.cache[gluePath];

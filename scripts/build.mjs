@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Builds the Wasm core once and assembles the two installable Logto connector packages:
+// Builds the Wasm core once and assembles the installable Logto connector packages:
 //
-//   pkg/                          wasm-pack output (CommonJS glue + .wasm), shared by both
-//   dist/connector-aliyun-dm/     package.json, lib/ (js-shim bundled), pkg/, README*.md, logo.svg, docs/
-//   dist/connector-aliyun-sms/    the same for SMS
+//   pkg/                          wasm-pack output (CommonJS glue + .wasm), shared by all
+//   dist/connector-aliyun-dm/     package.json, lib/ (the bundled shim), pkg/, READMEs, logo, docs/
+//   dist/connector-aliyun-sms/    the same for SMS (and connector-aliyun-sms-auth/)
 //   dist/connector-aliyun-*.tgz   `npm pack` of each, checked to contain the .wasm
 //
 // Usage: node scripts/build.mjs [--force]   (--force rebuilds the Wasm even when pkg/ is fresh)
