@@ -46,10 +46,19 @@ pub fn canonical_query<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> Strin
 /// Builds the string to sign for `method` (the HTTP method actually used).
 pub fn string_to_sign(method: &str, canonical_query: &str) -> String {
     let mut out = String::with_capacity(canonical_query.len() * 5 / 4 + 16);
-    out.push_str(method);
-    out.push_str("&%2F&");
-    percent_encode_into(&mut out, canonical_query);
+    // Every piece is whole UTF-8: the method, the separator, or percent-encoded ASCII.
+    feed_string_to_sign(method, canonical_query, |piece| {
+        out.push_str(std::str::from_utf8(piece).unwrap_or_default());
+    });
     out
+}
+
+/// Hands the string to sign to `sink` in pieces, in order; one layout for building it and for
+/// hashing it as it is encoded.
+fn feed_string_to_sign(method: &str, canonical_query: &str, mut sink: impl FnMut(&[u8])) {
+    sink(method.as_bytes());
+    sink(b"&%2F&");
+    percent_encode_chunks(canonical_query, sink);
 }
 
 /// `&Signature=` and the percent-encoded Base64 of a 20-byte digest: 28 characters, each at
@@ -81,11 +90,9 @@ pub fn signed_form_body<K: AsRef<str>, V: AsRef<str>>(
     secret: &str,
 ) -> Result<String, Error> {
     let mut body = canonical_query(params);
-    // The string to sign, hashed as it is encoded (see `string_to_sign`).
+    // The string to sign, hashed as it is encoded, never built.
     let signature = signature_of(secret, |mac| {
-        mac.update(method.as_bytes());
-        mac.update(b"&%2F&");
-        percent_encode_chunks(&body, |chunk| mac.update(chunk));
+        feed_string_to_sign(method, &body, |piece| mac.update(piece));
     })?;
     body.push_str("&Signature=");
     percent_encode_into(&mut body, &signature);
