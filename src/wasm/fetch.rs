@@ -415,11 +415,12 @@ fn read_chunk(
     let (chunk, ticket) = then_ticket(
         &reader.read(),
         move |chunk| {
-            let done = Reflect::get(&chunk, &JsValue::from_str("done"))
+            let field = |name| super::NAMES.with(|names| Reflect::get(&chunk, names.get(name)));
+            let done = field(super::Name::Done)
                 .map(|done| done.is_truthy())
                 .unwrap_or(true);
-            if let Ok(bytes) = Reflect::get(&chunk, &JsValue::from_str("value"))
-                .and_then(|value| value.dyn_into::<Uint8Array>())
+            if let Ok(bytes) =
+                field(super::Name::Value).and_then(|value| value.dyn_into::<Uint8Array>())
             {
                 let mut kept = exchange.bytes.borrow_mut();
                 let room = (exchange.max_bytes + 1).saturating_sub(kept.len());

@@ -176,6 +176,26 @@ pub(crate) enum Name {
     Then,
     ContentLength,
     Post,
+    Done,
+    Value,
+}
+
+impl Name {
+    /// The text itself, also how an error names the input's property.
+    fn text(self) -> &'static str {
+        match self {
+            Name::Config => "config",
+            Name::To => "to",
+            Name::Type => "type",
+            Name::Payload => "payload",
+            Name::Template => "template",
+            Name::Then => "then",
+            Name::ContentLength => "content-length",
+            Name::Post => "POST",
+            Name::Done => "done",
+            Name::Value => "value",
+        }
+    }
 }
 
 const MESSAGE_KEYS: [Name; 4] = [Name::To, Name::Type, Name::Payload, Name::Template];
@@ -190,6 +210,8 @@ pub(crate) struct Names {
     then: JsValue,
     content_length: JsValue,
     post: JsValue,
+    done: JsValue,
+    value: JsValue,
 }
 
 impl Names {
@@ -203,20 +225,24 @@ impl Names {
             Name::Then => &self.then,
             Name::ContentLength => &self.content_length,
             Name::Post => &self.post,
+            Name::Done => &self.done,
+            Name::Value => &self.value,
         }
     }
 }
 
 thread_local! {
     pub(crate) static NAMES: Names = Names {
-        config: JsValue::from_str("config"),
-        to: JsValue::from_str("to"),
-        type_: JsValue::from_str("type"),
-        payload: JsValue::from_str("payload"),
-        template: JsValue::from_str("template"),
-        then: JsValue::from_str("then"),
-        content_length: JsValue::from_str("content-length"),
-        post: JsValue::from_str("POST"),
+        config: JsValue::from_str(Name::Config.text()),
+        to: JsValue::from_str(Name::To.text()),
+        type_: JsValue::from_str(Name::Type.text()),
+        payload: JsValue::from_str(Name::Payload.text()),
+        template: JsValue::from_str(Name::Template.text()),
+        then: JsValue::from_str(Name::Then.text()),
+        content_length: JsValue::from_str(Name::ContentLength.text()),
+        post: JsValue::from_str(Name::Post.text()),
+        done: JsValue::from_str(Name::Done.text()),
+        value: JsValue::from_str(Name::Value.text()),
     };
 }
 
@@ -260,13 +286,12 @@ fn validated(kind: Kind, config: &JsValue) -> Result<Rc<Validated>, JsValue> {
 /// as it is (checked for lone surrogates); objects go through serde-wasm-bindgen.
 fn read_message(input: &JsValue) -> Result<Message, Error> {
     let mut fields: [Option<Value>; 4] = Default::default();
-    let keys = ["to", "type", "payload", "template"];
-    for ((key, name), field) in keys.into_iter().zip(MESSAGE_KEYS).zip(&mut fields) {
+    for (name, field) in MESSAGE_KEYS.into_iter().zip(&mut fields) {
         let value = NAMES
             .with(|names| js_sys::Reflect::get(input, names.get(name)))
             .unwrap_or(JsValue::UNDEFINED);
         let unreadable = |unreadable: Unreadable| Error::InvalidRequest {
-            message: unreadable.describe(&format!("The send input's {key}")),
+            message: unreadable.describe(&format!("The send input's {}", name.text())),
         };
         let value = if value.is_undefined() || value.is_null() {
             continue;
