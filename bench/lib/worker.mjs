@@ -15,40 +15,11 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 import { signedForm } from '../../sandbox/signature.mjs';
+import { probeWasmMemory } from '../../scripts/wasm-probe.mjs';
 import { officialParams, urlOf } from './inputs.mjs';
 
-// ---- Wasm memory probe ----------------------------------------------------------------------
-// The wasm-bindgen glue keeps its instance private, so catch it as it is made: every
-// `new WebAssembly.Instance` whose exports look like our core is remembered with the glue file
-// that made it (read off the stack). Only construction is intercepted; calls are untouched.
-const wasmInstances = [];
-{
-  const Original = WebAssembly.Instance;
-  WebAssembly.Instance = new Proxy(Original, {
-    construct(target, args, newTarget) {
-      const instance = Reflect.construct(
-        target,
-        args,
-        newTarget === WebAssembly.Instance ? target : newTarget,
-      );
-      if (
-        instance.exports?.memory instanceof WebAssembly.Memory &&
-        typeof instance.exports.getMetadata === 'function'
-      ) {
-        const origin =
-          /\((\/[^)]*aliyun_connectors\.js)/.exec(new Error().stack ?? '')?.[1] ?? 'unknown';
-        wasmInstances.push({ origin, instance });
-      }
-      return instance;
-    },
-  });
-}
-
-/** Bytes of linear memory of the newest core instance made by `packageDir`'s glue. */
-const wasmMemoryOf = (packageDir) => {
-  const found = wasmInstances.filter(({ origin }) => origin.startsWith(`${packageDir}/`)).at(-1);
-  return found ? found.instance.exports.memory.buffer.byteLength : null;
-};
+// Caught as the glue makes them, so before any package is loaded.
+const wasmProbe = probeWasmMemory();
 
 // ---- contenders ---------------------------------------------------------------------------
 const quietly = async (action) => {
@@ -285,7 +256,7 @@ const snapshot = async () => {
     arrayBuffers: usage.arrayBuffers,
     // Linear memory of each kind's core instance (ours only; null elsewhere).
     wasmMemory: Object.fromEntries(
-      Object.entries(packageDirs).map(([kind, dir]) => [kind, wasmMemoryOf(dir)]),
+      Object.entries(packageDirs).map(([kind, dir]) => [kind, wasmProbe.memoryOf(dir)]),
     ),
   };
 };

@@ -10,14 +10,8 @@ import { after, before, test } from 'node:test';
 
 import { dmConfig, sandbox, smsAuthConfig, smsConfig } from '../js/fixtures.mjs';
 import { kinds, logtoHost } from '../js/host.mjs';
-import {
-  ConnectorError,
-  describeRejection,
-  probeWasmMemory,
-  settle,
-  tally,
-  watchTraps,
-} from './support.mjs';
+import { probeWasmMemory } from '../../scripts/wasm-probe.mjs';
+import { ConnectorError, describeRejection, settle, tally, watchTraps } from './support.mjs';
 
 const N = 1000;
 

@@ -109,46 +109,6 @@ export const watchTraps = async (host) => {
 };
 
 /**
- * Remembers every WebAssembly instance of our core as the wasm-bindgen glue makes it (the glue
- * keeps its instance private), with the glue file that made it, read off the stack. Call before
- * the packages are loaded. `memoryOf(packageDir)` is the linear memory, in bytes, of the newest
- * instance `packageDir`'s glue made; only construction is intercepted, never a call.
- */
-export const probeWasmMemory = () => {
-  const instances = [];
-  const Original = WebAssembly.Instance;
-  WebAssembly.Instance = new Proxy(Original, {
-    construct(target, args, newTarget) {
-      const instance = Reflect.construct(
-        target,
-        args,
-        newTarget === WebAssembly.Instance ? target : newTarget,
-      );
-      if (
-        instance.exports?.memory instanceof WebAssembly.Memory &&
-        typeof instance.exports.sendMessage === 'function'
-      ) {
-        const origin =
-          /\((\/[^)]*aliyun_connectors\.js)/.exec(new Error().stack ?? '')?.[1] ?? 'unknown';
-        instances.push({ origin, instance });
-      }
-      return instance;
-    },
-  });
-  return {
-    memoryOf: (packageDir) => {
-      const found = instances
-        .filter(({ origin }) => origin.startsWith(`${packageDir}${path.sep}`))
-        .at(-1);
-      return found ? found.instance.exports.memory.buffer.byteLength : null;
-    },
-    stop: () => {
-      WebAssembly.Instance = Original;
-    },
-  };
-};
-
-/**
  * The transport the installed connector hands its core (js-shim/connector.js keeps it private):
  * one send through the connector with a stand-in core export that keeps the transport it is
  * given and answers `general`; the real exports are back before this returns.
