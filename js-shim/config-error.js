@@ -3,21 +3,28 @@
 // Logto answers an invalid_config ConnectorError with a RequestError whose `details` (the lines
 // under "The connector's config is invalid.") exist only for a ZodError of Logto's own zod or a
 // SyntaxError (packages/core/src/errors/RequestError). So the issues go to Logto as a ZodError
-// made with the host's zod, which `@logto/connector-kit` depends on and which resolves from this
-// package as it does from Logto core; zod is never bundled. Without it, a SyntaxError carries
-// the same lines. This file imports nothing else.
+// of the zod `@logto/connector-kit` is built with, which is Logto core's (both pin the same
+// version); zod is never bundled. Without it, a SyntaxError carries the same lines.
+import * as kit from '@logto/connector-kit';
 
-// Asked for once, with the package, and not awaited: Logto has loaded zod already, so this is a
-// module-cache lookup that settles long before Logto validates a config; a top-level await
-// would make every import of the package wait for it. Until it settles (or if it fails), the
-// issues go out as a SyntaxError.
-let HostZodError;
-import('zod').then(
-  ({ ZodError }) => {
-    HostZodError = typeof ZodError === 'function' ? ZodError : undefined;
-  },
-  () => {},
-);
+let kitZodError;
+
+/**
+ * The kit's ZodError class, taken from what one of the kit's own zod guards fails with, on the
+ * first config error: resolving `zod` from this package would cost every Logto start-up a
+ * third of a millisecond per package. `undefined` when the kit has no such guard.
+ */
+const hostZodError = () => {
+  if (kitZodError === undefined) {
+    try {
+      const { error } = kit.templateTypeGuard.safeParse(undefined);
+      kitZodError = typeof error?.constructor === 'function' ? error.constructor : null;
+    } catch {
+      kitZodError = null;
+    }
+  }
+  return kitZodError ?? undefined;
+};
 
 /** `templates[2].usageType` → `['templates', 2, 'usageType']`; the whole config, `''`, → `[]`. */
 export const pathOf = (text) =>
@@ -30,12 +37,12 @@ const lineOf = ({ path, message }) => (path === '' ? message : `${path}: ${messa
 /**
  * The error data for the core's `{ errorDescription, issues: [{ path, message }] }`: a ZodError
  * of the host's zod whose issues are zod `custom` issues (the path as an array, our message),
- * or, when zod could not be loaded, a SyntaxError whose message lists them one per line. Either
- * keeps `errorDescription` and those `issues` as its own properties, so `data.errorDescription`
- * and `data.issues` stay readable and `JSON.stringify(data)` shows both. Anything else is
- * returned as it is. `ZodError` is a parameter for tests only.
+ * or, without one, a SyntaxError whose message lists them one per line. Either keeps
+ * `errorDescription` and those `issues` as its own properties, so `data.errorDescription` and
+ * `data.issues` stay readable and `JSON.stringify(data)` shows both. Anything else is returned
+ * as it is. `ZodError` is a parameter for tests only (`null`: as if the kit had no zod guard).
  */
-export const toHostConfigError = (data, ZodError = HostZodError) => {
+export const toHostConfigError = (data, ZodError = hostZodError()) => {
   if (typeof data !== 'object' || data === null || !Array.isArray(data.issues)) {
     return data;
   }

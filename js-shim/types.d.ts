@@ -27,7 +27,7 @@ export type HostConfigIssue = { code: 'custom'; path: Array<string | number>; me
 
 /**
  * The data of an `invalid_config` error from the config rules, and the configGuard's error: a
- * ZodError of the host's zod (a SyntaxError when zod cannot be resolved), with these own
+ * ZodError of the host's zod (a SyntaxError without one), with these own
  * properties.
  */
 export type HostConfigError = Error & { errorDescription: string; issues: HostConfigIssue[] };

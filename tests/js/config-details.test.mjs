@@ -311,7 +311,7 @@ for (const kind of Object.keys(kinds)) {
   });
 }
 
-describe('when zod cannot be resolved', () => {
+describe('where zod does not resolve from the package', () => {
   let dir;
   let copy;
   let core;
@@ -319,7 +319,7 @@ describe('when zod cannot be resolved', () => {
   let pathOf;
   before(async () => {
     // The installed package, copied where only the kit resolves: the kit (a link to the real
-    // one) still finds its own zod, the package's `import('zod')` does not.
+    // one) still finds its own zod, an `import('zod')` from the package does not.
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'no-zod-'));
     copy = path.join(dir, 'connector-aliyun-dm');
     await fs.cp(host.dirOf('aliyun-dm'), copy, { recursive: true });
@@ -342,8 +342,8 @@ describe('when zod cannot be resolved', () => {
     return result.error.data;
   };
 
-  test('the shipped package, where no zod resolves: a SyntaxError that shows every issue', async () => {
-    // The premise: from the package's lib/ `import('zod')` fails as in a host without zod.
+  test("the package resolves no zod of its own: its config errors are ZodErrors of the kit's zod, the host's", async () => {
+    // The premise: from the package's lib/ `import('zod')` fails.
     await fs.writeFile(
       path.join(copy, 'lib', 'probe.mjs'),
       "export default () => import('zod');\n",
@@ -353,10 +353,20 @@ describe('when zod cannot be resolved', () => {
     );
     await assert.rejects(probe(), { code: 'ERR_MODULE_NOT_FOUND' });
 
+    const data = toHostConfigError(
+      coreData(dmConfig('https://dm.aliyuncs.com', { accessKeyId: 42, accountName: undefined })),
+    );
+    assert.ok(data instanceof host.ZodError, "a ZodError of the host's zod");
+    const mapped = host.requestErrorOf(new ConnectorError(ConnectorErrorCodes.InvalidConfig, data));
+    assert.match(mapped.details, /Error in key path "accessKeyId": \(custom\) must be a string/);
+    assert.match(mapped.details, /Error in key path "accountName": \(custom\) is required/);
+  });
+
+  test('without a zod from the kit: a SyntaxError that shows every issue', () => {
     const raw = coreData(
       dmConfig('https://dm.aliyuncs.com', { accessKeyId: 42, accountName: undefined }),
     );
-    const data = toHostConfigError(raw);
+    const data = toHostConfigError(raw, null);
     assert.ok(data instanceof SyntaxError);
     assert.ok(!(data instanceof host.ZodError));
     const mapped = host.requestErrorOf(new ConnectorError(ConnectorErrorCodes.InvalidConfig, data));
@@ -376,7 +386,7 @@ describe('when zod cannot be resolved', () => {
     });
     assertNoSecret(new ConnectorError(ConnectorErrorCodes.InvalidConfig, data), mapped);
 
-    const root = toHostConfigError(coreData(null));
+    const root = toHostConfigError(coreData(null), null);
     assert.equal(
       host.requestErrorOf(new ConnectorError(ConnectorErrorCodes.InvalidConfig, root)).details,
       'The config must be a JSON object, not null.',
