@@ -311,7 +311,7 @@ for (const kind of Object.keys(kinds)) {
   });
 }
 
-describe('where zod does not resolve from the package', () => {
+describe('zod for config errors, never resolved from the package', () => {
   let dir;
   let copy;
   let core;
