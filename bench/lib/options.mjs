@@ -71,3 +71,14 @@ export const parseOptions = ({
   }
   return out;
 };
+
+/** `name=path,…` (the tools' `--dirs`) as `[name, path]` pairs. */
+export const namedDirs = (text = '') =>
+  text
+    .split(',')
+    .filter(Boolean)
+    .map((spec) => {
+      const at = spec.indexOf('=');
+      if (at <= 0) throw new Error(`--dirs wants name=path pairs, not ${spec}`);
+      return [spec.slice(0, at), spec.slice(at + 1)];
+    });

@@ -10,13 +10,11 @@
 //                   requests signed before the phase (sandbox/signature.mjs), nothing else.
 //   floorTimeout:   the floor plus an aborting 10 s deadline and `redirect: 'error'`, as our
 //                   core asks of fetch (a reference, not a contender).
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
-import { signedForm } from '../../sandbox/signature.mjs';
 import { probeWasmMemory } from '../../scripts/wasm-probe.mjs';
-import { officialParams, urlOf } from './inputs.mjs';
+import { floorRequests } from './floor.mjs';
 
 // Caught as the glue makes them, so before any package is loaded.
 const wasmProbe = probeWasmMemory();
@@ -58,83 +56,6 @@ const loadConnectors = async ({ connectorsDir, packageDirs, configs, sendData })
     senders[kind] = () => rawConnector.sendMessage(data);
   }
   return senders;
-};
-
-// The core's default request deadline (timeoutMs), for the floorTimeout reference.
-const abortTimeoutMs = 10_000;
-
-// The floor's requests: the parameters the official connectors send (the same template text,
-// rendered), signed with a fresh nonce and timestamp each, before the timed part.
-const floorRequests = ({ configs }, { abortable = false } = {}) => {
-  const timestamp = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const kindList = Object.keys(configs);
-  const params = Object.fromEntries(
-    kindList.map((kind) => [kind, officialParams(kind, configs[kind])]),
-  );
-  const headers = { 'content-type': 'application/x-www-form-urlencoded' };
-
-  // The answer's text, or a throw for anything but 200 (synchronous: no extra await in the
-  // timed path).
-  const accepted = (response, text) => {
-    if (response.status !== 200) {
-      throw new Error(
-        `${abortable ? 'floorTimeout' : 'floor'}: HTTP ${response.status} ${text.slice(0, 200)}`,
-      );
-    }
-    return text;
-  };
-
-  let pools = {};
-  let signedLate = 0;
-  const sign = (kind) =>
-    signedForm(
-      'POST',
-      { ...params[kind], SignatureNonce: randomUUID(), Timestamp: timestamp() },
-      configs[kind].accessKeySecret,
-    );
-  return {
-    /** Signs `count` requests for `kind` now (outside any timing); drops the unused ones. */
-    presign(kind, count) {
-      pools[kind] = Array.from({ length: count }, () => sign(kind));
-    },
-    release() {
-      pools = {};
-    },
-    /** Requests signed during a timed phase because the pool ran dry (should stay 0). */
-    signedLate: () => signedLate,
-    senders: Object.fromEntries(
-      kindList.map((kind) => [
-        kind,
-        async () => {
-          let body = pools[kind]?.pop();
-          if (body === undefined) {
-            signedLate += 1;
-            body = sign(kind);
-          }
-          if (!abortable) {
-            const response = await fetch(urlOf(kind), { method: 'POST', headers, body });
-            return accepted(response, await response.text());
-          }
-          // floorTimeout: the same, plus what our core adds to fetch for safety (an end-to-end
-          // deadline that aborts the request, and no redirect following).
-          const controller = new AbortController();
-          const timer = setTimeout(() => controller.abort(), abortTimeoutMs);
-          try {
-            const response = await fetch(urlOf(kind), {
-              method: 'POST',
-              headers,
-              body,
-              signal: controller.signal,
-              redirect: 'error',
-            });
-            return accepted(response, await response.text());
-          } finally {
-            clearTimeout(timer);
-          }
-        },
-      ]),
-    ),
-  };
 };
 
 // ---- phases --------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 
 import { kindNames, kinds, repoRoot } from '../lib/inputs.mjs';
-import { parseOptions } from '../lib/options.mjs';
+import { namedDirs, parseOptions } from '../lib/options.mjs';
 import { median } from '../lib/stats.mjs';
 import { instantTransport, loadCore, sendInput, sendOnce } from './lib/instant.mjs';
 
@@ -44,15 +44,7 @@ const options = parseOptions({
   },
 });
 
-/** `--dirs=name=path,…` as `[name, path]` pairs. */
-const namedDirs = (options.dirs ?? '')
-  .split(',')
-  .filter(Boolean)
-  .map((spec) => {
-    const at = spec.indexOf('=');
-    if (at <= 0) throw new Error(`--dirs wants name=path pairs, not ${spec}`);
-    return [spec.slice(0, at), spec.slice(at + 1)];
-  });
+const dirs = namedDirs(options.dirs);
 
 /** `run(count)` for one kind on the core of one built package: mean µs per send, split. */
 const runnerFor = async (kind, dir) => {
@@ -81,7 +73,7 @@ const runnerFor = async (kind, dir) => {
 };
 
 const { n, batches } = options;
-if (namedDirs.length === 0) {
+if (dirs.length === 0) {
   for (const kind of options.kinds) {
     const dir = options.dir ?? path.join(repoRoot, 'dist', kinds[kind].packageName);
     const run = await runnerFor(kind, dir);
@@ -98,7 +90,7 @@ if (namedDirs.length === 0) {
   const figures = {};
   for (const kind of options.kinds) {
     const runs = [];
-    for (const [name, dir] of namedDirs) runs.push([name, await runnerFor(kind, dir)]);
+    for (const [name, dir] of dirs) runs.push([name, await runnerFor(kind, dir)]);
     for (const [, run] of runs) await run(Math.min(2000, n)); // warm-up
     const totals = Object.fromEntries(runs.map(([name]) => [name, []]));
     for (let b = 0; b < batches; b += 1) {
@@ -111,7 +103,7 @@ if (namedDirs.length === 0) {
   console.log(
     `${'build'.padEnd(16)}${columns.map((c) => c.padStart(12)).join('')}   (median of ${batches} alternating batches × ${n})`,
   );
-  for (const [name] of namedDirs) {
+  for (const [name] of dirs) {
     console.log(
       `${name.padEnd(16)}${options.kinds.map((kind) => figures[name][kind].toFixed(1).padStart(12)).join('')}`,
     );
