@@ -234,8 +234,9 @@ const coreMetadata = (kind) => {
 /**
  * The kind's shim as one ES module, lib/index.js: Logto imports it at start-up, and each module
  * file of a graph costs a resolve, a read and a parse (bench/README.md, "Cold start"). The kit
- * and zod stay imports (the host's own); `./metadata.json` becomes what the core's getMetadata
- * answers, so createConnector needs no Wasm instance (docs/contracts.md, "Metadata and start-up").
+ * stays an import (the host's own), as zod would if anything imported it: it is never bundled.
+ * `./metadata.json` becomes what the core's getMetadata answers, so createConnector needs no
+ * Wasm instance (docs/contracts.md, "Metadata and start-up").
  */
 const bundleShim = async (kind, outfile) => {
   const { build: esbuild } = await import('esbuild');

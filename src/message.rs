@@ -68,15 +68,13 @@ fn invalid(message: &str) -> Error {
 impl Message {
     /// Reads `{ to, type, payload, template }` from the send input (`docs/contracts.md`).
     pub fn from_input(input: &Value) -> Result<Message, Error> {
-        Message::from_fields(input.clone())
-    }
-
-    /// [`Message::from_input`], taking the input's values instead of copying them.
-    pub fn from_fields(mut input: Value) -> Result<Message, Error> {
-        let mut take = |key: &str| input.get_mut(key).map(Value::take);
-        let (to, usage_type) = (take("to"), take("type"));
-        let (payload, template) = (take("payload"), take("template"));
-        Message::from_parts(to, usage_type, payload, template)
+        let field = |key: &str| input.get(key).cloned();
+        Message::from_parts(
+            field("to"),
+            field("type"),
+            field("payload"),
+            field("template"),
+        )
     }
 
     /// [`Message::from_input`] from the input's four values, each `None` when absent.

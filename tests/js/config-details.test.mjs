@@ -28,7 +28,7 @@ import {
   smsTemplate,
 } from './fixtures.mjs';
 import { requiredUsageTypes, usageTypes } from '../../scripts/config-facts.mjs';
-import { kinds, withHostAndSandbox } from './host.mjs';
+import { internalsOf, kinds, withHostAndSandbox } from './host.mjs';
 
 let host;
 let sb;
@@ -331,7 +331,7 @@ describe('zod for config errors, never resolved from the package', () => {
     ({
       core,
       configError: { toHostConfigError, pathOf },
-    } = (await import(pathToFileURL(path.join(copy, 'lib', 'index.js')).href)).internals);
+    } = await internalsOf(copy));
   });
   after(() => dir && fs.rm(dir, { recursive: true, force: true }));
 

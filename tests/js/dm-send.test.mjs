@@ -14,7 +14,7 @@ import {
   timestampPattern,
   uuidPattern,
 } from './fixtures.mjs';
-import { withHostAndSandbox } from './host.mjs';
+import { internalsOf, withHostAndSandbox } from './host.mjs';
 
 let host;
 let sb;
@@ -249,11 +249,7 @@ describe('the config the core keeps between sends', () => {
       'a@mail.example.com',
       'the same text again after a refused one',
     );
-    const { pathToFileURL } = await import('node:url');
-    const path = await import('node:path');
-    const core = (
-      await import(pathToFileURL(path.join(host.dirOf('aliyun-dm'), 'lib', 'index.js')).href)
-    ).internals.core;
+    const { core } = await internalsOf(host.dirOf('aliyun-dm'));
     core.__testing.reload();
     assert.equal(
       await sendWith(alias('a')),

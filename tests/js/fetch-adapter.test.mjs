@@ -20,21 +20,19 @@ import { ConnectorErrorCodes } from '@logto/connector-kit';
 import { parseForm } from '../../sandbox/form.mjs';
 import { verifySignature } from '../../sandbox/signature.mjs';
 import { accessKeySecret, dmConfig, rejectsWith } from './fixtures.mjs';
-import { distDir, logtoHost } from './host.mjs';
+import { distDir, internalsOf, logtoHost } from './host.mjs';
 
 const { General, InvalidResponse } = ConnectorErrorCodes;
 
-const libDir = path.join(distDir, 'connector-aliyun-dm', 'lib');
+const packageDir = path.join(distDir, 'connector-aliyun-dm');
+const libDir = path.join(packageDir, 'lib');
 const sendOnce = fileURLToPath(new URL('send-once.mjs', import.meta.url));
-const { internals } = await import(pathToFileURL(path.join(libDir, 'index.js')).href);
-const { core } = internals;
+const { core, transport: shipped } = await internalsOf(packageDir);
 
 const MAX_ANSWER_BYTES = 64 * 1024;
 const MAX_ATTEMPTS = 3;
 // Liveness bound of a test: several sends, each at most one timeout (1 s) plus two backoffs.
 const BOUND = { timeout: 30_000 };
-
-const { transport: shipped } = internals;
 
 /** The shipped transport (js-shim/connector.js) with a fetch of the test's choosing. */
 const transportWith = (fetch) => Object.freeze({ ...shipped, fetch });

@@ -31,6 +31,13 @@ export const kinds = Object.freeze(
   ),
 );
 
+/**
+ * The shim's inner modules (`internals`: core, configError, transport) of the package in
+ * `packageDir`, the very module instance the package's connector uses.
+ */
+export const internalsOf = async (packageDir) =>
+  (await import(pathToFileURL(path.join(packageDir, 'lib', 'index.js')).href)).internals;
+
 /** The built tarball of a package: dist/<name>-<version>.tgz, as scripts/build.mjs leaves it. */
 export const tarballOf = async (packageName) => {
   const { version } = JSON.parse(

@@ -18,7 +18,6 @@ import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
@@ -27,7 +26,7 @@ import { buildRawConnector, loadConnectorFactories } from '@logto/cli/lib/connec
 import { getConnectorPackagesFromDirectory } from '@logto/cli/lib/utils.js';
 
 import { accessKeySecret, dmConfig, rejectsWith, sandbox } from './fixtures.mjs';
-import { createInstance, kinds, repoRoot, tarballOf } from './host.mjs';
+import { createInstance, internalsOf, kinds, repoRoot, tarballOf } from './host.mjs';
 
 const trapBuild = path.join(repoRoot, 'target', 'pkg-trap');
 const failedCore =
@@ -64,8 +63,7 @@ before(async () => {
   );
   factory = loaded;
   // The module instance Logto's loader imported, for its test hook.
-  core = (await import(pathToFileURL(path.join(packageDir, 'lib', 'index.js')).href)).internals
-    .core;
+  core = (await internalsOf(packageDir)).core;
 });
 after(async () => {
   await sb?.close();

@@ -9,14 +9,12 @@
 // Logto's loader uses) through its test hook. tests/js/real-trap.test.mjs does the same with
 // real panics from a test build of the core.
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
 
 import { ConnectorErrorCodes } from '@logto/connector-kit';
 
 import { accessKeySecret, dmConfig, rejectsWith, sandbox, smsConfig } from './fixtures.mjs';
-import { logtoHost } from './host.mjs';
+import { internalsOf, logtoHost } from './host.mjs';
 
 const failedCore =
   'Internal connector error (the WebAssembly core failed); the module has been reloaded.';
@@ -27,8 +25,7 @@ let core;
 before(async () => {
   [host, sb] = await Promise.all([logtoHost(), sandbox()]);
   // Both packages carry their own core module; the DM one is exercised here.
-  core = (await import(pathToFileURL(path.join(host.dirOf('aliyun-dm'), 'lib', 'index.js')).href))
-    .internals.core;
+  core = (await internalsOf(host.dirOf('aliyun-dm'))).core;
 });
 after(async () => {
   await sb?.close();
@@ -188,9 +185,7 @@ test('a trap in validateConfig (configGuard.safeParse) → general, then it work
 
 test('the SMS package has its own instance, untouched by a DM trap', async (t) => {
   captureConsoleError(t);
-  const smsCore = (
-    await import(pathToFileURL(path.join(host.dirOf('aliyun-sms'), 'lib', 'index.js')).href)
-  ).internals.core;
+  const smsCore = (await internalsOf(host.dirOf('aliyun-sms'))).core;
   assert.notEqual(smsCore, core);
   const smsBefore = smsCore.__testing.exports();
   core.__testing.replaceExports(

@@ -7,9 +7,7 @@
 // and everything that came out is searched for them, raw and percent-encoded.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
 
 import { ConnectorErrorCodes } from '@logto/connector-kit';
 
@@ -22,6 +20,7 @@ import {
   captureShimTransport,
   closedPort,
   ConnectorError,
+  coreOf,
   describeRejection,
   recognisable,
   settle,
@@ -467,9 +466,7 @@ test('every error path, with recognisable secrets: nothing that comes out contai
       'a 200 answer of the body itself': async (init) => new Response(init.body, { status: 200 }),
     };
     for (const [kind, { config, data }] of Object.entries(kindsUsed)) {
-      const core = (
-        await import(pathToFileURL(path.join(host.dirOf(kind), 'lib', 'index.js')).href)
-      ).internals.core;
+      const core = await coreOf(host, kind);
       const shimTransport = await captureShimTransport(host, kind, config());
       for (const [name, echo] of Object.entries(echoes)) {
         for (const [tokenName, overrides] of [
@@ -497,9 +494,7 @@ test('every error path, with recognisable secrets: nothing that comes out contai
       }
     }
     // A trap on this config: one log line and a general error, neither with a secret.
-    const core = (
-      await import(pathToFileURL(path.join(host.dirOf('aliyun-dm'), 'lib', 'index.js')).href)
-    ).internals.core;
+    const core = await coreOf(host, 'aliyun-dm');
     const real = core.__testing.exports();
     core.__testing.replaceExports(
       new Proxy(real, {

@@ -4,12 +4,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 import { ConnectorError } from '@logto/connector-kit';
 
-import { kinds } from '../js/host.mjs';
+import { internalsOf, kinds } from '../js/host.mjs';
 
 export { ConnectorError };
 
@@ -62,8 +60,7 @@ export const describeRejection = (error) => {
 };
 
 /** The installed package's core module, the one its connector uses (one instance per package). */
-export const coreOf = async (host, kind) =>
-  (await import(pathToFileURL(path.join(host.dirOf(kind), 'lib', 'index.js')).href)).internals.core;
+export const coreOf = async (host, kind) => (await internalsOf(host.dirOf(kind))).core;
 
 /** What core.js writes when a Wasm export threw or rejected (docs/contracts.md, Traps). */
 export const CORE_FAILED_LINE =
